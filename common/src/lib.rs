@@ -1,0 +1,17 @@
+//! What the h2chat backend and frontend must agree on, tested once, here.
+//!
+//! # Layout
+//! - [`wire`]: the JSON shapes on `/msgs` (request bodies and stream lines).
+//! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
+//! - [`framer`]: splits an arbitrarily chunked byte stream into newline-delimited lines.
+//!
+//! The crate has no I/O and no platform code, so the same logic runs in the
+//! server and in the browser's wasm.
+
+pub mod framer;
+pub mod validation;
+pub mod wire;
+
+pub use framer::{FrameError, LineFramer};
+pub use validation::{MessageText, UserName, ValidNewMessage, ValidationError};
+pub use wire::{ErrorBody, Message, NewMessage, StreamEvent, WindowLine};

@@ -1,0 +1,120 @@
+//! JSON shapes exchanged on `/msgs`. `docs/PROTOCOL.md` describes them for humans.
+
+use serde::{Deserialize, Serialize};
+
+/// A stored chat message, the same on every line shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Assigned by the server, strictly increasing within one epoch.
+    pub id: u64,
+    pub user: String,
+    pub text: String,
+    /// Milliseconds since the Unix epoch, set by the server when it accepted the message.
+    pub time: u64,
+}
+
+/// Body of `POST /msgs`: the course client's shape, kept so that client works unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMessage {
+    pub user: String,
+    pub text: String,
+}
+
+/// A line of the plain `GET /msgs` stream (no query): the whole recent window, oldest first.
+///
+/// This is the course's wire contract: its client replaces its list with `msg` on every line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowLine {
+    pub msg: Vec<Message>,
+}
+
+/// A line of the delta stream (`GET /msgs?since=ID`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// Always the first line. `epoch` names this run of the server's history: ids are only
+    /// comparable within one epoch. With `reset`, `msgs` is the whole window and replaces what
+    /// the client shows; without it, `msgs` are exactly the messages after the client's `since`.
+    Hello {
+        epoch: String,
+        reset: bool,
+        msgs: Vec<Message>,
+    },
+    /// New messages, in id order, to append.
+    Msgs { msgs: Vec<Message> },
+    /// Keeps idle proxies from closing the stream and lets the server notice dead clients.
+    Heartbeat { time: u64 },
+    /// A line type this client does not know yet; newer servers may send more kinds.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Body of every error response: `{"error": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
+/// Serializes `value` as one stream line: compact JSON followed by `\n`.
+pub fn encode_line<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing our own plain structs cannot fail: no maps with non-string keys, no
+    // fallible Serialize impls.
+    let mut line = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    line.push(b'\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(id: u64) -> Message {
+        Message {
+            id,
+            user: "ann".into(),
+            text: "hi\nthere".into(),
+            time: 1_700_000_000_000,
+        }
+    }
+
+    #[test]
+    fn window_line_is_the_course_shape() {
+        let line = encode_line(&WindowLine {
+            msg: vec![message(1)],
+        });
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            "{\"msg\":[{\"id\":1,\"user\":\"ann\",\"text\":\"hi\\nthere\",\"time\":1700000000000}]}\n"
+        );
+    }
+
+    #[test]
+    fn events_are_tagged_by_type_and_round_trip() {
+        let events = [
+            StreamEvent::Hello {
+                epoch: "e1".into(),
+                reset: true,
+                msgs: vec![message(3)],
+            },
+            StreamEvent::Msgs {
+                msgs: vec![message(4)],
+            },
+            StreamEvent::Heartbeat { time: 5 },
+        ];
+        for event in events {
+            let line = encode_line(&event);
+            assert_eq!(line.last(), Some(&b'\n'));
+            assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+            let back: StreamEvent = serde_json::from_slice(&line).unwrap();
+            assert_eq!(back, event);
+        }
+        let hb = String::from_utf8(encode_line(&StreamEvent::Heartbeat { time: 5 })).unwrap();
+        assert_eq!(hb, "{\"type\":\"heartbeat\",\"time\":5}\n");
+    }
+
+    #[test]
+    fn unknown_event_types_are_tolerated() {
+        let event: StreamEvent = serde_json::from_str(r#"{"type":"bye","reason":"x"}"#).unwrap();
+        assert_eq!(event, StreamEvent::Unknown);
+    }
+}
