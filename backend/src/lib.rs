@@ -1,1 +1,32 @@
+//! h2chat's server: a chat whose every new message is pushed to each browser over one
+//! long-lived HTTP/2 response (`GET /msgs`).
+//!
+//! # Layout
+//! - [`config`]: command-line flags and their environment variables.
+//! - [`tls`]: loads the certificate, or generates a self-signed one on first start.
+//! - [`store`]: the recent message window and id assignment.
+//! - [`registry`]: one bounded queue per open stream; fan-out and slow-consumer cuts.
+//! - [`hub`]: ties store and registry together under one lock so that ids, fan-out order
+//!   and each new stream's first line agree.
+//! - [`client_stream`]: the response body of one `/msgs` client, with the drop guard that
+//!   removes it from the registry.
+//! - [`heartbeat`]: the periodic line that keeps idle streams alive and finds dead ones.
+//! - [`routes`]: HTTP handlers; [`static_files`]: the built frontend with its headers.
+//! - [`error`]: the JSON `{"error": ...}` responses.
+//! - [`startup`]: [`startup::Application`], which binds, runs and stops the server.
 
+pub mod client_stream;
+pub mod config;
+pub mod error;
+pub mod heartbeat;
+pub mod hub;
+pub mod registry;
+pub mod routes;
+pub mod startup;
+pub mod static_files;
+pub mod store;
+pub mod telemetry;
+pub mod tls;
+
+pub use config::Settings;
+pub use startup::Application;

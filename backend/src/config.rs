@@ -1,0 +1,121 @@
+//! Command-line flags. Each one can also be set through the environment variable named in
+//! `--help`, so the same binary runs unchanged under a service manager.
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "backend",
+    version,
+    about = "h2chat server: HTTPS + HTTP/2 chat whose messages are pushed over one long-lived response"
+)]
+pub struct Settings {
+    /// Address and port to listen on.
+    #[arg(long, env = "H2CHAT_LISTEN", default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+
+    /// Folder holding the built frontend (index.html, wasm, js). Defaults to the trunk
+    /// `dist/` folder of this workspace.
+    #[arg(long, env = "H2CHAT_STATIC_DIR")]
+    pub static_dir: Option<PathBuf>,
+
+    /// PEM certificate chain. Give together with --key.
+    #[arg(long, env = "H2CHAT_CERT", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1). Give together with --cert.
+    #[arg(long, env = "H2CHAT_KEY", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// Folder for the generated development certificate (cert.pem, key.pem), used when
+    /// --cert/--key are not given. Defaults to the `certs/` folder of this workspace.
+    #[arg(long, env = "H2CHAT_CERTS_DIR")]
+    pub certs_dir: Option<PathBuf>,
+
+    /// How many recent messages a newly connected client receives.
+    #[arg(long, env = "H2CHAT_HISTORY", default_value = "50")]
+    pub history: NonZeroUsize,
+
+    /// Seconds between heartbeat lines on every open stream (1..=3600).
+    #[arg(long, env = "H2CHAT_HEARTBEAT_SECS", default_value = "15",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub heartbeat_secs: u64,
+
+    /// Lines queued per client before it counts as a slow consumer and is disconnected.
+    #[arg(long, env = "H2CHAT_CLIENT_QUEUE", default_value = "256",
+          value_parser = clap::value_parser!(u64).range(2..=65536))]
+    pub client_queue: u64,
+
+    /// Seconds an HTTP/2 connection may go without answering a PING (sent after this much
+    /// quiet) and an idle HTTP/1.1 connection may stay open. Open streams are never idle:
+    /// healthy HTTP/2 peers answer PINGs, and heartbeats keep HTTP/1.1 responses busy.
+    #[arg(long, env = "H2CHAT_KEEP_ALIVE_SECS", default_value = "30",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub keep_alive_secs: u64,
+
+    /// Worker threads serving HTTP (default: one per core).
+    #[arg(long, env = "H2CHAT_WORKERS")]
+    pub workers: Option<NonZeroUsize>,
+}
+
+impl Settings {
+    /// Settings for tests and embedding: listen on 127.0.0.1 port 0, everything else default.
+    pub fn for_tests() -> Self {
+        let mut settings = Self::parse_from(["backend", "--listen", "127.0.0.1:0"]);
+        settings.workers = NonZeroUsize::new(2);
+        settings
+    }
+
+    /// The workspace root when run from a checkout (`cargo run -p backend`), else the
+    /// current directory.
+    fn workspace_dir() -> PathBuf {
+        let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        match manifest.parent() {
+            Some(root) if root.join("Cargo.toml").is_file() => root.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    pub fn static_dir(&self) -> PathBuf {
+        self.static_dir
+            .clone()
+            .unwrap_or_else(|| Self::workspace_dir().join("dist"))
+    }
+
+    pub fn certs_dir(&self) -> PathBuf {
+        self.certs_dir
+            .clone()
+            .unwrap_or_else(|| Self::workspace_dir().join("certs"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_docs() {
+        let s = Settings::parse_from(["backend"]);
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8443");
+        assert_eq!(s.history.get(), 50);
+        assert_eq!(s.heartbeat_secs, 15);
+        assert!(s.static_dir().ends_with("dist"));
+        assert!(s.certs_dir().ends_with("certs"));
+    }
+
+    #[test]
+    fn bad_values_are_errors_not_panics() {
+        for args in [
+            &["backend", "--listen", "nowhere"][..],
+            &["backend", "--history", "0"],
+            &["backend", "--history", "-3"],
+            &["backend", "--heartbeat-secs", "0"],
+            &["backend", "--cert", "a.pem"],
+        ] {
+            assert!(Settings::try_parse_from(args).is_err(), "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Every failure a client can cause becomes a 4xx with a JSON body `{"error": "..."}`
+//! naming the problem; nothing of it reaches the store or the other clients.
+
+use actix_web::error::{JsonPayloadError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use common::{ErrorBody, ValidationError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("request body is larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("content-type must be application/json")]
+    UnsupportedMediaType,
+    #[error("method {method} is not allowed here; use {allowed}")]
+    MethodNotAllowed { method: String, allowed: &'static str },
+    #[error("no such resource: {0}")]
+    NotFound(String),
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Self::MethodNotAllowed { allowed, .. } = self {
+            response.insert_header(("allow", *allowed));
+        }
+        response.json(ErrorBody {
+            error: self.to_string(),
+        })
+    }
+}
+
+/// Maps actix's JSON extractor failures to our errors (its defaults are plain text).
+pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+            ApiError::TooLarge { limit: *limit }
+        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("invalid JSON body: {e}")),
+        other => ApiError::BadRequest(format!("cannot read request body: {other}")),
+    };
+    tracing::info!(path = %req.path(), error = %api, "request rejected");
+    api.into()
+}
+
+/// Maps query-string failures to our errors.
+pub fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let api = ApiError::BadRequest(format!("invalid query string: {err}"));
+    tracing::info!(path = %req.path(), error = %api, "request rejected");
+    api.into()
+}

@@ -1,0 +1,191 @@
+//! The hub: the one place where a message becomes part of history and reaches every open
+//! stream.
+//!
+//! Store and registry sit under one lock. That makes three things agree without further
+//! coordination: ids are assigned in the order messages are fanned out; a new stream's
+//! first line and its registration happen at one instant, so it sees no gap and no
+//! duplicate; and the cached window line always matches the store.
+
+use crate::client_stream::{ClientStream, Registration};
+use crate::registry::{ClientId, Fanout, Mode, Registry};
+use crate::store::{MemoryStore, Resume};
+use bytes::Bytes;
+use common::wire::encode_line;
+use common::{Message, StreamEvent, ValidNewMessage};
+use parking_lot::Mutex;
+use serde::Serialize;
+use std::collections::hash_map::RandomState;
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Where a new stream starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscribe {
+    /// Plain `GET /msgs`: every line is the whole window.
+    Window,
+    /// `GET /msgs?since=ID[&epoch=E]`: deltas after `since`, if `epoch` (when given) is ours.
+    Since { since: u64, epoch: Option<String> },
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: MemoryStore,
+    registry: Registry,
+    /// `{"msg":[window]}\n`, rebuilt once per post and shared by every window-mode client.
+    window_line: Bytes,
+    /// Set at shutdown: new streams get their first line and end at once.
+    closed: bool,
+}
+
+#[derive(Debug)]
+pub struct Hub {
+    inner: Mutex<Inner>,
+    epoch: String,
+}
+
+#[derive(Serialize)]
+struct WindowRef<'a> {
+    msg: &'a VecDeque<Message>,
+}
+
+fn window_line(store: &MemoryStore) -> Bytes {
+    Bytes::from(encode_line(&WindowRef {
+        msg: store.window(),
+    }))
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A random name for this run of the history. Ids from another epoch mean nothing here.
+fn new_epoch() -> String {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    hasher.write_u32(std::process::id());
+    format!("{:016x}", hasher.finish())
+}
+
+impl Hub {
+    pub fn new(history: usize, client_queue: usize) -> Arc<Self> {
+        let store = MemoryStore::new(history);
+        let window_line = window_line(&store);
+        Arc::new(Self {
+            inner: Mutex::new(Inner {
+                store,
+                registry: Registry::new(client_queue),
+                window_line,
+                closed: false,
+            }),
+            epoch: new_epoch(),
+        })
+    }
+
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// Stores a message and offers it to every open stream. Never waits on a client.
+    pub fn post(&self, message: ValidNewMessage) -> Message {
+        let mut inner = self.inner.lock();
+        let stored = inner.store.append(message, now_ms());
+        let delta = Bytes::from(encode_line(&StreamEvent::Msgs {
+            msgs: vec![stored.clone()],
+        }));
+        inner.window_line = window_line(&inner.store);
+        let window = inner.window_line.clone();
+        let fanout = inner.registry.broadcast(&window, &delta);
+        let clients = inner.registry.len();
+        drop(inner);
+        log_cuts(&fanout, clients);
+        tracing::debug!(id = stored.id, delivered = fanout.delivered, "message fanned out");
+        stored
+    }
+
+    /// Opens a stream: computes its first line and registers it in one step.
+    pub fn subscribe(self: &Arc<Self>, request: Subscribe) -> ClientStream {
+        let mut inner = self.inner.lock();
+        let (mode, first_line) = match &request {
+            Subscribe::Window => (Mode::Window, inner.window_line.clone()),
+            Subscribe::Since { since, epoch } => {
+                let resume = match epoch {
+                    Some(e) if *e != self.epoch => Resume::Reset(inner.store.window().iter().cloned().collect()),
+                    _ => inner.store.resume(*since),
+                };
+                let (reset, msgs) = match resume {
+                    Resume::Delta(msgs) => (false, msgs),
+                    Resume::Reset(msgs) => (true, msgs),
+                };
+                let hello = StreamEvent::Hello {
+                    epoch: self.epoch.clone(),
+                    reset,
+                    msgs,
+                };
+                (Mode::Delta, Bytes::from(encode_line(&hello)))
+            }
+        };
+        let (id, rx) = inner.registry.register(mode, first_line);
+        if inner.closed {
+            inner.registry.remove(id);
+        }
+        let clients = inner.registry.len();
+        drop(inner);
+        tracing::info!(client = id, ?request, clients, "stream opened");
+        ClientStream::new(rx, Registration::new(Arc::downgrade(self), id))
+    }
+
+    /// Sends the heartbeat: window-mode clients get the window again (their every line must
+    /// be `{"msg":[...]}`), delta clients a small heartbeat line.
+    pub fn heartbeat(&self) -> Fanout {
+        let delta = Bytes::from(encode_line(&StreamEvent::Heartbeat { time: now_ms() }));
+        let mut inner = self.inner.lock();
+        let window = inner.window_line.clone();
+        let fanout = inner.registry.broadcast(&window, &delta);
+        let clients = inner.registry.len();
+        drop(inner);
+        log_cuts(&fanout, clients);
+        fanout
+    }
+
+    /// Open streams right now.
+    pub fn client_count(&self) -> usize {
+        self.inner.lock().registry.len()
+    }
+
+    /// The recent window, oldest first.
+    pub fn window(&self) -> Vec<Message> {
+        self.inner.lock().store.window().iter().cloned().collect()
+    }
+
+    /// Ends every open stream (after what is queued), e.g. at shutdown.
+    /// New streams opened afterwards end right after their first line, so that reconnecting
+    /// clients cannot hold a stopping server open.
+    pub fn close_all(&self) {
+        let mut inner = self.inner.lock();
+        inner.closed = true;
+        inner.registry.clear();
+    }
+
+    pub(crate) fn unregister(&self, id: ClientId) {
+        let mut inner = self.inner.lock();
+        let removed = inner.registry.remove(id);
+        let clients = inner.registry.len();
+        drop(inner);
+        if removed {
+            tracing::info!(client = id, clients, "stream closed");
+        } else {
+            tracing::debug!(client = id, clients, "stream closed after being cut");
+        }
+    }
+}
+
+fn log_cuts(fanout: &Fanout, clients: usize) {
+    for id in &fanout.cut {
+        tracing::warn!(client = id, clients, "slow consumer: queue full, stream cut");
+    }
+}

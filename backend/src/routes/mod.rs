@@ -1,0 +1,4 @@
+//! HTTP handlers.
+
+pub mod health;
+pub mod msgs;

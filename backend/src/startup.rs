@@ -1,0 +1,183 @@
+//! Building, running and stopping the server.
+
+use crate::config::Settings;
+use crate::error::{json_error, query_error};
+use crate::hub::Hub;
+use crate::routes::{health, msgs};
+use crate::static_files::{self, StaticDir};
+use crate::{heartbeat, tls};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use common::validation::BODY_LIMIT_BYTES;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A bound, not yet running server. `build` then `run_until_stopped`; tests read `port()`.
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+    hub: Arc<Hub>,
+    heartbeat: tokio::task::JoinHandle<()>,
+}
+
+/// Stops a running [`Application`] gracefully from elsewhere (tests, signal handler).
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    server: ServerHandle,
+    hub: Arc<Hub>,
+}
+
+impl ShutdownHandle {
+    /// Ends every stream, stops accepting, lets in-flight requests finish.
+    pub async fn shutdown(&self) {
+        self.hub.close_all();
+        self.server.stop(true).await;
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (cert_paths, generated) = tls::resolve(
+            settings.cert.as_deref(),
+            settings.key.as_deref(),
+            &settings.certs_dir(),
+        )?;
+        if generated {
+            println!(
+                "Generated a self-signed certificate in {} for localhost, 127.0.0.1 and ::1: \
+                 browsers will warn once that it is not trusted; accept it for local use, or \
+                 pass --cert/--key for a real one.",
+                cert_paths.cert.parent().map_or_else(String::new, |p| p.display().to_string())
+            );
+        }
+        let tls_config = tls::server_config(&cert_paths)?;
+
+        let static_dir = settings.static_dir();
+        if !static_dir.join("index.html").is_file() {
+            tracing::warn!(
+                dir = %static_dir.display(),
+                "no built frontend here; `/` will answer 404 until `trunk build` fills it"
+            );
+        }
+
+        let listener = std::net::TcpListener::bind(settings.listen)
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let addr = listener.local_addr().context("listener has no address")?;
+
+        let hub = Hub::new(settings.history.get(), settings.client_queue as usize);
+        let hub_data = web::Data::from(hub.clone());
+        let static_data = web::Data::new(StaticDir(static_dir.clone()));
+        let files_dir = static_dir.clone();
+        let workers = settings
+            .workers
+            .map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), |n| n.get());
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(hub_data.clone())
+                .app_data(static_data.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(BODY_LIMIT_BYTES)
+                        .error_handler(json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .wrap(from_fn(static_files::headers))
+                .route("/healthz", web::get().to(health::healthz))
+                .service(
+                    web::resource("/msgs")
+                        .route(web::get().to(msgs::stream))
+                        .route(web::post().to(msgs::post))
+                        .default_service(web::to(msgs::method_not_allowed)),
+                )
+                .route("/", web::get().to(static_files::index))
+                .route("/index.html", web::get().to(static_files::index))
+                .service(static_files::files(&files_dir))
+        })
+        .workers(workers)
+        // See --keep-alive-secs: for HTTP/2 this is the PING interval and pong deadline, so it
+        // closes dead peers without ever cutting a healthy idle stream.
+        .keep_alive(Duration::from_secs(settings.keep_alive_secs))
+        // Streams are ended by `ShutdownHandle::shutdown` first; this only bounds stragglers.
+        .shutdown_timeout(5)
+        // We handle signals ourselves so streams are told to end before the server stops.
+        .disable_signals()
+        .listen_rustls_0_23(listener, tls_config)
+        .context("cannot start the HTTPS listener")?
+        .run();
+
+        let heartbeat = heartbeat::spawn(
+            Arc::downgrade(&hub),
+            Duration::from_secs(settings.heartbeat_secs),
+        );
+        tracing::info!(%addr, workers, static_dir = %static_dir.display(), epoch = hub.epoch(), "listening");
+        Ok(Self {
+            addr,
+            server,
+            hub,
+            heartbeat,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn hub(&self) -> Arc<Hub> {
+        self.hub.clone()
+    }
+
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            server: self.server.handle(),
+            hub: self.hub.clone(),
+        }
+    }
+
+    /// Serves until the server stops or SIGINT/SIGTERM arrives; a second signal exits at once.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let shutdown = self.shutdown_handle();
+        let mut server = self.server;
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = shutdown_signal() => {
+                tracing::info!("signal received: ending streams and stopping (signal again to exit now)");
+                tokio::spawn(async {
+                    shutdown_signal().await;
+                    tracing::warn!("second signal: exiting now");
+                    std::process::exit(130);
+                });
+                shutdown.shutdown().await;
+                server.await
+            }
+        };
+        self.heartbeat.abort();
+        result
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,142 @@
+//! Serves the built frontend (trunk's `dist/`) on the same HTTPS origin as the API.
+//!
+//! - `index.html` is read per request and sent with `no-cache` and a Content-Security-Policy
+//!   that allows exactly its own inline loader scripts (by hash), our own files and the wasm.
+//! - Files whose names carry trunk's content hash never change: cached for a year.
+//! - Every response gets `x-content-type-options: nosniff` and `strict-transport-security`.
+
+use crate::error::ApiError;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// The policy for pages, given the `'sha256-…'` sources of their inline scripts.
+pub fn content_security_policy(script_hashes: &[String]) -> String {
+    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
+    for hash in script_hashes {
+        script_src.push_str(&format!(" '{hash}'"));
+    }
+    format!(
+        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    )
+}
+
+/// `sha256-…` of the body of every `<script>` without a `src` attribute.
+pub fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut hashes = Vec::new();
+    let mut rest = html;
+    while let Some(open) = rest.find("<script") {
+        let after_open = &rest[open..];
+        let Some(tag_end) = after_open.find('>') else { break };
+        let tag = &after_open[..tag_end];
+        let body_and_more = &after_open[tag_end + 1..];
+        let Some(close) = body_and_more.find("</script>") else { break };
+        if !tag.contains("src=") {
+            let digest = Sha256::digest(body_and_more[..close].as_bytes());
+            hashes.push(format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            ));
+        }
+        rest = &body_and_more[close..];
+    }
+    hashes
+}
+
+/// True for names trunk stamps with a content hash, like `frontend-1a2b3c4d5e6f7a8b_bg.wasm`.
+pub fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.split(['-', '_', '.'])
+        .any(|part| part.len() >= 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Where the frontend lives; `index.html` is looked up per request so a rebuild is picked
+/// up without a restart.
+#[derive(Debug, Clone)]
+pub struct StaticDir(pub PathBuf);
+
+/// `GET /` and `GET /index.html`.
+pub async fn index(dir: web::Data<StaticDir>) -> Result<HttpResponse, ApiError> {
+    let path = dir.0.join("index.html");
+    let html = match tokio::task::spawn_blocking(move || std::fs::read_to_string(path)).await {
+        Ok(Ok(html)) => html,
+        _ => return Err(ApiError::NotFound(
+            "index.html (the frontend is not built: run `cargo xtask run` or `trunk build`)".into(),
+        )),
+    };
+    let csp = content_security_policy(&inline_script_hashes(&html));
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
+        .insert_header(("referrer-policy", "no-referrer"))
+        .body(html))
+}
+
+/// The other files of `dir` (wasm, js, css, images).
+pub fn files(dir: &Path) -> actix_files::Files {
+    actix_files::Files::new("/", dir)
+        .prefer_utf8(true)
+        .use_etag(true)
+        .use_last_modified(true)
+        .default_handler(web::to(crate::routes::msgs::not_found))
+}
+
+/// Security and caching headers for every response.
+pub async fn headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let hashed = is_hashed_asset(req.path());
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        let policy = if hashed && res.status().is_success() {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_inline_scripts_only() {
+        let html = "<script src=\"/a.js\"></script><script type=\"module\">init()</script>";
+        let hashes = inline_script_hashes(html);
+        assert_eq!(hashes.len(), 1);
+        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"));
+        assert_eq!(hashes[0], format!("sha256-{expected}"));
+        let csp = content_security_policy(&hashes);
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+        assert!(csp.contains(&hashes[0]));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn recognises_trunk_hashed_names() {
+        assert!(is_hashed_asset("/frontend-1a2b3c4d5e6f7a8b_bg.wasm"));
+        assert!(is_hashed_asset("/frontend-1a2b3c4d5e6f7a8b.js"));
+        assert!(is_hashed_asset("/style-00ff00ff00ff00ff.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/favicon.ico"));
+    }
+}
