@@ -17,7 +17,10 @@ pub enum ApiError {
     #[error("content-type must be application/json")]
     UnsupportedMediaType,
     #[error("method {method} is not allowed here; use {allowed}")]
-    MethodNotAllowed { method: String, allowed: &'static str },
+    MethodNotAllowed {
+        method: String,
+        allowed: &'static str,
+    },
     #[error("no such resource: {0}")]
     NotFound(String),
 }
@@ -47,9 +50,8 @@ impl ResponseError for ApiError {
 /// Maps actix's JSON extractor failures to our errors (its defaults are plain text).
 pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
     let api = match &err {
-        JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
-            ApiError::TooLarge { limit: *limit }
-        }
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => ApiError::TooLarge { limit: *limit },
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
         JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("invalid JSON body: {e}")),
         other => ApiError::BadRequest(format!("cannot read request body: {other}")),

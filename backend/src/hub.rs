@@ -66,7 +66,11 @@ pub fn now_ms() -> u64 {
 /// A random name for this run of the history. Ids from another epoch mean nothing here.
 fn new_epoch() -> String {
     let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
     hasher.write_u32(std::process::id());
     format!("{:016x}", hasher.finish())
 }
@@ -103,7 +107,11 @@ impl Hub {
         let clients = inner.registry.len();
         drop(inner);
         log_cuts(&fanout, clients);
-        tracing::debug!(id = stored.id, delivered = fanout.delivered, "message fanned out");
+        tracing::debug!(
+            id = stored.id,
+            delivered = fanout.delivered,
+            "message fanned out"
+        );
         stored
     }
 
@@ -114,7 +122,9 @@ impl Hub {
             Subscribe::Window => (Mode::Window, inner.window_line.clone()),
             Subscribe::Since { since, epoch } => {
                 let resume = match epoch {
-                    Some(e) if *e != self.epoch => Resume::Reset(inner.store.window().iter().cloned().collect()),
+                    Some(e) if *e != self.epoch => {
+                        Resume::Reset(inner.store.window().iter().cloned().collect())
+                    }
                     _ => inner.store.resume(*since),
                 };
                 let (reset, msgs) = match resume {
@@ -186,6 +196,10 @@ impl Hub {
 
 fn log_cuts(fanout: &Fanout, clients: usize) {
     for id in &fanout.cut {
-        tracing::warn!(client = id, clients, "slow consumer: queue full, stream cut");
+        tracing::warn!(
+            client = id,
+            clients,
+            "slow consumer: queue full, stream cut"
+        );
     }
 }

@@ -50,7 +50,10 @@ impl Application {
                 "Generated a self-signed certificate in {} for localhost, 127.0.0.1 and ::1: \
                  browsers will warn once that it is not trusted; accept it for local use, or \
                  pass --cert/--key for a real one.",
-                cert_paths.cert.parent().map_or_else(String::new, |p| p.display().to_string())
+                cert_paths
+                    .cert
+                    .parent()
+                    .map_or_else(String::new, |p| p.display().to_string())
             );
         }
         let tls_config = tls::server_config(&cert_paths)?;
@@ -71,9 +74,10 @@ impl Application {
         let hub_data = web::Data::from(hub.clone());
         let static_data = web::Data::new(StaticDir(static_dir.clone()));
         let files_dir = static_dir.clone();
-        let workers = settings
-            .workers
-            .map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), |n| n.get());
+        let workers = settings.workers.map_or_else(
+            || std::thread::available_parallelism().map_or(2, |n| n.get()),
+            |n| n.get(),
+        );
 
         let server = HttpServer::new(move || {
             App::new()
@@ -101,8 +105,9 @@ impl Application {
         // See --keep-alive-secs: for HTTP/2 this is the PING interval and pong deadline, so it
         // closes dead peers without ever cutting a healthy idle stream.
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))
-        // Streams are ended by `ShutdownHandle::shutdown` first; this only bounds stragglers.
-        .shutdown_timeout(5)
+        // Streams are ended by `ShutdownHandle::shutdown` first. actix closes idle HTTP/2
+        // connections only when this runs out, so it also bounds how long a stop takes.
+        .shutdown_timeout(3)
         // We handle signals ourselves so streams are told to end before the server stops.
         .disable_signals()
         .listen_rustls_0_23(listener, tls_config)
@@ -167,10 +172,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -34,10 +34,14 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(open) = rest.find("<script") {
         let after_open = &rest[open..];
-        let Some(tag_end) = after_open.find('>') else { break };
+        let Some(tag_end) = after_open.find('>') else {
+            break;
+        };
         let tag = &after_open[..tag_end];
         let body_and_more = &after_open[tag_end + 1..];
-        let Some(close) = body_and_more.find("</script>") else { break };
+        let Some(close) = body_and_more.find("</script>") else {
+            break;
+        };
         if !tag.contains("src=") {
             let digest = Sha256::digest(body_and_more[..close].as_bytes());
             hashes.push(format!(
@@ -65,12 +69,14 @@ pub struct StaticDir(pub PathBuf);
 /// `GET /` and `GET /index.html`.
 pub async fn index(dir: web::Data<StaticDir>) -> Result<HttpResponse, ApiError> {
     let path = dir.0.join("index.html");
-    let html = match tokio::task::spawn_blocking(move || std::fs::read_to_string(path)).await {
-        Ok(Ok(html)) => html,
-        _ => return Err(ApiError::NotFound(
-            "index.html (the frontend is not built: run `cargo xtask run` or `trunk build`)".into(),
-        )),
-    };
+    let html =
+        match tokio::task::spawn_blocking(move || std::fs::read_to_string(path)).await {
+            Ok(Ok(html)) => html,
+            _ => return Err(ApiError::NotFound(
+                "index.html (the frontend is not built: run `cargo xtask run` or `trunk build`)"
+                    .into(),
+            )),
+        };
     let csp = content_security_policy(&inline_script_hashes(&html));
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -97,7 +103,10 @@ pub async fn headers(
     let hashed = is_hashed_asset(req.path());
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static("max-age=31536000"),

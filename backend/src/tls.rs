@@ -155,7 +155,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = CertPaths::in_dir(dir.path());
         let err = server_config(&paths).unwrap_err();
-        assert!(format!("{err:#}").contains("cannot read certificate"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("cannot read certificate"),
+            "{err:#}"
+        );
         fs::write(&paths.cert, "not pem").unwrap();
         fs::write(&paths.key, "not pem").unwrap();
         let err = server_config(&paths).unwrap_err();

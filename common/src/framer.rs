@@ -209,7 +209,10 @@ mod tests {
     fn overlong_line_is_dropped_without_buffering_it() {
         let mut framer = LineFramer::with_max_line(8);
         framer.push(b"0123456789");
-        assert_eq!(drain(&mut framer), vec![Err(FrameError::TooLong { max: 8 })]);
+        assert_eq!(
+            drain(&mut framer),
+            vec![Err(FrameError::TooLong { max: 8 })]
+        );
         framer.push(b"more junk");
         assert_eq!(drain(&mut framer), vec![]);
         assert!(framer.pending() < 8);

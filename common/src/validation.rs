@@ -140,7 +140,9 @@ mod tests {
     #[test]
     fn text_allows_newline_only() {
         assert_eq!(
-            MessageText::parse(" line one\nline two \n").unwrap().as_str(),
+            MessageText::parse(" line one\nline two \n")
+                .unwrap()
+                .as_str(),
             "line one\nline two"
         );
         for c in ['\r', '\u{0}', '\u{7}', '\u{1b}', '\u{9b}', '\t'] {

@@ -27,7 +27,9 @@ pub async fn stream(
             "application/x-ndjson; charset=utf-8",
         ),
         (None, Some(_)) => {
-            return Err(ApiError::BadRequest("epoch is only meaningful together with since".into()))
+            return Err(ApiError::BadRequest(
+                "epoch is only meaningful together with since".into(),
+            ))
         }
     };
     let body = hub.into_inner().subscribe(request);

@@ -1,0 +1,7 @@
+//! Integration tests: the real server over real TLS + HTTP/2, started on port 0.
+
+mod helpers;
+mod posting;
+mod static_and_health;
+mod streaming;
+mod transport;

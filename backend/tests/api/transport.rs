@@ -1,0 +1,109 @@
+//! TLS, ALPN and connection lifetime.
+
+use crate::helpers::*;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[tokio::test]
+async fn alpn_negotiates_h2_and_falls_back_to_http1() {
+    let app = spawn_app().await;
+    for (offer, expected) in [
+        (&[&b"h2"[..], b"http/1.1"][..], &b"h2"[..]),
+        (&[&b"http/1.1"[..]][..], &b"http/1.1"[..]),
+    ] {
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(app.tls_config(offer)));
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+            .await
+            .unwrap();
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = connector.connect(name, tcp).await.expect("handshake");
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(expected));
+    }
+
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+}
+
+#[tokio::test]
+async fn plain_http_is_refused() {
+    let app = spawn_app().await;
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(SOON, tcp.read_to_end(&mut buf)).await;
+    assert!(!buf.starts_with(b"HTTP/1.1 200"), "served plain HTTP");
+}
+
+#[tokio::test]
+async fn dropped_client_leaves_the_registry() {
+    let app = spawn_app_with(|s| s.heartbeat_secs = 1).await;
+    let stream = app.open_stream("?since=0").await;
+    let plain = app.open_stream("").await;
+    app.wait_for_clients(2, SOON).await;
+    drop(stream);
+    // The server notices a reset HTTP/2 stream at its next write: the heartbeat at the latest.
+    app.wait_for_clients(1, SOON).await;
+    drop(plain);
+    app.wait_for_clients(0, SOON).await;
+}
+
+#[tokio::test]
+async fn closed_connection_leaves_the_registry() {
+    let app = spawn_app_with(|s| s.heartbeat_secs = 1).await;
+    let client = app.new_client(|b| b);
+    let stream = LineStream::open(&client, &app.url("/msgs?since=0")).await;
+    app.wait_for_clients(1, SOON).await;
+    drop(stream);
+    drop(client);
+    app.wait_for_clients(0, SOON).await;
+}
+
+#[tokio::test]
+async fn healthy_idle_streams_outlive_keep_alive() {
+    // keep-alive 1 s, heartbeat far away: only PINGs (h2) keep the streams up.
+    let app = spawn_app_with(|s| {
+        s.keep_alive_secs = 1;
+        s.heartbeat_secs = 3600;
+    })
+    .await;
+    let h1 = reqwest::Client::builder()
+        .use_preconfigured_tls(app.tls_config(&[b"http/1.1"]))
+        .http1_only()
+        .build()
+        .unwrap();
+    let mut over_h1 = LineStream::open(&h1, &app.url("/msgs?since=0")).await;
+    assert_eq!(over_h1.response.version(), reqwest::Version::HTTP_11);
+    let mut over_h2 = app.open_stream("?since=0").await;
+    assert_eq!(over_h2.response.version(), reqwest::Version::HTTP_2);
+    over_h1.next_event(SOON).await;
+    over_h2.next_event(SOON).await;
+
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let sent = app.post("ann", "still there?").await;
+    for stream in [&mut over_h1, &mut over_h2] {
+        match stream.next_event(SOON).await {
+            common::StreamEvent::Msgs { msgs } => assert_eq!(msgs, vec![sent.clone()]),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn shutdown_ends_streams_and_refuses_new_ones() {
+    let app = spawn_app().await;
+    let mut stream = app.open_stream("?since=0").await;
+    stream.next_event(SOON).await;
+    tokio::time::timeout(2 * SOON, app.shutdown.shutdown())
+        .await
+        .expect("graceful stop does not wait for open streams");
+    assert_eq!(stream.next_line(SOON).await, None, "stream ended");
+    let result = tokio::time::timeout(SOON, app.server)
+        .await
+        .expect("server stopped");
+    result.unwrap().unwrap();
+}
