@@ -43,6 +43,7 @@ struct Inner {
 pub struct Hub {
     inner: Mutex<Inner>,
     epoch: String,
+    heartbeat_ms: u64,
 }
 
 #[derive(Serialize)]
@@ -76,7 +77,8 @@ fn new_epoch() -> String {
 }
 
 impl Hub {
-    pub fn new(history: usize, client_queue: usize) -> Arc<Self> {
+    /// `heartbeat` is announced to clients; the [`crate::heartbeat`] task keeps the promise.
+    pub fn new(history: usize, client_queue: usize, heartbeat: std::time::Duration) -> Arc<Self> {
         let store = MemoryStore::new(history);
         let window_line = window_line(&store);
         Arc::new(Self {
@@ -87,6 +89,7 @@ impl Hub {
                 closed: false,
             }),
             epoch: new_epoch(),
+            heartbeat_ms: heartbeat.as_millis() as u64,
         })
     }
 
@@ -134,6 +137,7 @@ impl Hub {
                 let hello = StreamEvent::Hello {
                     epoch: self.epoch.clone(),
                     reset,
+                    heartbeat_ms: self.heartbeat_ms,
                     msgs,
                 };
                 (Mode::Delta, Bytes::from(encode_line(&hello)))

@@ -70,7 +70,12 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let addr = listener.local_addr().context("listener has no address")?;
 
-        let hub = Hub::new(settings.history.get(), settings.client_queue as usize);
+        let heartbeat_every = Duration::from_secs(settings.heartbeat_secs);
+        let hub = Hub::new(
+            settings.history.get(),
+            settings.client_queue as usize,
+            heartbeat_every,
+        );
         let hub_data = web::Data::from(hub.clone());
         let static_data = web::Data::new(StaticDir(static_dir.clone()));
         let files_dir = static_dir.clone();
@@ -114,10 +119,7 @@ impl Application {
         .context("cannot start the HTTPS listener")?
         .run();
 
-        let heartbeat = heartbeat::spawn(
-            Arc::downgrade(&hub),
-            Duration::from_secs(settings.heartbeat_secs),
-        );
+        let heartbeat = heartbeat::spawn(Arc::downgrade(&hub), heartbeat_every);
         tracing::info!(%addr, workers, static_dir = %static_dir.display(), epoch = hub.epoch(), "listening");
         Ok(Self {
             addr,

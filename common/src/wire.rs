@@ -35,9 +35,13 @@ pub enum StreamEvent {
     /// Always the first line. `epoch` names this run of the server's history: ids are only
     /// comparable within one epoch. With `reset`, `msgs` is the whole window and replaces what
     /// the client shows; without it, `msgs` are exactly the messages after the client's `since`.
+    /// `heartbeat_ms` says how often a line arrives at the least, so a client can tell a
+    /// silently dead stream from a quiet chat.
     Hello {
         epoch: String,
         reset: bool,
+        #[serde(default)]
+        heartbeat_ms: u64,
         msgs: Vec<Message>,
     },
     /// New messages, in id order, to append.
@@ -94,6 +98,7 @@ mod tests {
             StreamEvent::Hello {
                 epoch: "e1".into(),
                 reset: true,
+                heartbeat_ms: 15_000,
                 msgs: vec![message(3)],
             },
             StreamEvent::Msgs {

@@ -1,1 +1,25 @@
+//! h2chat's browser client: a Leptos CSR app that reads `GET /msgs?since=…` as one
+//! long-lived HTTP/2 response and re-renders as lines arrive.
+//!
+//! # Layout
+//! - [`timeline`]: the messages shown and the resume position (pure logic).
+//! - [`stream_reader`]: `ReadableStream` → `TextDecoder` → line framer → lines.
+//! - [`connection`]: fetch, read, reconnect with backoff, cancel on cleanup.
+//! - [`backoff`]: the reconnect delay schedule.
+//! - [`api`]: `POST /msgs` and its error messages.
+//! - [`storage`]: the remembered user name.
+//! - [`components`]: the page.
 
+pub mod api;
+pub mod backoff;
+pub mod components;
+pub mod connection;
+pub mod storage;
+pub mod stream_reader;
+pub mod timeline;
+
+/// Mounts the chat into `<body>`.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(components::App);
+}

@@ -105,6 +105,7 @@ async fn since_gives_deltas_and_resets_when_the_position_is_unknown() {
                 assert_eq!(e, epoch, "{query}");
                 assert_eq!(reset, want_reset, "{query}");
                 assert_eq!(ids(&msgs), want_ids, "{query}");
+                assert_eq!(heartbeat_ms, 15_000);
             }
             other => panic!("{query}: first line must be hello, got {other:?}"),
         }

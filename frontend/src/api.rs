@@ -1,0 +1,27 @@
+//! `POST /msgs`.
+
+use common::{ErrorBody, Message, NewMessage};
+
+/// Sends a message; on refusal returns the text to show the user.
+pub async fn post_message(message: &NewMessage) -> Result<Message, String> {
+    // Check locally first with the server's own rules: instant feedback, same wording.
+    message.validate().map_err(|e| e.to_string())?;
+    let request = gloo_net::http::Request::post("/msgs")
+        .json(message)
+        .map_err(|e| format!("cannot encode the message: {e}"))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
+    if response.ok() {
+        return response
+            .json::<Message>()
+            .await
+            .map_err(|e| format!("unexpected answer from the server: {e}"));
+    }
+    let status = response.status();
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(body.error),
+        Err(_) => Err(format!("the server refused the message (HTTP {status})")),
+    }
+}

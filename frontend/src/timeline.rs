@@ -1,0 +1,164 @@
+//! What the page shows, and where to resume after a reconnect.
+
+use common::{Message, StreamEvent};
+
+/// Messages kept on screen; older ones are dropped to bound memory in a long session.
+pub const MAX_SHOWN: usize = 1000;
+
+/// The messages on screen plus the stream position they represent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    messages: Vec<Message>,
+    /// Server history run the ids belong to; ids from another epoch mean nothing.
+    epoch: Option<String>,
+}
+
+impl Timeline {
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    pub fn last_id(&self) -> u64 {
+        self.messages.last().map_or(0, |m| m.id)
+    }
+
+    /// Query for `GET /msgs`: resume after the last message of our epoch.
+    pub fn resume_query(&self) -> String {
+        match &self.epoch {
+            Some(epoch) => format!("?since={}&epoch={}", self.last_id(), epoch),
+            None => format!("?since={}", self.last_id()),
+        }
+    }
+
+    /// Applies one stream line; returns whether the shown messages changed.
+    pub fn apply(&mut self, event: StreamEvent) -> bool {
+        match event {
+            StreamEvent::Hello {
+                epoch, reset, msgs, ..
+            } => {
+                self.epoch = Some(epoch);
+                if reset {
+                    let changed = self.messages != msgs;
+                    self.messages = msgs;
+                    self.trim();
+                    return changed;
+                }
+                self.append(msgs)
+            }
+            StreamEvent::Msgs { msgs } => self.append(msgs),
+            StreamEvent::Heartbeat { .. } | StreamEvent::Unknown => false,
+        }
+    }
+
+    /// Appends messages newer than the last one shown, so a replayed line never duplicates.
+    fn append(&mut self, msgs: Vec<Message>) -> bool {
+        let last = self.last_id();
+        let before = self.messages.len();
+        self.messages.extend(msgs.into_iter().filter(|m| m.id > last));
+        self.trim();
+        self.messages.len() != before || before == MAX_SHOWN
+    }
+
+    fn trim(&mut self) {
+        if self.messages.len() > MAX_SHOWN {
+            let excess = self.messages.len() - MAX_SHOWN;
+            self.messages.drain(..excess);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(id: u64) -> Message {
+        Message {
+            id,
+            user: "u".into(),
+            text: format!("t{id}"),
+            time: 0,
+        }
+    }
+
+    fn ids(t: &Timeline) -> Vec<u64> {
+        t.messages().iter().map(|m| m.id).collect()
+    }
+
+    #[test]
+    fn hello_then_deltas_then_resume_query() {
+        let mut t = Timeline::default();
+        assert_eq!(t.resume_query(), "?since=0");
+        assert!(t.apply(StreamEvent::Hello {
+            epoch: "e1".into(),
+            reset: false,
+            heartbeat_ms: 0,
+            msgs: vec![m(1), m(2)]
+        }));
+        assert!(t.apply(StreamEvent::Msgs { msgs: vec![m(3)] }));
+        assert!(!t.apply(StreamEvent::Heartbeat { time: 1 }));
+        assert_eq!(ids(&t), vec![1, 2, 3]);
+        assert_eq!(t.resume_query(), "?since=3&epoch=e1");
+    }
+
+    #[test]
+    fn duplicates_are_ignored() {
+        let mut t = Timeline::default();
+        t.apply(StreamEvent::Msgs {
+            msgs: vec![m(1), m(2)],
+        });
+        assert!(!t.apply(StreamEvent::Msgs {
+            msgs: vec![m(1), m(2)]
+        }));
+        t.apply(StreamEvent::Hello {
+            epoch: "e".into(),
+            reset: false,
+            heartbeat_ms: 0,
+            msgs: vec![m(2), m(3)],
+        });
+        assert_eq!(ids(&t), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn reset_replaces_everything() {
+        let mut t = Timeline::default();
+        t.apply(StreamEvent::Msgs {
+            msgs: vec![m(7), m(8)],
+        });
+        assert!(t.apply(StreamEvent::Hello {
+            epoch: "new".into(),
+            reset: true,
+            heartbeat_ms: 0,
+            msgs: vec![m(1)]
+        }));
+        assert_eq!(ids(&t), vec![1]);
+        assert_eq!(t.resume_query(), "?since=1&epoch=new");
+    }
+
+    #[test]
+    fn new_epoch_with_empty_history_clears_the_old_one() {
+        let mut t = Timeline::default();
+        t.apply(StreamEvent::Hello {
+            epoch: "old".into(),
+            reset: false,
+            heartbeat_ms: 0,
+            msgs: vec![m(1), m(2)],
+        });
+        assert!(t.apply(StreamEvent::Hello {
+            epoch: "fresh".into(),
+            reset: true,
+            heartbeat_ms: 0,
+            msgs: vec![]
+        }));
+        assert!(t.messages().is_empty());
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let mut t = Timeline::default();
+        for id in 1..=(MAX_SHOWN as u64 + 10) {
+            t.apply(StreamEvent::Msgs { msgs: vec![m(id)] });
+        }
+        assert_eq!(t.messages().len(), MAX_SHOWN);
+        assert_eq!(t.messages()[0].id, 11);
+    }
+}
