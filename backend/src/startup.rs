@@ -103,6 +103,7 @@ impl Application {
                         .default_service(web::to(msgs::method_not_allowed)),
                 )
                 .route("/", web::get().to(static_files::index))
+                .route("/", web::head().to(static_files::index))
                 .route("/index.html", web::get().to(static_files::index))
                 .service(static_files::files(&files_dir))
         })
@@ -161,8 +162,9 @@ impl Application {
                     tracing::warn!("second signal: exiting now");
                     std::process::exit(130);
                 });
-                shutdown.shutdown().await;
-                server.await
+                // The server future itself carries out the stop command: keep polling it.
+                let ((), result) = tokio::join!(shutdown.shutdown(), &mut server);
+                result
             }
         };
         self.heartbeat.abort();

@@ -54,7 +54,8 @@ impl Timeline {
     fn append(&mut self, msgs: Vec<Message>) -> bool {
         let last = self.last_id();
         let before = self.messages.len();
-        self.messages.extend(msgs.into_iter().filter(|m| m.id > last));
+        self.messages
+            .extend(msgs.into_iter().filter(|m| m.id > last));
         self.trim();
         self.messages.len() != before || before == MAX_SHOWN
     }

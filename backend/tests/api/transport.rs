@@ -3,7 +3,7 @@
 use crate::helpers::*;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn alpn_negotiates_h2_and_falls_back_to_http1() {
@@ -106,4 +106,42 @@ async fn shutdown_ends_streams_and_refuses_new_ones() {
         .await
         .expect("server stopped");
     result.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_real_binary_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"))
+        .args(["--listen", "127.0.0.1:0", "--certs-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Wait until it listens (it logs the address).
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    tokio::time::timeout(SOON, async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.contains("listening") {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("server started");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let pid = child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exited within 10 s of SIGTERM")
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
 }
