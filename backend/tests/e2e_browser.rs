@@ -1,1 +1,287 @@
-fn main() {}
+//! End to end: the real backend binary serving the release frontend build, driven in two
+//! headless Chromium pages through chromedriver.
+//!
+//! Needs `dist/` (trunk build --release) and /usr/bin/chromium + chromedriver, so it is
+//! `#[ignore]`d in a plain `cargo test`; `cargo xtask test` builds and installs what it
+//! needs and runs it with `--ignored`.
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn workspace_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The backend as a child process; it prints `h2chat is serving https://ADDR/` on stdout.
+struct Backend {
+    child: Child,
+    url: String,
+}
+
+async fn start_backend(listen: &str, certs: &std::path::Path) -> Backend {
+    let dist = std::env::var_os("H2CHAT_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_dir().join("dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} has no index.html: run `trunk build --release` (cargo xtask test does)",
+        dist.display()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backend"))
+        .args(["--listen", listen, "--heartbeat-secs", "2", "--static-dir"])
+        .arg(&dist)
+        .arg("--certs-dir")
+        .arg(certs)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("backend starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = tokio::time::timeout(WAIT, async {
+        while let Some(line) = stdout.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("h2chat is serving ") {
+                return url.trim().to_owned();
+            }
+        }
+        panic!("backend exited before serving");
+    })
+    .await
+    .expect("backend announces its address");
+    tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
+    Backend { child, url }
+}
+
+impl Backend {
+    /// SIGTERM, then wait for the process to exit.
+    async fn stop(mut self) {
+        let pid = self.child.id().expect("running").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .expect("backend stops after SIGTERM")
+            .unwrap();
+        assert!(exit.success(), "{exit:?}");
+    }
+}
+
+/// chromedriver on a free port, killed when dropped.
+async fn start_chromedriver() -> (Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child =
+        Command::new(std::env::var("CHROMEDRIVER").unwrap_or("/usr/bin/chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts (apt-get install chromium-driver)");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (child, url);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on {port}");
+}
+
+async fn open_browser(webdriver: &str, profile: &std::path::Path) -> Client {
+    let caps = json!({
+        "acceptInsecureCerts": true,
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=900,640",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    ClientBuilder::rustls()
+        .expect("rustls client")
+        .capabilities(caps)
+        .connect(webdriver)
+        .await
+        .expect("webdriver session")
+}
+
+async fn js(page: &Client, script: &str) -> Value {
+    page.execute(script, vec![]).await.expect("script runs")
+}
+
+async fn presence(page: &Client) -> String {
+    js(
+        page,
+        "const p = document.querySelector('.presence'); return p ? p.dataset.state : 'none';",
+    )
+    .await
+    .as_str()
+    .unwrap_or("none")
+    .to_owned()
+}
+
+async fn texts(page: &Client) -> Vec<String> {
+    let v = js(
+        page,
+        "return Array.from(document.querySelectorAll('.message .text')).map(e => e.textContent);",
+    )
+    .await;
+    serde_json::from_value(v).unwrap()
+}
+
+/// Polls `check` until it holds; panics with `what` after WAIT.
+async fn wait_for<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn send(page: &Client, user: &str, text: &str) {
+    let name = page
+        .find(fantoccini::Locator::Css("input.user"))
+        .await
+        .unwrap();
+    name.clear().await.unwrap();
+    name.send_keys(user).await.unwrap();
+    let area = page
+        .find(fantoccini::Locator::Css("textarea.text"))
+        .await
+        .unwrap();
+    area.send_keys(text).await.unwrap();
+    // WebDriver's Enter key: Enter sends.
+    area.send_keys("\u{E007}").await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromium, chromedriver and dist/: run by `cargo xtask test`"]
+async fn two_pages_chat_survive_a_restart_and_never_render_html() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let scratch = tempfile::tempdir().unwrap();
+    let certs = scratch.path().join("certs");
+    let backend = start_backend("127.0.0.1:0", &certs).await;
+    let (_driver, webdriver) = start_chromedriver().await;
+    let page_a = open_browser(&webdriver, &scratch.path().join("a")).await;
+    let page_b = open_browser(&webdriver, &scratch.path().join("b")).await;
+
+    for page in [&page_a, &page_b] {
+        page.goto(&backend.url).await.unwrap();
+    }
+    for page in [&page_a, &page_b] {
+        wait_for("page live", || async { presence(page).await == "live" }).await;
+    }
+
+    // Typed and sent in A, shown in B.
+    send(&page_a, "alice", "hello from A").await;
+    wait_for("B shows A's message", || async {
+        texts(&page_b).await == ["hello from A"]
+    })
+    .await;
+    let area = page_a
+        .find(fantoccini::Locator::Css("textarea.text"))
+        .await
+        .unwrap();
+    assert_eq!(
+        area.prop("value").await.unwrap().as_deref(),
+        Some(""),
+        "sent text is cleared"
+    );
+
+    // User text is text, never markup.
+    let hostile = "<img src=x onerror=alert(1)>";
+    send(&page_a, "alice", hostile).await;
+    for page in [&page_a, &page_b] {
+        wait_for("hostile text shown literally", || async {
+            texts(page).await.last().map(String::as_str) == Some(hostile)
+        })
+        .await;
+        let images = js(
+            page,
+            "return document.querySelectorAll('.messages img').length;",
+        )
+        .await;
+        assert_eq!(images, json!(0));
+        assert!(page.get_alert_text().await.is_err(), "no alert fired");
+    }
+    if let Some(path) = std::env::var_os("H2CHAT_SCREENSHOT") {
+        std::fs::write(path, page_b.screenshot().await.unwrap()).unwrap();
+    }
+
+    // Stop the server: both dots turn red.
+    let listen = backend
+        .url
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_owned();
+    backend.stop().await;
+    for page in [&page_a, &page_b] {
+        wait_for("dot red after stop", || async {
+            presence(page).await == "down"
+        })
+        .await;
+    }
+
+    // Restart on the same address: green again by itself, no reload.
+    let backend = start_backend(&listen, &certs).await;
+    for page in [&page_a, &page_b] {
+        wait_for("dot green after restart", || async {
+            presence(page).await == "live"
+        })
+        .await;
+    }
+
+    // A message after the restart appears exactly once on both pages.
+    send(&page_b, "bob", "after the restart").await;
+    for page in [&page_a, &page_b] {
+        wait_for("post-restart message shown", || async {
+            texts(page).await.iter().any(|t| t == "after the restart")
+        })
+        .await;
+    }
+    // Give a duplicate (replayed delta, double reconnect) time to show up, then count.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for page in [&page_a, &page_b] {
+        let all = texts(page).await;
+        let count = all.iter().filter(|t| *t == "after the restart").count();
+        assert_eq!(count, 1, "{all:?}");
+        assert_eq!(presence(page).await, "live");
+    }
+
+    page_a.close().await.unwrap();
+    page_b.close().await.unwrap();
+    backend.stop().await;
+}
