@@ -108,7 +108,7 @@ async fn reader_handles_one_byte_chunks_and_all_lines_in_one_chunk() {
     assert_eq!(result, Ok(()));
     assert_eq!(lines, expected);
 
-    let (lines, result) = collect(stream_of(&[bytes.clone()])).await;
+    let (lines, result) = collect(stream_of(std::slice::from_ref(&bytes))).await;
     assert_eq!(result, Ok(()));
     assert_eq!(lines, expected);
 }

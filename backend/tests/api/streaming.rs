@@ -82,14 +82,14 @@ async fn since_gives_deltas_and_resets_when_the_position_is_unknown() {
     }
     let epoch = app.hub.epoch().to_owned();
     let cases = [
-        (format!("?since=4"), false, vec![5]),
-        (format!("?since=2"), false, vec![3, 4, 5]),
+        ("?since=4".to_string(), false, vec![5]),
+        ("?since=2".to_string(), false, vec![3, 4, 5]),
         (format!("?since=5&epoch={epoch}"), false, vec![]),
-        (format!("?since=1"), true, vec![3, 4, 5]),
-        (format!("?since=0"), true, vec![3, 4, 5]),
-        (format!("?since=99"), true, vec![3, 4, 5]),
+        ("?since=1".to_string(), true, vec![3, 4, 5]),
+        ("?since=0".to_string(), true, vec![3, 4, 5]),
+        ("?since=99".to_string(), true, vec![3, 4, 5]),
         (
-            format!("?since=4&epoch=0000000000000000"),
+            "?since=4&epoch=0000000000000000".to_string(),
             true,
             vec![3, 4, 5],
         ),

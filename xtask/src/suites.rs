@@ -1,0 +1,77 @@
+//! The test suites, in order from fastest to slowest, with a summary at the end.
+
+use crate::run;
+use crate::tools::{path_with_tools, trunk_build};
+use anyhow::Result;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+pub fn run_all(root: &Path) -> Result<()> {
+    let started = Instant::now();
+    let mut done: Vec<(&str, f64)> = Vec::new();
+    let mut step = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+        println!("\nxtask: === {name} ===");
+        let t = Instant::now();
+        f()?;
+        done.push((name, t.elapsed().as_secs_f64()));
+        Ok(())
+    };
+
+    step(
+        "native unit and integration tests (common, backend, xtask)",
+        &mut || run(Command::new("cargo").args(["test", "--workspace", "--exclude", "frontend"])),
+    )?;
+    step("frontend logic tests (native)", &mut || {
+        run(Command::new("cargo").args(["test", "-p", "frontend", "--lib"]))
+    })?;
+    step(
+        "frontend wasm-bindgen tests in headless Chromium",
+        &mut || {
+            run(Command::new("cargo")
+                .args([
+                    "test",
+                    "-p",
+                    "frontend",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    "wasm-bindgen-test-runner",
+                )
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+                .env(
+                    "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                    root.join("frontend/webdriver.json"),
+                )
+                .env("PATH", path_with_tools(root)))
+        },
+    )?;
+    step("release frontend build (trunk)", &mut || {
+        trunk_build(root, true)
+    })?;
+    step("end-to-end in headless Chromium", &mut || {
+        run(Command::new("cargo")
+            .args([
+                "test",
+                "-p",
+                "backend",
+                "--test",
+                "e2e_browser",
+                "--",
+                "--ignored",
+            ])
+            .env("H2CHAT_DIST", root.join("dist")))
+    })?;
+
+    println!(
+        "\nxtask: all suites passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    for (name, secs) in done {
+        println!("xtask:   {secs:>6.1} s  {name}");
+    }
+    Ok(())
+}
