@@ -13,8 +13,6 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    // Stdout, unlike the log, is for people and scripts: the one line saying where to go.
-    println!("h2chat is serving https://{}/", app.local_addr());
     if let Err(err) = app.run_until_stopped().await {
         eprintln!("error: server failed: {err:#}");
         std::process::exit(1);

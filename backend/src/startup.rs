@@ -121,7 +121,7 @@ impl Application {
         .run();
 
         let heartbeat = heartbeat::spawn(Arc::downgrade(&hub), heartbeat_every);
-        tracing::info!(%addr, workers, static_dir = %static_dir.display(), epoch = hub.epoch(), "listening");
+        tracing::debug!(%addr, workers, static_dir = %static_dir.display(), "server built");
         Ok(Self {
             addr,
             server,
@@ -150,15 +150,22 @@ impl Application {
     }
 
     /// Serves until the server stops or SIGINT/SIGTERM arrives; a second signal exits at once.
+    ///
+    /// Signal handlers are installed before the address is announced (stdout line
+    /// `h2chat is serving https://ADDR/`), so a supervisor that signals right after seeing it
+    /// gets a graceful stop, never the default kill.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let mut signals = ShutdownSignals::install()?;
+        tracing::info!(addr = %self.addr, epoch = self.hub.epoch(), "listening");
+        println!("h2chat is serving https://{}/", self.addr);
         let shutdown = self.shutdown_handle();
         let mut server = self.server;
         let result = tokio::select! {
             result = &mut server => result,
-            () = shutdown_signal() => {
+            () = signals.recv() => {
                 tracing::info!("signal received: ending streams and stopping (signal again to exit now)");
-                tokio::spawn(async {
-                    shutdown_signal().await;
+                tokio::spawn(async move {
+                    signals.recv().await;
                     tracing::warn!("second signal: exiting now");
                     std::process::exit(130);
                 });
@@ -172,22 +179,37 @@ impl Application {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// SIGINT and SIGTERM, registered when created (not on first poll).
+struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => return std::future::pending().await,
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

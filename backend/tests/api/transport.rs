@@ -115,17 +115,17 @@ async fn sigterm_stops_the_real_binary_promptly() {
         .args(["--listen", "127.0.0.1:0", "--certs-dir"])
         .arg(dir.path())
         .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    // Wait until it listens (it logs the address).
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    // Wait until it announces its address on stdout.
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
     tokio::time::timeout(SOON, async {
         while let Some(line) = lines.next_line().await.unwrap() {
-            if line.contains("listening") {
+            if line.starts_with("h2chat is serving https://127.0.0.1:") {
                 break;
             }
         }
