@@ -28,10 +28,21 @@ struct Backend {
     url: String,
 }
 
-async fn start_backend(listen: &str, certs: &std::path::Path) -> Backend {
-    let dist = std::env::var_os("H2CHAT_DIST")
+fn release_dist() -> PathBuf {
+    std::env::var_os("H2CHAT_DIST")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_dir().join("dist"));
+        .unwrap_or_else(|| workspace_dir().join("dist"))
+}
+
+async fn start_backend(listen: &str, certs: &std::path::Path) -> Backend {
+    start_backend_serving(listen, certs, &release_dist()).await
+}
+
+async fn start_backend_serving(
+    listen: &str,
+    certs: &std::path::Path,
+    dist: &std::path::Path,
+) -> Backend {
     assert!(
         dist.join("index.html").is_file(),
         "{} has no index.html: run `trunk build --release` (cargo xtask test does)",
@@ -39,7 +50,7 @@ async fn start_backend(listen: &str, certs: &std::path::Path) -> Backend {
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_backend"))
         .args(["--listen", listen, "--heartbeat-secs", "2", "--static-dir"])
-        .arg(&dist)
+        .arg(dist)
         .arg("--certs-dir")
         .arg(certs)
         .env("RUST_LOG", "warn")
@@ -283,5 +294,50 @@ async fn two_pages_chat_survive_a_restart_and_never_render_html() {
 
     page_a.close().await.unwrap();
     page_b.close().await.unwrap();
+    backend.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver: run by `cargo xtask test`"]
+async fn the_course_client_works_unchanged_against_our_backend() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let scratch = tempfile::tempdir().unwrap();
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course-client");
+    let backend =
+        start_backend_serving("127.0.0.1:0", &scratch.path().join("certs"), &fixture).await;
+    let (_driver, webdriver) = start_chromedriver().await;
+    let page = open_browser(&webdriver, &scratch.path().join("profile")).await;
+    page.goto(&backend.url).await.unwrap();
+
+    let indicator = "return document.getElementById('presence-indicator').innerText;";
+    wait_for("course client connected", || async {
+        js(&page, indicator).await == json!("🟢")
+    })
+    .await;
+    let shown =
+        "return Array.from(document.querySelectorAll('#msgs li')).map(li => li.textContent);";
+    for (i, text) in ["first from the course client", "second, ünïcödé 🦀"]
+        .iter()
+        .enumerate()
+    {
+        let user = page.find(fantoccini::Locator::Css("#user")).await.unwrap();
+        user.clear().await.unwrap();
+        user.send_keys("course").await.unwrap();
+        let input = page.find(fantoccini::Locator::Css("#text")).await.unwrap();
+        input.send_keys(text).await.unwrap();
+        page.find(fantoccini::Locator::Css("button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for("course client renders the whole window", || async {
+            let items: Vec<String> = serde_json::from_value(js(&page, shown).await).unwrap();
+            items.len() == i + 1 && items[i] == format!("course{text}")
+        })
+        .await;
+    }
+    assert_eq!(js(&page, indicator).await, json!("🟢"), "still connected");
+    page.close().await.unwrap();
     backend.stop().await;
 }
