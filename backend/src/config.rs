@@ -35,6 +35,25 @@ pub struct Settings {
     #[arg(long, env = "H2CHAT_CERTS_DIR")]
     pub certs_dir: Option<PathBuf>,
 
+    /// SQLite database file (created with its folder on first start), or `:memory:` to
+    /// keep history only while the process runs.
+    #[arg(long, env = "H2CHAT_DB", default_value = "data/chat.db")]
+    pub db: String,
+
+    /// Refuse new messages (503) once the database would grow past this many MiB, the way
+    /// a full disk would. Off by default.
+    #[arg(long, env = "H2CHAT_DB_MAX_MB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_max_mb: Option<u64>,
+
+    /// Delete messages older than this many days (checked every minute). Off by default.
+    #[arg(long, env = "H2CHAT_RETAIN_DAYS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub retain_days: Option<u64>,
+
+    /// Keep at most this many messages, deleting the oldest (checked every minute). Off by
+    /// default.
+    #[arg(long, env = "H2CHAT_RETAIN_MESSAGES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub retain_messages: Option<u64>,
+
     /// How many recent messages a newly connected client receives.
     #[arg(long, env = "H2CHAT_HISTORY", default_value = "50")]
     pub history: NonZeroUsize,
@@ -64,7 +83,8 @@ pub struct Settings {
 impl Settings {
     /// Settings for tests and embedding: listen on 127.0.0.1 port 0, everything else default.
     pub fn for_tests() -> Self {
-        let mut settings = Self::parse_from(["backend", "--listen", "127.0.0.1:0"]);
+        let mut settings =
+            Self::parse_from(["backend", "--listen", "127.0.0.1:0", "--db", ":memory:"]);
         settings.workers = NonZeroUsize::new(2);
         settings
     }
@@ -102,6 +122,8 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8443");
         assert_eq!(s.history.get(), 50);
         assert_eq!(s.heartbeat_secs, 15);
+        assert_eq!(s.db, "data/chat.db");
+        assert_eq!(s.retain_days, None);
         assert!(s.static_dir().ends_with("dist"));
         assert!(s.certs_dir().ends_with("certs"));
     }
@@ -114,6 +136,8 @@ mod tests {
             &["backend", "--history", "-3"],
             &["backend", "--heartbeat-secs", "0"],
             &["backend", "--cert", "a.pem"],
+            &["backend", "--retain-days", "0"],
+            &["backend", "--retain-messages", "many"],
         ] {
             assert!(Settings::try_parse_from(args).is_err(), "{args:?}");
         }

@@ -23,6 +23,8 @@ pub enum ApiError {
     },
     #[error("no such resource: {0}")]
     NotFound(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl ResponseError for ApiError {
@@ -33,6 +35,7 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 

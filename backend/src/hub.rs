@@ -1,17 +1,17 @@
-//! The hub: the one place where a message becomes part of history and reaches every open
-//! stream.
+//! The hub: where committed messages reach every open stream.
 //!
-//! Store and registry sit under one lock. That makes three things agree without further
-//! coordination: ids are assigned in the order messages are fanned out; a new stream's
-//! first line and its registration happen at one instant, so it sees no gap and no
-//! duplicate; and the cached window line always matches the store.
+//! The recent window and the registry sit under one lock. The store's writer thread hands
+//! over each committed group in id order ([`Hub::committed`]), so fan-out order equals id
+//! order; a new stream's first line and its registration happen at one instant, so it sees
+//! no gap and no duplicate; and the cached window line always matches the window.
 
 use crate::client_stream::{ClientStream, Registration};
 use crate::registry::{ClientId, Fanout, Mode, Registry};
-use crate::store::{MemoryStore, Resume};
+use crate::store::StoreListener;
+use crate::window::{RecentWindow, Resume};
 use bytes::Bytes;
 use common::wire::encode_line;
-use common::{Message, StreamEvent, ValidNewMessage};
+use common::{Message, StreamEvent};
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::hash_map::RandomState;
@@ -31,7 +31,7 @@ pub enum Subscribe {
 
 #[derive(Debug)]
 struct Inner {
-    store: MemoryStore,
+    window: RecentWindow,
     registry: Registry,
     /// `{"msg":[window]}\n`, rebuilt once per post and shared by every window-mode client.
     window_line: Bytes,
@@ -51,9 +51,9 @@ struct WindowRef<'a> {
     msg: &'a VecDeque<Message>,
 }
 
-fn window_line(store: &MemoryStore) -> Bytes {
+fn window_line(window: &RecentWindow) -> Bytes {
     Bytes::from(encode_line(&WindowRef {
-        msg: store.window(),
+        msg: window.window(),
     }))
 }
 
@@ -64,8 +64,8 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// A random name for this run of the history. Ids from another epoch mean nothing here.
-fn new_epoch() -> String {
+/// A random name for a new history. Ids from another epoch mean nothing here.
+pub fn new_epoch() -> String {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u128(
         SystemTime::now()
@@ -77,45 +77,29 @@ fn new_epoch() -> String {
 }
 
 impl Hub {
-    /// `heartbeat` is announced to clients; the [`crate::heartbeat`] task keeps the promise.
-    pub fn new(history: usize, client_queue: usize, heartbeat: std::time::Duration) -> Arc<Self> {
-        let store = MemoryStore::new(history);
-        let window_line = window_line(&store);
+    /// A hub whose window starts with `window` and whose ids belong to `epoch`. `heartbeat`
+    /// is announced to clients; the [`crate::heartbeat`] task keeps the promise.
+    pub fn new(
+        window: RecentWindow,
+        epoch: String,
+        client_queue: usize,
+        heartbeat: std::time::Duration,
+    ) -> Arc<Self> {
+        let window_line = window_line(&window);
         Arc::new(Self {
             inner: Mutex::new(Inner {
-                store,
+                window,
                 registry: Registry::new(client_queue),
                 window_line,
                 closed: false,
             }),
-            epoch: new_epoch(),
+            epoch,
             heartbeat_ms: heartbeat.as_millis() as u64,
         })
     }
 
     pub fn epoch(&self) -> &str {
         &self.epoch
-    }
-
-    /// Stores a message and offers it to every open stream. Never waits on a client.
-    pub fn post(&self, message: ValidNewMessage) -> Message {
-        let mut inner = self.inner.lock();
-        let stored = inner.store.append(message, now_ms());
-        let delta = Bytes::from(encode_line(&StreamEvent::Msgs {
-            msgs: vec![stored.clone()],
-        }));
-        inner.window_line = window_line(&inner.store);
-        let window = inner.window_line.clone();
-        let fanout = inner.registry.broadcast(&window, &delta);
-        let clients = inner.registry.len();
-        drop(inner);
-        log_cuts(&fanout, clients);
-        tracing::debug!(
-            id = stored.id,
-            delivered = fanout.delivered,
-            "message fanned out"
-        );
-        stored
     }
 
     /// Opens a stream: computes its first line and registers it in one step.
@@ -126,9 +110,9 @@ impl Hub {
             Subscribe::Since { since, epoch } => {
                 let resume = match epoch {
                     Some(e) if *e != self.epoch => {
-                        Resume::Reset(inner.store.window().iter().cloned().collect())
+                        Resume::Reset(inner.window.window().iter().cloned().collect())
                     }
-                    _ => inner.store.resume(*since),
+                    _ => inner.window.resume(*since),
                 };
                 let (reset, msgs) = match resume {
                     Resume::Delta(msgs) => (false, msgs),
@@ -173,15 +157,21 @@ impl Hub {
 
     /// The recent window, oldest first.
     pub fn window(&self) -> Vec<Message> {
-        self.inner.lock().store.window().iter().cloned().collect()
+        self.inner.lock().window.window().iter().cloned().collect()
     }
 
     /// Ends every open stream (after what is queued), e.g. at shutdown.
-    /// New streams opened afterwards end right after their first line, so that reconnecting
-    /// clients cannot hold a stopping server open.
+    /// Tells delta clients the server is going away (a `bye` line), then ends every stream
+    /// after what is queued. New streams opened afterwards end right after their first line,
+    /// so reconnecting clients cannot hold a stopping server open.
     pub fn close_all(&self) {
+        let bye = Bytes::from(encode_line(&StreamEvent::Bye {
+            reason: "shutdown".into(),
+        }));
         let mut inner = self.inner.lock();
         inner.closed = true;
+        // Window-mode clients keep the course contract (every line is a window): no bye.
+        inner.registry.broadcast_to(Mode::Delta, &bye);
         inner.registry.clear();
     }
 
@@ -196,6 +186,49 @@ impl Hub {
             tracing::debug!(client = id, clients, "stream closed after being cut");
         }
     }
+}
+
+impl StoreListener for Hub {
+    /// Appends a committed group to the window and offers it to every open stream: one
+    /// `msgs` line and one window line for the whole group, shared by all clients.
+    fn committed(&self, messages: &[Message]) {
+        if messages.is_empty() {
+            return;
+        }
+        let delta = Bytes::from(encode_line(&MsgsRef {
+            kind: "msgs",
+            msgs: messages,
+        }));
+        let mut inner = self.inner.lock();
+        for message in messages {
+            inner.window.push(message.clone());
+        }
+        inner.window_line = window_line(&inner.window);
+        let window = inner.window_line.clone();
+        let fanout = inner.registry.broadcast(&window, &delta);
+        let clients = inner.registry.len();
+        drop(inner);
+        log_cuts(&fanout, clients);
+        tracing::debug!(
+            last = messages.last().map(|m| m.id),
+            delivered = fanout.delivered,
+            "group fanned out"
+        );
+    }
+
+    fn retained(&self, first_kept: u64) {
+        let mut inner = self.inner.lock();
+        inner.window.forget_before(first_kept);
+        inner.window_line = window_line(&inner.window);
+    }
+}
+
+/// `{"type":"msgs","msgs":[...]}` from a borrowed slice (no clone of the messages).
+#[derive(Serialize)]
+struct MsgsRef<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    msgs: &'a [Message],
 }
 
 fn log_cuts(fanout: &Fanout, clients: usize) {

@@ -4,10 +4,12 @@
 //! # Layout
 //! - [`config`]: command-line flags and their environment variables.
 //! - [`tls`]: loads the certificate, or generates a self-signed one on first start.
-//! - [`store`]: the recent message window and id assignment.
+//! - [`store`]: SQLite history with group commit on a writer thread; ids come from here.
+//! - [`window`]: the recent messages kept in memory for new and resuming clients.
 //! - [`registry`]: one bounded queue per open stream; fan-out and slow-consumer cuts.
-//! - [`hub`]: ties store and registry together under one lock so that ids, fan-out order
-//!   and each new stream's first line agree.
+//! - [`hub`]: window and registry under one lock, fed committed messages in id order, so
+//!   fan-out order and each new stream's first line agree.
+//! - [`retention`]: the background task that deletes what `--retain-*` does not keep.
 //! - [`client_stream`]: the response body of one `/msgs` client, with the drop guard that
 //!   removes it from the registry.
 //! - [`heartbeat`]: the periodic line that keeps idle streams alive and finds dead ones.
@@ -21,12 +23,14 @@ pub mod error;
 pub mod heartbeat;
 pub mod hub;
 pub mod registry;
+pub mod retention;
 pub mod routes;
 pub mod startup;
 pub mod static_files;
 pub mod store;
 pub mod telemetry;
 pub mod tls;
+pub mod window;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -97,6 +97,16 @@ impl Registry {
         fanout
     }
 
+    /// Offers `line` to the clients of one mode only (e.g. the shutdown notice). A full
+    /// queue is not cut here: the stream ends right after anyway.
+    pub fn broadcast_to(&mut self, mode: Mode, line: &Bytes) -> usize {
+        self.clients
+            .values()
+            .filter(|c| c.mode == mode)
+            .filter(|c| c.tx.try_send(line.clone()).is_ok())
+            .count()
+    }
+
     /// Closes every queue: each stream sends what it holds, then ends.
     pub fn clear(&mut self) {
         self.clients.clear();

@@ -2,10 +2,12 @@
 
 use crate::config::Settings;
 use crate::error::{json_error, query_error};
-use crate::hub::Hub;
+use crate::hub::{new_epoch, Hub};
 use crate::routes::{health, msgs};
 use crate::static_files::{self, StaticDir};
-use crate::{heartbeat, tls};
+use crate::store::{Database, DbLocation, Retention, Store, WriterThread};
+use crate::window::RecentWindow;
+use crate::{heartbeat, retention, tls};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -20,7 +22,9 @@ pub struct Application {
     addr: SocketAddr,
     server: Server,
     hub: Arc<Hub>,
-    heartbeat: tokio::task::JoinHandle<()>,
+    store: Store,
+    writer: WriterThread,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Stops a running [`Application`] gracefully from elsewhere (tests, signal handler).
@@ -31,7 +35,8 @@ pub struct ShutdownHandle {
 }
 
 impl ShutdownHandle {
-    /// Ends every stream, stops accepting, lets in-flight requests finish.
+    /// Ends every stream (delta clients get a `bye` line), stops accepting, lets in-flight
+    /// requests finish: a post already handed to the store is committed and answered.
     pub async fn shutdown(&self) {
         self.hub.close_all();
         self.server.stop(true).await;
@@ -70,13 +75,26 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let addr = listener.local_addr().context("listener has no address")?;
 
+        let location = DbLocation::parse(&settings.db);
+        let db = Database::open(&location, settings.db_max_mb, &new_epoch())?;
+        let recent = db
+            .recent(settings.history.get())
+            .with_context(|| format!("cannot read recent messages from {location}"))?;
+        let window = RecentWindow::new(settings.history.get(), recent, db.last_id);
+        tracing::info!(db = %location, epoch = %db.epoch, last_id = db.last_id, "database open");
+
         let heartbeat_every = Duration::from_secs(settings.heartbeat_secs);
         let hub = Hub::new(
-            settings.history.get(),
+            window,
+            db.epoch.clone(),
             settings.client_queue as usize,
             heartbeat_every,
         );
+        let (store, writer) = db
+            .start_writer(hub.clone())
+            .context("cannot start the database writer thread")?;
         let hub_data = web::Data::from(hub.clone());
+        let store_data = web::Data::new(store.clone());
         let static_data = web::Data::new(StaticDir(static_dir.clone()));
         let files_dir = static_dir.clone();
         let workers = settings.workers.map_or_else(
@@ -87,6 +105,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(hub_data.clone())
+                .app_data(store_data.clone())
                 .app_data(static_data.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -96,6 +115,11 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .wrap(from_fn(static_files::headers))
                 .route("/healthz", web::get().to(health::healthz))
+                .service(
+                    web::resource("/msgs/history")
+                        .route(web::get().to(msgs::history))
+                        .default_service(web::to(msgs::get_only)),
+                )
                 .service(
                     web::resource("/msgs")
                         .route(web::get().to(msgs::stream))
@@ -120,13 +144,20 @@ impl Application {
         .context("cannot start the HTTPS listener")?
         .run();
 
-        let heartbeat = heartbeat::spawn(Arc::downgrade(&hub), heartbeat_every);
+        let mut background = vec![heartbeat::spawn(Arc::downgrade(&hub), heartbeat_every)];
+        let policy = Retention {
+            days: settings.retain_days,
+            messages: settings.retain_messages,
+        };
+        background.extend(retention::spawn(store.clone(), policy));
         tracing::debug!(%addr, workers, static_dir = %static_dir.display(), "server built");
         Ok(Self {
             addr,
             server,
             hub,
-            heartbeat,
+            store,
+            writer,
+            background,
         })
     }
 
@@ -140,6 +171,10 @@ impl Application {
 
     pub fn hub(&self) -> Arc<Hub> {
         self.hub.clone()
+    }
+
+    pub fn store(&self) -> Store {
+        self.store.clone()
     }
 
     pub fn shutdown_handle(&self) -> ShutdownHandle {
@@ -174,7 +209,21 @@ impl Application {
                 result
             }
         };
-        self.heartbeat.abort();
+        // The server is stopped: no request can post any more. Let the writer finish what
+        // is queued, checkpoint and close the database.
+        for task in self.background {
+            task.abort();
+        }
+        drop(self.store);
+        let writer = self.writer;
+        let closed = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::task::spawn_blocking(move || writer.join()),
+        )
+        .await;
+        if closed.is_err() {
+            tracing::warn!("database writer did not finish within 30 s");
+        }
         result
     }
 }

@@ -35,13 +35,14 @@ fn release_dist() -> PathBuf {
 }
 
 async fn start_backend(listen: &str, certs: &std::path::Path) -> Backend {
-    start_backend_serving(listen, certs, &release_dist()).await
+    start_backend_serving(listen, certs, &release_dist(), &["--db", ":memory:"]).await
 }
 
 async fn start_backend_serving(
     listen: &str,
     certs: &std::path::Path,
     dist: &std::path::Path,
+    extra: &[&str],
 ) -> Backend {
     assert!(
         dist.join("index.html").is_file(),
@@ -53,6 +54,7 @@ async fn start_backend_serving(
         .arg(dist)
         .arg("--certs-dir")
         .arg(certs)
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -303,8 +305,13 @@ async fn the_course_client_works_unchanged_against_our_backend() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let scratch = tempfile::tempdir().unwrap();
     let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course-client");
-    let backend =
-        start_backend_serving("127.0.0.1:0", &scratch.path().join("certs"), &fixture).await;
+    let backend = start_backend_serving(
+        "127.0.0.1:0",
+        &scratch.path().join("certs"),
+        &fixture,
+        &["--db", ":memory:"],
+    )
+    .await;
     let (_driver, webdriver) = start_chromedriver().await;
     let page = open_browser(&webdriver, &scratch.path().join("profile")).await;
     page.goto(&backend.url).await.unwrap();
@@ -338,6 +345,73 @@ async fn the_course_client_works_unchanged_against_our_backend() {
         .await;
     }
     assert_eq!(js(&page, indicator).await, json!("🟢"), "still connected");
+    page.close().await.unwrap();
+    backend.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium, chromedriver and dist/: run by `cargo xtask test`"]
+async fn scrolling_up_loads_older_history_until_the_beginning() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let scratch = tempfile::tempdir().unwrap();
+    let certs = scratch.path().join("certs");
+    let db = scratch.path().join("chat.db");
+    let db_arg = db.display().to_string();
+    let backend = start_backend_serving(
+        "127.0.0.1:0",
+        &certs,
+        &release_dist(),
+        &["--history", "20", "--db", &db_arg],
+    )
+    .await;
+    let pem = std::fs::read(certs.join("cert.pem")).unwrap();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let total = 70;
+    for i in 1..=total {
+        let response = http
+            .post(format!("{}msgs", backend.url))
+            .json(&json!({"user": "hist", "text": format!("m{i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+
+    let (_driver, webdriver) = start_chromedriver().await;
+    let page = open_browser(&webdriver, &scratch.path().join("profile")).await;
+    page.goto(&backend.url).await.unwrap();
+    wait_for("window shown", || async { texts(&page).await.len() == 20 }).await;
+    let older_state = "return document.querySelector('.older').dataset.state;";
+    assert_eq!(js(&page, older_state).await, json!("available"));
+
+    let scroll_to_top = "const l = document.querySelector('.messages'); l.scrollTop = 0; l.dispatchEvent(new Event('scroll')); return true;";
+    let mut shown = 20;
+    while shown < total {
+        js(&page, scroll_to_top).await;
+        wait_for("an older page loaded", || async {
+            texts(&page).await.len() > shown
+        })
+        .await;
+        shown = texts(&page).await.len();
+        if shown < total {
+            // The reader's place was kept: the list did not stay pinned at the top.
+            let top = js(
+                &page,
+                "return document.querySelector('.messages').scrollTop;",
+            )
+            .await;
+            assert!(top.as_f64().unwrap() > 100.0, "scroll position kept: {top}");
+        }
+    }
+    let expected: Vec<String> = (1..=total).map(|i| format!("m{i}")).collect();
+    assert_eq!(texts(&page).await, expected, "all history, in order, once");
+    wait_for("beginning reached", || async {
+        js(&page, older_state).await == json!("beginning")
+    })
+    .await;
     page.close().await.unwrap();
     backend.stop().await;
 }

@@ -48,9 +48,19 @@ pub enum StreamEvent {
     Msgs { msgs: Vec<Message> },
     /// Keeps idle proxies from closing the stream and lets the server notice dead clients.
     Heartbeat { time: u64 },
+    /// The server is going away (shutdown); the body ends right after. Reconnect promptly.
+    Bye { reason: String },
     /// A line type this client does not know yet; newer servers may send more kinds.
     #[serde(other)]
     Unknown,
+}
+
+/// Body of `GET /msgs/history`: a page of older messages, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub msgs: Vec<Message>,
+    /// Whether messages older than the first of `msgs` exist.
+    pub more: bool,
 }
 
 /// Body of every error response: `{"error": "..."}`.
@@ -105,6 +115,9 @@ mod tests {
                 msgs: vec![message(4)],
             },
             StreamEvent::Heartbeat { time: 5 },
+            StreamEvent::Bye {
+                reason: "shutdown".into(),
+            },
         ];
         for event in events {
             let line = encode_line(&event);

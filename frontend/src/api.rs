@@ -1,6 +1,6 @@
 //! `POST /msgs`.
 
-use common::{ErrorBody, Message, NewMessage};
+use common::{ErrorBody, HistoryPage, Message, NewMessage};
 
 /// Sends a message; on refusal returns the text to show the user.
 pub async fn post_message(message: &NewMessage) -> Result<Message, String> {
@@ -24,4 +24,23 @@ pub async fn post_message(message: &NewMessage) -> Result<Message, String> {
         Ok(body) => Err(body.error),
         Err(_) => Err(format!("the server refused the message (HTTP {status})")),
     }
+}
+
+/// `GET /msgs/history?before=ID&limit=N`: older messages, oldest first.
+pub async fn fetch_history(before: u64, limit: usize) -> Result<HistoryPage, String> {
+    let url = format!("/msgs/history?before={before}&limit={limit}");
+    let response = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the server: {e}"))?;
+    if !response.ok() {
+        return Err(match response.json::<ErrorBody>().await {
+            Ok(body) => body.error,
+            Err(_) => format!("history request failed (HTTP {})", response.status()),
+        });
+    }
+    response
+        .json::<HistoryPage>()
+        .await
+        .map_err(|e| format!("unexpected answer from the server: {e}"))
 }

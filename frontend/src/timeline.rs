@@ -1,6 +1,6 @@
 //! What the page shows, and where to resume after a reconnect.
 
-use common::{Message, StreamEvent};
+use common::{HistoryPage, Message, StreamEvent};
 
 /// Messages kept on screen; older ones are dropped to bound memory in a long session.
 pub const MAX_SHOWN: usize = 1000;
@@ -11,11 +11,39 @@ pub struct Timeline {
     messages: Vec<Message>,
     /// Server history run the ids belong to; ids from another epoch mean nothing.
     epoch: Option<String>,
+    /// The server said nothing is older than what we show.
+    older_exhausted: bool,
 }
 
 impl Timeline {
     pub fn messages(&self) -> &[Message] {
         &self.messages
+    }
+
+    /// Id of the oldest message shown (0 when empty).
+    pub fn first_id(&self) -> u64 {
+        self.messages.first().map_or(0, |m| m.id)
+    }
+
+    /// Whether scrolling up can fetch older messages (`GET /msgs/history?before=first_id`).
+    pub fn can_load_older(&self) -> bool {
+        !self.older_exhausted && self.first_id() > 1
+    }
+
+    /// Puts a page of older history in front. Never trims: the reader asked for it.
+    pub fn prepend(&mut self, page: HistoryPage) -> bool {
+        let first = self.first_id();
+        let older: Vec<Message> = page
+            .msgs
+            .into_iter()
+            .filter(|m| first == 0 || m.id < first)
+            .collect();
+        self.older_exhausted = !page.more;
+        if older.is_empty() {
+            return false;
+        }
+        self.messages.splice(0..0, older);
+        true
     }
 
     pub fn last_id(&self) -> u64 {
@@ -38,6 +66,7 @@ impl Timeline {
             } => {
                 self.epoch = Some(epoch);
                 if reset {
+                    self.older_exhausted = false;
                     let changed = self.messages != msgs;
                     self.messages = msgs;
                     self.trim();
@@ -46,7 +75,7 @@ impl Timeline {
                 self.append(msgs)
             }
             StreamEvent::Msgs { msgs } => self.append(msgs),
-            StreamEvent::Heartbeat { .. } | StreamEvent::Unknown => false,
+            StreamEvent::Heartbeat { .. } | StreamEvent::Bye { .. } | StreamEvent::Unknown => false,
         }
     }
 
@@ -151,6 +180,28 @@ mod tests {
             msgs: vec![]
         }));
         assert!(t.messages().is_empty());
+    }
+
+    #[test]
+    fn older_pages_go_in_front_once() {
+        let mut t = Timeline::default();
+        t.apply(StreamEvent::Msgs {
+            msgs: vec![m(5), m(6)],
+        });
+        assert!(t.can_load_older());
+        assert!(t.prepend(HistoryPage {
+            msgs: vec![m(3), m(4), m(5)],
+            more: true
+        }));
+        assert_eq!(ids(&t), vec![3, 4, 5, 6]);
+        assert!(t.can_load_older());
+        assert!(t.prepend(HistoryPage {
+            msgs: vec![m(1), m(2)],
+            more: false
+        }));
+        assert_eq!(ids(&t), vec![1, 2, 3, 4, 5, 6]);
+        assert!(!t.can_load_older());
+        assert_eq!(t.resume_query(), "?since=6");
     }
 
     #[test]

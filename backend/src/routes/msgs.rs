@@ -2,9 +2,10 @@
 
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe};
+use crate::store::Store;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
-use common::NewMessage;
+use common::{HistoryPage, NewMessage};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -42,16 +43,46 @@ pub async fn stream(
         .streaming(body))
 }
 
-/// `POST /msgs` with `{"user": "...", "text": "..."}`: 201 with the stored message.
+/// `POST /msgs` with `{"user": "...", "text": "..."}`: 201 with the stored message, sent
+/// only once the message is durably committed (and already on its way to every stream).
 pub async fn post(
-    hub: web::Data<Hub>,
+    store: web::Data<Store>,
     body: web::Json<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
     let valid = body.validate().inspect_err(|err| {
         tracing::info!(error = %err, "post rejected");
     })?;
-    let stored = hub.post(valid);
+    let stored = store.append(valid).await.inspect_err(|err| {
+        tracing::warn!(error = %err, "post not stored");
+    })?;
     Ok(HttpResponse::Created().json(stored))
+}
+
+/// Largest page `GET /msgs/history` returns.
+pub const HISTORY_MAX_LIMIT: usize = 200;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    before: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// `GET /msgs/history?before=ID&limit=N`: older messages for scrolling back, oldest first.
+pub async fn history(
+    store: web::Data<Store>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=HISTORY_MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {HISTORY_MAX_LIMIT}"
+        )));
+    }
+    let (msgs, more) = store.history(query.before, limit).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(HistoryPage { msgs, more }))
 }
 
 /// Any other method on `/msgs`.
@@ -59,6 +90,14 @@ pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiErr
     Err(ApiError::MethodNotAllowed {
         method: req.method().to_string(),
         allowed: "GET, POST",
+    })
+}
+
+/// Any method but GET on a read-only resource.
+pub async fn get_only(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        allowed: "GET",
     })
 }
 

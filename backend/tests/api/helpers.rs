@@ -16,6 +16,7 @@ use tempfile::TempDir;
 pub struct TestApp {
     pub port: u16,
     pub hub: Arc<Hub>,
+    pub store: backend::store::Store,
     pub certs: TempDir,
     pub client: reqwest::Client,
     pub shutdown: ShutdownHandle,
@@ -37,11 +38,13 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(settings).await.expect("server builds");
     let port = app.port();
     let hub = app.hub();
+    let store = app.store();
     let shutdown = app.shutdown_handle();
     let server = tokio::spawn(app.run_until_stopped());
     let mut test_app = TestApp {
         port,
         hub,
+        store,
         certs,
         client: reqwest::Client::new(),
         shutdown,
@@ -52,6 +55,24 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// Graceful stop, then waits until the database is closed.
+    pub async fn stop(self) {
+        let TestApp {
+            shutdown,
+            server,
+            store,
+            ..
+        } = self;
+        // The database closes when the last store handle is gone.
+        drop(store);
+        shutdown.shutdown().await;
+        tokio::time::timeout(Duration::from_secs(30), server)
+            .await
+            .expect("server stops")
+            .expect("server task")
+            .expect("server ran cleanly");
+    }
+
     pub fn url(&self, path_and_query: &str) -> String {
         format!("https://127.0.0.1:{}{path_and_query}", self.port)
     }

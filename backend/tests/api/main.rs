@@ -1,6 +1,8 @@
 //! Integration tests: the real server over real TLS + HTTP/2, started on port 0.
 
+mod durability;
 mod helpers;
+mod history;
 mod posting;
 mod static_and_health;
 mod streaming;

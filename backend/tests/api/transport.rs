@@ -94,18 +94,24 @@ async fn healthy_idle_streams_outlive_keep_alive() {
 }
 
 #[tokio::test]
-async fn shutdown_ends_streams_and_refuses_new_ones() {
+async fn shutdown_says_bye_and_ends_streams_promptly() {
     let app = spawn_app().await;
     let mut stream = app.open_stream("?since=0").await;
     stream.next_event(SOON).await;
-    tokio::time::timeout(2 * SOON, app.shutdown.shutdown())
+    let shutdown = app.shutdown.clone();
+    let stopping = tokio::spawn(app.stop());
+    assert_eq!(
+        stream.next_event(SOON).await,
+        common::StreamEvent::Bye {
+            reason: "shutdown".into()
+        }
+    );
+    assert_eq!(stream.next_line(SOON).await, None, "stream ended after bye");
+    tokio::time::timeout(2 * SOON, stopping)
         .await
-        .expect("graceful stop does not wait for open streams");
-    assert_eq!(stream.next_line(SOON).await, None, "stream ended");
-    let result = tokio::time::timeout(SOON, app.server)
-        .await
-        .expect("server stopped");
-    result.unwrap().unwrap();
+        .expect("graceful stop does not wait for open streams")
+        .unwrap();
+    drop(shutdown);
 }
 
 #[tokio::test]

@@ -8,27 +8,74 @@ pub fn format_time(ms: u64) -> String {
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }
 
+/// What lies above the oldest message shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OlderState {
+    /// Nothing shown yet.
+    Nothing,
+    /// Older messages exist: scrolling to the top (or the button) loads them.
+    Available,
+    Loading,
+    /// This is the first message of the chat.
+    Beginning,
+}
+
+/// Pixels from the top at which scrolling back loads the next older page.
+const LOAD_OLDER_AT: i32 = 80;
+
 /// The messages, oldest first. Text is always inserted as text nodes, never as HTML.
-/// Follows new messages unless the reader scrolled up.
+/// Follows new messages unless the reader scrolled up; scrolling to the top loads older
+/// ones and keeps the reader's place.
 #[component]
-pub fn MessageList(#[prop(into)] messages: Signal<Vec<Message>>) -> impl IntoView {
+pub fn MessageList(
+    #[prop(into)] messages: Signal<Vec<Message>>,
+    #[prop(into)] older: Signal<OlderState>,
+    load_older: Callback<()>,
+) -> impl IntoView {
     let list = NodeRef::<Ol>::new();
     let follow = StoredValue::new(true);
+    let shown_first = StoredValue::new(None::<u64>);
+    let shown_height = StoredValue::new(0);
     Effect::new(move |_| {
-        messages.track();
+        let first = messages.with(|m| m.first().map(|m| m.id));
         request_animation_frame(move || {
-            if let (true, Some(el)) = (follow.get_value(), list.get_untracked()) {
+            let Some(el) = list.get_untracked() else {
+                return;
+            };
+            let grew_on_top =
+                matches!((shown_first.get_value(), first), (Some(old), Some(new)) if new < old);
+            if grew_on_top {
+                // Older messages went in above: keep what the reader looks at in place.
+                el.set_scroll_top(el.scroll_top() + el.scroll_height() - shown_height.get_value());
+            } else if follow.get_value() {
                 el.set_scroll_top(el.scroll_height());
             }
+            shown_first.set_value(first);
+            shown_height.set_value(el.scroll_height());
         });
     });
     let on_scroll = move |_| {
         if let Some(el) = list.get_untracked() {
             follow.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 48);
+            if el.scroll_top() < LOAD_OLDER_AT && older.get_untracked() == OlderState::Available {
+                load_older.run(());
+            }
         }
     };
     view! {
         <ol class="messages" node_ref=list on:scroll=on_scroll aria-live="polite">
+            <li class="older" data-state=move || format!("{:?}", older.get()).to_lowercase()>
+                {move || match older.get() {
+                    OlderState::Available => view! {
+                        <button type="button" class="load-older" on:click=move |_| load_older.run(())>
+                            "Load older messages"
+                        </button>
+                    }.into_any(),
+                    OlderState::Loading => view! { <span>"Loading older messages…"</span> }.into_any(),
+                    OlderState::Beginning => view! { <span>"This is the beginning of the chat."</span> }.into_any(),
+                    OlderState::Nothing => ().into_any(),
+                }}
+            </li>
             <Show when=move || messages.with(Vec::is_empty)>
                 <li class="empty">"No messages yet. Say hello!"</li>
             </Show>

@@ -1,10 +1,7 @@
-//! The message store: assigns ids and keeps the recent window new clients receive.
-//!
-//! History lives in memory for now, so each server start is a new *epoch*: ids restart and
-//! a client's old position means nothing here. The hub tells clients the epoch so they can
-//! detect that (see `docs/PROTOCOL.md`).
+//! The recent window: the last `--history` committed messages, kept in memory so that new
+//! and resuming clients are served without touching the database.
 
-use common::{Message, ValidNewMessage};
+use common::Message;
 use std::collections::VecDeque;
 
 /// What a client resuming after a given id must receive.
@@ -18,37 +15,43 @@ pub enum Resume {
 }
 
 #[derive(Debug)]
-pub struct MemoryStore {
+pub struct RecentWindow {
     window: VecDeque<Message>,
     capacity: usize,
-    next_id: u64,
+    /// Highest id ever committed (the window may be empty after retention).
+    last_id: u64,
 }
 
-impl MemoryStore {
-    /// A store that keeps the last `capacity` messages (at least one).
-    pub fn new(capacity: usize) -> Self {
+impl RecentWindow {
+    /// A window of at most `capacity` messages (at least one), starting from `recent`
+    /// (oldest first, as loaded from the store) and the store's highest id.
+    pub fn new(capacity: usize, recent: Vec<Message>, last_id: u64) -> Self {
         let capacity = capacity.max(1);
-        Self {
+        let mut window = Self {
             window: VecDeque::with_capacity(capacity),
             capacity,
-            next_id: 1,
+            last_id,
+        };
+        for message in recent {
+            window.push(message);
         }
+        window
     }
 
-    /// Stores a validated message, stamping it with the next id and `time_ms`.
-    pub fn append(&mut self, message: ValidNewMessage, time_ms: u64) -> Message {
-        let stored = Message {
-            id: self.next_id,
-            user: message.user.into_inner(),
-            text: message.text.into_inner(),
-            time: time_ms,
-        };
-        self.next_id += 1;
+    /// Adds a committed message; ids arrive in increasing order.
+    pub fn push(&mut self, message: Message) {
+        self.last_id = self.last_id.max(message.id);
         if self.window.len() == self.capacity {
             self.window.pop_front();
         }
-        self.window.push_back(stored.clone());
-        stored
+        self.window.push_back(message);
+    }
+
+    /// Drops messages with id below `first_kept` (deleted by retention).
+    pub fn forget_before(&mut self, first_kept: u64) {
+        while self.window.front().is_some_and(|m| m.id < first_kept) {
+            self.window.pop_front();
+        }
     }
 
     /// The recent window, oldest first.
@@ -58,12 +61,12 @@ impl MemoryStore {
 
     /// Id of the newest message, 0 before the first.
     pub fn last_id(&self) -> u64 {
-        self.next_id - 1
+        self.last_id
     }
 
     /// What a client that has seen everything up to `since` must receive.
     pub fn resume(&self, since: u64) -> Resume {
-        let first_kept = self.window.front().map_or(self.next_id, |m| m.id);
+        let first_kept = self.window.front().map_or(self.last_id + 1, |m| m.id);
         if since > self.last_id() || since + 1 < first_kept {
             return Resume::Reset(self.window.iter().cloned().collect());
         }
@@ -80,16 +83,16 @@ impl MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::NewMessage;
 
-    fn post(store: &mut MemoryStore, text: &str) -> Message {
-        let valid = NewMessage {
+    fn post(store: &mut RecentWindow, text: &str) -> Message {
+        let message = Message {
+            id: store.last_id() + 1,
             user: "u".into(),
             text: text.into(),
-        }
-        .validate()
-        .unwrap();
-        store.append(valid, 7)
+            time: 7,
+        };
+        store.push(message.clone());
+        message
     }
 
     fn ids(messages: &[Message]) -> Vec<u64> {
@@ -98,7 +101,7 @@ mod tests {
 
     #[test]
     fn ids_increase_and_window_is_bounded() {
-        let mut store = MemoryStore::new(3);
+        let mut store = RecentWindow::new(3, Vec::new(), 0);
         for i in 1..=5 {
             assert_eq!(post(&mut store, &format!("m{i}")).id, i);
         }
@@ -109,7 +112,7 @@ mod tests {
 
     #[test]
     fn resume_gives_deltas_inside_the_window_and_resets_outside() {
-        let mut store = MemoryStore::new(3);
+        let mut store = RecentWindow::new(3, Vec::new(), 0);
         assert_eq!(store.resume(0), Resume::Delta(vec![]));
         for i in 1..=5 {
             post(&mut store, &format!("m{i}"));
@@ -131,5 +134,18 @@ mod tests {
             panic!("99 is from the future")
         };
         assert_eq!(ids(&r), vec![3, 4, 5]);
+    }
+}
+
+#[cfg(test)]
+mod loaded_tests {
+    use super::*;
+
+    #[test]
+    fn a_window_loaded_after_retention_still_knows_the_last_id() {
+        let window = RecentWindow::new(3, Vec::new(), 41);
+        assert_eq!(window.last_id(), 41);
+        assert_eq!(window.resume(41), Resume::Delta(vec![]));
+        assert_eq!(window.resume(40), Resume::Reset(vec![]));
     }
 }

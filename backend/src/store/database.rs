@@ -1,0 +1,222 @@
+//! Opening the database: location, pragmas, schema, and the checks that turn a bad file
+//! into a clear start-up error instead of a panic or a silent loss.
+
+use anyhow::{bail, Context};
+use common::Message;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+
+/// Where messages live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbLocation {
+    /// `:memory:`: gone at exit; each start is a new epoch.
+    Memory,
+    File(PathBuf),
+}
+
+impl DbLocation {
+    pub fn parse(raw: &str) -> Self {
+        if raw == ":memory:" {
+            Self::Memory
+        } else {
+            Self::File(PathBuf::from(raw))
+        }
+    }
+}
+
+impl std::fmt::Display for DbLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory => f.write_str(":memory:"),
+            Self::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// An open, checked database, before its writer thread starts.
+pub struct Database {
+    pub(crate) conn: Connection,
+    /// Names this history: kept in the file, so it survives restarts (new for `:memory:`).
+    pub epoch: String,
+    /// Highest id ever assigned (0 for a new database).
+    pub last_id: u64,
+    pub location: DbLocation,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS messages (
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    user TEXT    NOT NULL,
+    text TEXT    NOT NULL,
+    time INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_time ON messages(time);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+impl Database {
+    /// Opens (creating if needed) and checks the database. `max_mb` caps its size: writes
+    /// beyond it fail like a full disk would.
+    pub fn open(
+        location: &DbLocation,
+        max_mb: Option<u64>,
+        new_epoch: &str,
+    ) -> anyhow::Result<Self> {
+        let conn = match location {
+            DbLocation::Memory => {
+                Connection::open_in_memory().context("cannot open an in-memory database")?
+            }
+            DbLocation::File(path) => open_file(path)?,
+        };
+        let what = location.to_string();
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        if let DbLocation::File(_) = location {
+            let check: String = conn
+                .query_row("PRAGMA quick_check", [], |row| row.get(0))
+                .with_context(|| format!("cannot read database {what}"))?;
+            if check != "ok" {
+                bail!("database {what} is corrupt ({check}); restore it from a backup or move it away");
+            }
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+                .with_context(|| format!("cannot switch database {what} to WAL mode"))?;
+            if mode != "wal" {
+                bail!("database {what} refused WAL mode (got {mode})");
+            }
+            // FULL: the WAL is synced at every commit, so a 201 survives power loss.
+            conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        if let Some(mb) = max_mb {
+            let page_size: i64 = conn.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+            let pages = (mb.min(1 << 40) as i64 * 1024 * 1024) / page_size.max(1);
+            conn.pragma_update(None, "max_page_count", pages)?;
+        }
+        conn.execute_batch(SCHEMA)
+            .with_context(|| format!("cannot create the tables in database {what}"))?;
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?1)",
+            params![new_epoch],
+        )
+        .with_context(|| format!("cannot write to database {what}"))?;
+        let epoch: String =
+            conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |row| {
+                row.get(0)
+            })?;
+        let last_id: Option<i64> = conn
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'messages'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(Self {
+            conn,
+            epoch,
+            last_id: last_id.unwrap_or(0).max(0) as u64,
+            location: location.clone(),
+        })
+    }
+
+    /// The newest `n` messages, oldest first.
+    pub fn recent(&self, n: usize) -> rusqlite::Result<Vec<Message>> {
+        let mut rows = older_than(&self.conn, i64::MAX, n)?;
+        rows.reverse();
+        Ok(rows)
+    }
+}
+
+fn open_file(path: &Path) -> anyhow::Result<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+    }
+    Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open database {}", path.display()))
+}
+
+/// Up to `limit` messages with id below `before`, newest first.
+pub(crate) fn older_than(
+    conn: &Connection,
+    before: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<Message>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, user, text, time FROM messages WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![before, limit as i64], |row| {
+        Ok(Message {
+            id: row.get::<_, i64>(0)? as u64,
+            user: row.get(1)?,
+            text: row.get(2)?,
+            time: row.get::<_, i64>(3)?.max(0) as u64,
+        })
+    })?;
+    rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_file_gets_schema_epoch_and_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/chat.db");
+        let db = Database::open(&DbLocation::File(path.clone()), None, "e1").unwrap();
+        assert_eq!(db.epoch, "e1");
+        assert_eq!(db.last_id, 0);
+        drop(db);
+        // The epoch is kept: a second open with another proposal keeps the first.
+        let db = Database::open(&DbLocation::File(path), None, "e2").unwrap();
+        assert_eq!(db.epoch, "e1");
+        let mode: String = db
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn garbage_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chat.db");
+        std::fs::write(&path, vec![0x42; 8192]).unwrap();
+        let err = Database::open(&DbLocation::File(path), None, "e")
+            .err()
+            .unwrap();
+        let text = format!("{err:#}");
+        assert!(text.contains("chat.db"), "{text}");
+        assert!(text.contains("not a database"), "{text}");
+    }
+
+    #[test]
+    fn unusable_folder_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plain-file");
+        std::fs::write(&file, b"x").unwrap();
+        let err = Database::open(&DbLocation::File(file.join("chat.db")), None, "e")
+            .err()
+            .unwrap();
+        assert!(
+            format!("{err:#}").contains("cannot create the database folder"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn memory_location_parses() {
+        assert_eq!(DbLocation::parse(":memory:"), DbLocation::Memory);
+        assert_eq!(
+            DbLocation::parse("data/chat.db"),
+            DbLocation::File("data/chat.db".into())
+        );
+    }
+}

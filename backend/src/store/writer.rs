@@ -1,0 +1,266 @@
+//! The writer thread: the only code that writes to the database.
+//!
+//! Posts arrive on a channel. The thread takes the first, then everything else already
+//! waiting (up to [`MAX_BATCH`]), and commits them in one transaction: one fsync for the whole
+//! group. While it syncs, new posts queue up and form the next group, so throughput grows
+//! with concurrency instead of being one fsync per post. It runs on its own OS thread, so
+//! SQLite's blocking calls never stall the actix workers.
+
+use super::database::{older_than, Database};
+use super::StoreError;
+use crate::hub::now_ms;
+use common::{Message, ValidNewMessage};
+use rusqlite::{params, Connection};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Most posts committed in one transaction; bounds the latency of the group's first post.
+pub const MAX_BATCH: usize = 1024;
+/// Posts waiting for the writer before new ones are held back (the post handlers wait).
+const QUEUE: usize = 8192;
+
+/// Told about every committed change, in commit order.
+pub trait StoreListener: Send + Sync + 'static {
+    /// These messages are durably stored; ids are increasing.
+    fn committed(&self, messages: &[Message]);
+    /// Retention deleted every message with id below `first_kept`.
+    fn retained(&self, first_kept: u64);
+}
+
+/// What retention keeps. Both limits apply when both are set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    pub days: Option<u64>,
+    pub messages: Option<u64>,
+}
+
+impl Retention {
+    pub fn is_off(&self) -> bool {
+        self.days.is_none() && self.messages.is_none()
+    }
+}
+
+enum Command {
+    Append {
+        message: ValidNewMessage,
+        reply: oneshot::Sender<Result<Message, StoreError>>,
+    },
+    History {
+        before: Option<u64>,
+        limit: usize,
+        reply: oneshot::Sender<Result<(Vec<Message>, bool), StoreError>>,
+    },
+    Retain {
+        policy: Retention,
+        reply: oneshot::Sender<Result<usize, StoreError>>,
+    },
+}
+
+/// Cheap, cloneable handle to the writer thread.
+#[derive(Clone, Debug)]
+pub struct Store {
+    tx: mpsc::Sender<Command>,
+}
+
+/// The writer thread; [`WriterThread::close`] finishes queued work and closes the file.
+pub struct WriterThread {
+    handle: std::thread::JoinHandle<()>,
+}
+
+impl WriterThread {
+    /// Waits (blocking) until every handle is dropped and the queue is drained, then for the
+    /// checkpoint and close.
+    pub fn join(self) {
+        let _ = self.handle.join();
+    }
+}
+
+impl Database {
+    /// Moves the connection to its writer thread.
+    pub fn start_writer(
+        self,
+        listener: Arc<dyn StoreListener>,
+    ) -> std::io::Result<(Store, WriterThread)> {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let location = self.location.to_string();
+        let conn = self.conn;
+        let handle = std::thread::Builder::new()
+            .name("h2chat-store".into())
+            .spawn(move || {
+                run(conn, rx, listener.as_ref());
+                tracing::info!(db = %location, "database closed");
+            })?;
+        Ok((Store { tx }, WriterThread { handle }))
+    }
+}
+
+impl Store {
+    /// Stores a message; returns it with its id once it is durably committed.
+    pub async fn append(&self, message: ValidNewMessage) -> Result<Message, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Append { message, reply }).await?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Up to `limit` messages older than `before` (all if `None`), oldest first, and whether
+    /// even older ones exist.
+    pub async fn history(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<Message>, bool), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::History {
+            before,
+            limit,
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Applies a retention policy now; returns how many messages were deleted.
+    pub async fn retain(&self, policy: Retention) -> Result<usize, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Retain { policy, reply }).await?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn send(&self, command: Command) -> Result<(), StoreError> {
+        self.tx.send(command).await.map_err(|_| StoreError::Closed)
+    }
+}
+
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, listener: &dyn StoreListener) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut appends = Vec::new();
+        let mut others = Vec::new();
+        let mut next = Some(first);
+        while let Some(command) = next {
+            match command {
+                Command::Append { message, reply } => appends.push((message, reply)),
+                other => others.push(other),
+            }
+            next = if appends.len() < MAX_BATCH {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if !appends.is_empty() {
+            commit_group(&mut conn, appends, listener);
+        }
+        for command in others {
+            handle_other(&mut conn, command, listener);
+        }
+    }
+    // Every handle is gone: fold the WAL back into the file so it closes clean and small.
+    if let Err(err) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+        tracing::warn!(error = %err, "final checkpoint failed; the WAL is replayed on next start");
+    }
+}
+
+fn commit_group(
+    conn: &mut Connection,
+    appends: Vec<(
+        ValidNewMessage,
+        oneshot::Sender<Result<Message, StoreError>>,
+    )>,
+    listener: &dyn StoreListener,
+) {
+    let time = now_ms();
+    let (messages, replies): (Vec<_>, Vec<_>) = appends.into_iter().unzip();
+    let result = (|| -> rusqlite::Result<Vec<Message>> {
+        let tx = conn.transaction()?;
+        let mut stored = Vec::with_capacity(messages.len());
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT INTO messages (user, text, time) VALUES (?1, ?2, ?3)")?;
+            for message in messages {
+                let user = message.user.into_inner();
+                let text = message.text.into_inner();
+                insert.execute(params![user, text, time as i64])?;
+                stored.push(Message {
+                    id: tx.last_insert_rowid() as u64,
+                    user,
+                    text,
+                    time,
+                });
+            }
+        }
+        tx.commit()?;
+        Ok(stored)
+    })();
+    match result {
+        Ok(stored) => {
+            tracing::debug!(group = stored.len(), "committed");
+            listener.committed(&stored);
+            for (reply, message) in replies.into_iter().zip(stored) {
+                let _ = reply.send(Ok(message));
+            }
+        }
+        Err(err) => {
+            // Rolled back: nothing of the group is stored, no id was spent, nothing was sent.
+            tracing::error!(error = %err, group = replies.len(), "commit failed; posts refused");
+            let error = StoreError::Unavailable(err.to_string());
+            for reply in replies {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
+    }
+}
+
+fn handle_other(conn: &mut Connection, command: Command, listener: &dyn StoreListener) {
+    match command {
+        Command::Append { .. } => unreachable!("appends are grouped by the caller"),
+        Command::History {
+            before,
+            limit,
+            reply,
+        } => {
+            let before = before.map_or(i64::MAX, |b| b.min(i64::MAX as u64) as i64);
+            let result = older_than(conn, before, limit + 1)
+                .map(|mut rows| {
+                    let more = rows.len() > limit;
+                    rows.truncate(limit);
+                    rows.reverse();
+                    (rows, more)
+                })
+                .map_err(|e| StoreError::Unavailable(e.to_string()));
+            let _ = reply.send(result);
+        }
+        Command::Retain { policy, reply } => {
+            let result = retain(conn, policy).map_err(|e| StoreError::Unavailable(e.to_string()));
+            if let Ok((deleted, first_kept)) = &result {
+                if *deleted > 0 {
+                    tracing::info!(deleted, first_kept, "retention deleted old messages");
+                    listener.retained(*first_kept);
+                }
+            }
+            let _ = reply.send(result.map(|(deleted, _)| deleted));
+        }
+    }
+}
+
+/// Deletes what the policy does not keep; returns (deleted, first id kept).
+fn retain(conn: &mut Connection, policy: Retention) -> rusqlite::Result<(usize, u64)> {
+    let tx = conn.transaction()?;
+    let mut deleted = 0;
+    if let Some(days) = policy.days {
+        let cutoff = now_ms().saturating_sub(days.saturating_mul(86_400_000));
+        deleted += tx.execute(
+            "DELETE FROM messages WHERE time < ?1",
+            params![cutoff as i64],
+        )?;
+    }
+    if let Some(keep) = policy.messages {
+        deleted += tx.execute(
+            "DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - ?1",
+            params![keep.min(i64::MAX as u64) as i64],
+        )?;
+    }
+    let first_kept: Option<i64> =
+        tx.query_row("SELECT MIN(id) FROM messages", [], |row| row.get(0))?;
+    tx.commit()?;
+    Ok((deleted, first_kept.map_or(u64::MAX, |id| id as u64)))
+}
