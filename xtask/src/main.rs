@@ -5,9 +5,11 @@
 //! - `build [--debug]`: `trunk build --offline` into `dist/` (release by default).
 //! - `run [-- BACKEND ARGS]`: setup, release build, then the backend serving it.
 //! - `test`: setup, Chromium + chromedriver (apt) if missing, then every test suite.
+//! - `bench`: short benchmark runs against the release backend, printed as a table.
 //!
 //! Layout: [`tools`] finds and installs tools; [`suites`] runs the test suites.
 
+mod bench;
 mod suites;
 mod tools;
 
@@ -15,7 +17,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test>";
+const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench>";
 
 fn main() {
     if let Err(err) = real_main() {
@@ -51,6 +53,7 @@ fn real_main() -> Result<()> {
             tools::ensure_chromium()?;
             suites::run_all(&root)
         }
+        Some("bench") => bench::run_bench(&root),
         Some(other) => bail!("unknown command {other:?}\n{USAGE}"),
         None => bail!("{USAGE}"),
     }

@@ -1,0 +1,123 @@
+//! `cargo xtask bench`: short, repeatable benchmark runs against the release backend,
+//! printed as a table. Each configuration runs several times; the table shows medians and,
+//! where it compares two setups, their ratio measured in the same run.
+
+use crate::run;
+use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const RUNS: usize = 3;
+
+/// A release backend child process, killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SIGTERM for a clean database close, then make sure.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
+    let mut child = Command::new(root.join("target/release/backend"))
+        .args(["--listen", "127.0.0.1:0", "--db", db, "--certs-dir"])
+        .arg(certs)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting target/release/backend")?;
+    let stdout = child.stdout.take().context("backend stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let Some(line) = lines.next() else {
+            bail!("backend exited before serving")
+        };
+        if let Some(url) = line?.strip_prefix("h2chat is serving ") {
+            break url.trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok(Server { child, url })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn posts_per_sec(
+    root: &Path,
+    server: &Server,
+    certs: &Path,
+    posters: usize,
+    count: usize,
+) -> Result<f64> {
+    let out = Command::new(root.join("target/release/loadgen"))
+        .args(["posts", "--json", "--url", &server.url, "--ca"])
+        .arg(certs.join("cert.pem"))
+        .args([
+            "--posters",
+            &posters.to_string(),
+            "--count",
+            &count.to_string(),
+        ])
+        .output()
+        .context("running loadgen")?;
+    if !out.status.success() {
+        bail!("loadgen failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    report["posts_per_sec"]
+        .as_f64()
+        .context("posts_per_sec missing")
+}
+
+/// Posts per second with 1, 16 and 64 concurrent posters: durable SQLite vs `:memory:`.
+fn store_throughput(root: &Path, scratch: &Path) -> Result<()> {
+    let certs = scratch.join("certs");
+    let posters = [1usize, 16, 64];
+    let mut table: Vec<(usize, f64, f64)> = Vec::new();
+    for &p in &posters {
+        let count = if p == 1 { 3_000 } else { 20_000 };
+        let mut durable = Vec::new();
+        let mut memory = Vec::new();
+        for run_no in 0..RUNS {
+            // Alternate, each on a fresh server and database, so drift hits both alike.
+            let db = scratch.join(format!("bench-{p}-{run_no}.db"));
+            let server = start_server(root, &db.display().to_string(), &certs)?;
+            durable.push(posts_per_sec(root, &server, &certs, p, count)?);
+            drop(server);
+            let server = start_server(root, ":memory:", &certs)?;
+            memory.push(posts_per_sec(root, &server, &certs, p, count)?);
+        }
+        println!("xtask: posters={p} durable={durable:.0?} memory={memory:.0?}");
+        table.push((p, median(durable), median(memory)));
+    }
+    println!("\n| posters | durable (posts/s) | :memory: (posts/s) | durable / memory |");
+    println!("| ---: | ---: | ---: | ---: |");
+    for (p, d, m) in table {
+        println!("| {p} | {d:.0} | {m:.0} | {:.0}% |", 100.0 * d / m);
+    }
+    println!(
+        "\n(medians of {RUNS} runs each; durable = SQLite WAL, synchronous=FULL, group commit)"
+    );
+    Ok(())
+}
+
+pub fn run_bench(root: &Path) -> Result<()> {
+    run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
+    let scratch: PathBuf =
+        std::env::temp_dir().join(format!("h2chat-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let result = store_throughput(root, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
