@@ -151,3 +151,49 @@ async fn sigterm_stops_the_real_binary_promptly() {
         .unwrap();
     assert!(exit.success(), "{exit:?}");
 }
+
+#[tokio::test]
+async fn a_second_signal_exits_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"))
+        .args(["--listen", "127.0.0.1:0", "--db", ":memory:", "--certs-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next_line().await.unwrap().expect("serving line");
+        if let Some(url) = line.strip_prefix("h2chat is serving ") {
+            break url.trim_end_matches('/').to_owned();
+        }
+    };
+    // An open HTTP/2 connection makes a graceful stop wait (up to its timeout).
+    let pem = std::fs::read(dir.path().join("cert.pem")).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let _stream = LineStream::open(&client, &format!("{url}/msgs?since=0")).await;
+    let pid = child.id().unwrap().to_string();
+    let started = tokio::time::Instant::now();
+    for _ in 0..2 {
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let exit = tokio::time::timeout(SOON, child.wait())
+        .await
+        .expect("exited")
+        .unwrap();
+    assert_eq!(exit.code(), Some(130), "{exit:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
