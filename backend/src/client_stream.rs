@@ -1,9 +1,10 @@
-//! The body of one `/msgs` response: lines from the client's registry queue.
+//! The body of one `/msgs` or `/msgs/events` response: lines from the client's registry
+//! queue.
 //!
 //! The [`Registration`] guard lives inside the body, so the moment actix drops the response
 //! (client gone, stream reset, server stopping) the client leaves the registry.
 
-use crate::hub::Hub;
+use crate::hub::{Hub, Subscription};
 use crate::registry::ClientId;
 use bytes::Bytes;
 use futures_util::Stream;
@@ -46,8 +47,11 @@ pub struct ClientStream {
 }
 
 impl ClientStream {
-    pub(crate) fn new(rx: mpsc::Receiver<Bytes>, registration: Registration) -> Self {
-        Self { rx, registration }
+    pub fn new(subscription: Subscription) -> Self {
+        Self {
+            rx: subscription.rx,
+            registration: subscription.registration,
+        }
     }
 
     pub fn id(&self) -> ClientId {

@@ -1,12 +1,13 @@
-//! The hub: where committed messages reach every open stream.
+//! The hub: where committed messages reach every open stream, whatever its transport.
 //!
 //! The recent window and the registry sit under one lock. The store's writer thread hands
 //! over each committed group in id order ([`Hub::committed`]), so fan-out order equals id
-//! order; a new stream's first line and its registration happen at one instant, so it sees
-//! no gap and no duplicate; and the cached window line always matches the window.
+//! order; a new stream's first event and its registration happen at one instant, so it
+//! sees no gap and no duplicate; and the cached window line always matches the window.
+//! Each event is encoded once per wire format ([`wire_formats`]), never once per client.
 
-use crate::client_stream::{ClientStream, Registration};
-use crate::registry::{ClientId, Fanout, Mode, Registry};
+use crate::client_stream::Registration;
+use crate::registry::{ClientId, Fanout, Lines, Mode, Registry};
 use crate::store::StoreListener;
 use crate::window::{RecentWindow, Resume};
 use bytes::Bytes;
@@ -19,23 +20,38 @@ use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
 
 /// Where a new stream starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subscribe {
     /// Plain `GET /msgs`: every line is the whole window.
     Window,
-    /// `GET /msgs?since=ID[&epoch=E]`: deltas after `since`, if `epoch` (when given) is ours.
-    Since { since: u64, epoch: Option<String> },
+    /// Deltas after `since`, if `epoch` (when given) is ours, in the given format.
+    Since {
+        since: u64,
+        epoch: Option<String>,
+        format: Mode,
+    },
 }
+
+/// An open stream: its queue and the guard that unregisters it when dropped.
+#[derive(Debug)]
+pub struct Subscription {
+    pub rx: mpsc::Receiver<Bytes>,
+    pub registration: Registration,
+}
+
+/// SSE reconnection delay suggested to `EventSource` (`retry:`), in milliseconds.
+pub const SSE_RETRY_MS: u64 = 2000;
 
 #[derive(Debug)]
 struct Inner {
     window: RecentWindow,
     registry: Registry,
-    /// `{"msg":[window]}\n`, rebuilt once per post and shared by every window-mode client.
+    /// `{"msg":[window]}\n`, rebuilt once per group and shared by every window-mode client.
     window_line: Bytes,
-    /// Set at shutdown: new streams get their first line and end at once.
+    /// Set at shutdown: new streams get their first event and end at once.
     closed: bool,
 }
 
@@ -55,6 +71,36 @@ fn window_line(window: &RecentWindow) -> Bytes {
     Bytes::from(encode_line(&WindowRef {
         msg: window.window(),
     }))
+}
+
+/// `{"type":"msgs","msgs":[...]}` from a borrowed slice (no clone of the messages).
+#[derive(Serialize)]
+struct MsgsRef<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    msgs: &'a [Message],
+}
+
+/// A delta event (one JSON line) in the three delta formats. `sse_id` becomes the SSE
+/// `id:` field, which `EventSource` sends back as `Last-Event-ID` when it reconnects.
+pub fn wire_formats(json_line: Bytes, sse_id: Option<u64>, sse_retry: bool) -> Lines {
+    let json = json_line.slice(..json_line.len().saturating_sub(1));
+    let mut sse = Vec::with_capacity(json.len() + 48);
+    if sse_retry {
+        sse.extend_from_slice(format!("retry: {SSE_RETRY_MS}\n").as_bytes());
+    }
+    if let Some(id) = sse_id {
+        sse.extend_from_slice(format!("id: {id}\n").as_bytes());
+    }
+    sse.extend_from_slice(b"data: ");
+    sse.extend_from_slice(&json);
+    sse.extend_from_slice(b"\n\n");
+    Lines {
+        window: None,
+        delta: Some(json_line),
+        sse: Some(Bytes::from(sse)),
+        ws: Some(json),
+    }
 }
 
 /// Milliseconds since the Unix epoch.
@@ -102,12 +148,16 @@ impl Hub {
         &self.epoch
     }
 
-    /// Opens a stream: computes its first line and registers it in one step.
-    pub fn subscribe(self: &Arc<Self>, request: Subscribe) -> ClientStream {
+    /// Opens a stream: computes its first event and registers it in one step.
+    pub fn subscribe(self: &Arc<Self>, request: Subscribe) -> Subscription {
         let mut inner = self.inner.lock();
-        let (mode, first_line) = match &request {
+        let (mode, first) = match &request {
             Subscribe::Window => (Mode::Window, inner.window_line.clone()),
-            Subscribe::Since { since, epoch } => {
+            Subscribe::Since {
+                since,
+                epoch,
+                format,
+            } => {
                 let resume = match epoch {
                     Some(e) if *e != self.epoch => {
                         Resume::Reset(inner.window.window().iter().cloned().collect())
@@ -118,41 +168,65 @@ impl Hub {
                     Resume::Delta(msgs) => (false, msgs),
                     Resume::Reset(msgs) => (true, msgs),
                 };
-                let hello = StreamEvent::Hello {
+                let hello = Bytes::from(encode_line(&StreamEvent::Hello {
                     epoch: self.epoch.clone(),
                     reset,
                     heartbeat_ms: self.heartbeat_ms,
                     msgs,
+                }));
+                // The hello covers everything up to the newest id: that is where an
+                // EventSource reconnect must resume.
+                let lines = wire_formats(hello, Some(inner.window.last_id()), true);
+                let first = match format {
+                    Mode::Sse => lines.sse,
+                    Mode::Ws => lines.ws,
+                    _ => lines.delta,
                 };
-                (Mode::Delta, Bytes::from(encode_line(&hello)))
+                (*format, first.unwrap_or_default())
             }
         };
-        let (id, rx) = inner.registry.register(mode, first_line);
+        let (id, rx) = inner.registry.register(mode, first);
         if inner.closed {
             inner.registry.remove(id);
         }
         let clients = inner.registry.len();
         drop(inner);
         tracing::info!(client = id, ?request, clients, "stream opened");
-        ClientStream::new(rx, Registration::new(Arc::downgrade(self), id))
+        Subscription {
+            rx,
+            registration: Registration::new(Arc::downgrade(self), id),
+        }
     }
 
     /// Sends the heartbeat: window-mode clients get the window again (their every line must
-    /// be `{"msg":[...]}`), delta clients a small heartbeat line.
+    /// be `{"msg":[...]}`), delta clients a heartbeat line, SSE clients a comment.
+    /// WebSocket clients are kept alive by protocol pings instead.
     pub fn heartbeat(&self) -> Fanout {
-        let delta = Bytes::from(encode_line(&StreamEvent::Heartbeat { time: now_ms() }));
+        let time = now_ms();
+        let delta = Bytes::from(encode_line(&StreamEvent::Heartbeat { time }));
+        let sse = Bytes::from(format!(": heartbeat {time}\n\n"));
         let mut inner = self.inner.lock();
-        let window = inner.window_line.clone();
-        let fanout = inner.registry.broadcast(&window, &delta);
+        let lines = Lines {
+            window: Some(inner.window_line.clone()),
+            delta: Some(delta),
+            sse: Some(sse),
+            ws: None,
+        };
+        let fanout = inner.registry.broadcast(&lines);
         let clients = inner.registry.len();
         drop(inner);
         log_cuts(&fanout, clients);
         fanout
     }
 
-    /// Open streams right now.
+    /// Open streams right now, all transports.
     pub fn client_count(&self) -> usize {
         self.inner.lock().registry.len()
+    }
+
+    /// Whether [`Hub::close_all`] ran.
+    pub fn is_closed(&self) -> bool {
+        self.inner.lock().closed
     }
 
     /// The recent window, oldest first.
@@ -160,18 +234,18 @@ impl Hub {
         self.inner.lock().window.window().iter().cloned().collect()
     }
 
-    /// Ends every open stream (after what is queued), e.g. at shutdown.
-    /// Tells delta clients the server is going away (a `bye` line), then ends every stream
-    /// after what is queued. New streams opened afterwards end right after their first line,
-    /// so reconnecting clients cannot hold a stopping server open.
+    /// Tells delta, SSE and WebSocket clients the server is going away (a `bye` event),
+    /// then ends every stream after what is queued. New streams opened afterwards end right
+    /// after their first event, so reconnecting clients cannot hold a stopping server open.
     pub fn close_all(&self) {
         let bye = Bytes::from(encode_line(&StreamEvent::Bye {
             reason: "shutdown".into(),
         }));
+        // Window-mode clients keep the course contract (every line is a window): no bye.
+        let lines = wire_formats(bye, None, false);
         let mut inner = self.inner.lock();
         inner.closed = true;
-        // Window-mode clients keep the course contract (every line is a window): no bye.
-        inner.registry.broadcast_to(Mode::Delta, &bye);
+        inner.registry.offer_all(&lines);
         inner.registry.clear();
     }
 
@@ -189,31 +263,28 @@ impl Hub {
 }
 
 impl StoreListener for Hub {
-    /// Appends a committed group to the window and offers it to every open stream: one
-    /// `msgs` line and one window line for the whole group, shared by all clients.
+    /// Appends a committed group to the window and offers it to every open stream: encoded
+    /// once per format for the whole group, shared by all clients of that format.
     fn committed(&self, messages: &[Message]) {
-        if messages.is_empty() {
+        let Some(last) = messages.last().map(|m| m.id) else {
             return;
-        }
+        };
         let delta = Bytes::from(encode_line(&MsgsRef {
             kind: "msgs",
             msgs: messages,
         }));
+        let mut lines = wire_formats(delta, Some(last), false);
         let mut inner = self.inner.lock();
         for message in messages {
             inner.window.push(message.clone());
         }
         inner.window_line = window_line(&inner.window);
-        let window = inner.window_line.clone();
-        let fanout = inner.registry.broadcast(&window, &delta);
+        lines.window = Some(inner.window_line.clone());
+        let fanout = inner.registry.broadcast(&lines);
         let clients = inner.registry.len();
         drop(inner);
         log_cuts(&fanout, clients);
-        tracing::debug!(
-            last = messages.last().map(|m| m.id),
-            delivered = fanout.delivered,
-            "group fanned out"
-        );
+        tracing::debug!(last, delivered = fanout.delivered, "group fanned out");
     }
 
     fn retained(&self, first_kept: u64) {
@@ -223,14 +294,6 @@ impl StoreListener for Hub {
     }
 }
 
-/// `{"type":"msgs","msgs":[...]}` from a borrowed slice (no clone of the messages).
-#[derive(Serialize)]
-struct MsgsRef<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    msgs: &'a [Message],
-}
-
 fn log_cuts(fanout: &Fanout, clients: usize) {
     for id in &fanout.cut {
         tracing::warn!(
@@ -238,5 +301,22 @@ fn log_cuts(fanout: &Fanout, clients: usize) {
             clients,
             "slow consumer: queue full, stream cut"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_event_in_every_format() {
+        let lines = wire_formats(Bytes::from_static(b"{\"type\":\"x\"}\n"), Some(7), true);
+        assert_eq!(lines.delta.unwrap(), "{\"type\":\"x\"}\n");
+        assert_eq!(lines.ws.unwrap(), "{\"type\":\"x\"}");
+        assert_eq!(
+            lines.sse.unwrap(),
+            "retry: 2000\nid: 7\ndata: {\"type\":\"x\"}\n\n"
+        );
+        assert!(lines.window.is_none());
     }
 }

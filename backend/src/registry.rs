@@ -9,13 +9,37 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 
 pub type ClientId = u64;
 
-/// Which line shape a client reads.
+/// Which wire format a client reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// The course's contract: every line is the whole window, `{"msg":[...]}`.
     Window,
     /// Our protocol: a hello line, then only new messages (`?since=`).
     Delta,
+    /// Server-Sent Events (`/msgs/events`): the delta JSON in `data:` fields.
+    Sse,
+    /// WebSocket (`/msgs/ws`): the delta JSON as text frames.
+    Ws,
+}
+
+/// One event encoded once for every wire format; `None` skips clients of that format.
+#[derive(Debug, Clone, Default)]
+pub struct Lines {
+    pub window: Option<Bytes>,
+    pub delta: Option<Bytes>,
+    pub sse: Option<Bytes>,
+    pub ws: Option<Bytes>,
+}
+
+impl Lines {
+    fn for_mode(&self, mode: Mode) -> Option<&Bytes> {
+        match mode {
+            Mode::Window => self.window.as_ref(),
+            Mode::Delta => self.delta.as_ref(),
+            Mode::Sse => self.sse.as_ref(),
+            Mode::Ws => self.ws.as_ref(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -72,14 +96,13 @@ impl Registry {
         self.clients.is_empty()
     }
 
-    /// Offers `window_line` to window-mode clients and `delta_line` to delta-mode clients.
-    /// `Bytes` clones share one buffer, so this allocates nothing per client.
-    pub fn broadcast(&mut self, window_line: &Bytes, delta_line: &Bytes) -> Fanout {
+    /// Offers each client the encoding of its format. `Bytes` clones share one buffer, so
+    /// this allocates nothing per client.
+    pub fn broadcast(&mut self, lines: &Lines) -> Fanout {
         let mut fanout = Fanout::default();
         self.clients.retain(|id, client| {
-            let line = match client.mode {
-                Mode::Window => window_line,
-                Mode::Delta => delta_line,
+            let Some(line) = lines.for_mode(client.mode) else {
+                return true;
             };
             match client.tx.try_send(line.clone()) {
                 Ok(()) => {
@@ -97,13 +120,17 @@ impl Registry {
         fanout
     }
 
-    /// Offers `line` to the clients of one mode only (e.g. the shutdown notice). A full
-    /// queue is not cut here: the stream ends right after anyway.
-    pub fn broadcast_to(&mut self, mode: Mode, line: &Bytes) -> usize {
+    /// Offers a last event (the shutdown notice) without cutting anyone: every stream ends
+    /// right after anyway.
+    pub fn offer_all(&mut self, lines: &Lines) -> usize {
         self.clients
             .values()
-            .filter(|c| c.mode == mode)
-            .filter(|c| c.tx.try_send(line.clone()).is_ok())
+            .filter_map(|c| {
+                lines
+                    .for_mode(c.mode)
+                    .map(|line| c.tx.try_send(line.clone()))
+            })
+            .filter(Result::is_ok)
             .count()
     }
 
@@ -123,12 +150,15 @@ mod tests {
         let (slow, mut slow_rx) = registry.register(Mode::Delta, Bytes::from_static(b"hello\n"));
         let (_fast, mut fast_rx) = registry.register(Mode::Window, Bytes::from_static(b"w0\n"));
         assert_eq!(fast_rx.try_recv().unwrap(), "w0\n");
-        let w = Bytes::from_static(b"w\n");
-        let d = Bytes::from_static(b"d\n");
-        assert_eq!(registry.broadcast(&w, &d).delivered, 2);
+        let lines = Lines {
+            window: Some(Bytes::from_static(b"w\n")),
+            delta: Some(Bytes::from_static(b"d\n")),
+            ..Lines::default()
+        };
+        assert_eq!(registry.broadcast(&lines).delivered, 2);
         assert_eq!(fast_rx.try_recv().unwrap(), "w\n");
         // The slow client's queue (hello + d) is now full.
-        let fanout = registry.broadcast(&w, &d);
+        let fanout = registry.broadcast(&lines);
         assert_eq!(fanout.cut, vec![slow]);
         assert_eq!(fanout.delivered, 1);
         assert_eq!(registry.len(), 1);
@@ -146,9 +176,36 @@ mod tests {
         let mut registry = Registry::new(4);
         let (_, rx) = registry.register(Mode::Delta, Bytes::new());
         drop(rx);
-        let line = Bytes::from_static(b"x\n");
-        let fanout = registry.broadcast(&line, &line);
+        let line = Some(Bytes::from_static(b"x\n"));
+        let fanout = registry.broadcast(&Lines {
+            window: line.clone(),
+            delta: line.clone(),
+            sse: line.clone(),
+            ws: line,
+        });
         assert_eq!(fanout, Fanout::default());
         assert!(registry.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn each_format_gets_its_own_encoding_and_none_skips() {
+        let mut registry = Registry::new(4);
+        let (_, mut sse) = registry.register(Mode::Sse, Bytes::new());
+        let (_, mut ws) = registry.register(Mode::Ws, Bytes::new());
+        sse.try_recv().unwrap();
+        ws.try_recv().unwrap();
+        let fanout = registry.broadcast(&Lines {
+            sse: Some(Bytes::from_static(b"data: x\n\n")),
+            ..Lines::default()
+        });
+        assert_eq!(fanout.delivered, 1);
+        assert_eq!(sse.try_recv().unwrap(), "data: x\n\n");
+        assert!(ws.try_recv().is_err(), "no ws encoding: skipped, not cut");
+        assert_eq!(registry.len(), 2);
     }
 }

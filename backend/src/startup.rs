@@ -3,7 +3,7 @@
 use crate::config::Settings;
 use crate::error::{json_error, query_error};
 use crate::hub::{new_epoch, Hub};
-use crate::routes::{health, msgs};
+use crate::routes::{events, health, msgs, websocket};
 use crate::static_files::{self, StaticDir};
 use crate::store::{Database, DbLocation, Retention, Store, WriterThread};
 use crate::window::RecentWindow;
@@ -95,6 +95,7 @@ impl Application {
             .context("cannot start the database writer thread")?;
         let hub_data = web::Data::from(hub.clone());
         let store_data = web::Data::new(store.clone());
+        let ping_data = web::Data::new(websocket::PingEvery(heartbeat_every));
         let static_data = web::Data::new(StaticDir(static_dir.clone()));
         let files_dir = static_dir.clone();
         let workers = settings.workers.map_or_else(
@@ -106,6 +107,7 @@ impl Application {
             App::new()
                 .app_data(hub_data.clone())
                 .app_data(store_data.clone())
+                .app_data(ping_data.clone())
                 .app_data(static_data.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -115,6 +117,16 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .wrap(from_fn(static_files::headers))
                 .route("/healthz", web::get().to(health::healthz))
+                .service(
+                    web::resource("/msgs/events")
+                        .route(web::get().to(events::events))
+                        .default_service(web::to(msgs::get_only)),
+                )
+                .service(
+                    web::resource("/msgs/ws")
+                        .route(web::get().to(websocket::websocket))
+                        .default_service(web::to(msgs::get_only)),
+                )
                 .service(
                     web::resource("/msgs/history")
                         .route(web::get().to(msgs::history))
@@ -132,6 +144,10 @@ impl Application {
                 .service(static_files::files(&files_dir))
         })
         .workers(workers)
+        // Every line must leave at once. With Nagle's algorithm (the OS default), the tail
+        // of a multi-segment event waits for the client's delayed ACK: measured ~40 ms extra
+        // per message for 8 KB events.
+        .tcp_nodelay(true)
         // See --keep-alive-secs: for HTTP/2 this is the PING interval and pong deadline, so it
         // closes dead peers without ever cutting a healthy idle stream.
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))

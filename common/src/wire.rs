@@ -55,6 +55,16 @@ pub enum StreamEvent {
     Unknown,
 }
 
+/// The server's answer to a message a client sent over the WebSocket (`/msgs/ws`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WsReply {
+    /// Stored and sent to everyone (the same as a `201` to `POST /msgs`).
+    Posted { msg: Message },
+    /// Refused, with the same text `POST /msgs` puts in its `{"error": ...}` body.
+    Error { error: String },
+}
+
 /// Body of `GET /msgs/history`: a page of older messages, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPage {
@@ -132,7 +142,7 @@ mod tests {
 
     #[test]
     fn unknown_event_types_are_tolerated() {
-        let event: StreamEvent = serde_json::from_str(r#"{"type":"bye","reason":"x"}"#).unwrap();
+        let event: StreamEvent = serde_json::from_str(r#"{"type":"typing","user":"x"}"#).unwrap();
         assert_eq!(event, StreamEvent::Unknown);
     }
 }

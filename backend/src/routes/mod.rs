@@ -1,4 +1,6 @@
 //! HTTP handlers.
 
+pub mod events;
 pub mod health;
 pub mod msgs;
+pub mod websocket;

@@ -1,7 +1,9 @@
 //! `/msgs`: the long-lived message stream (GET) and posting (POST).
 
+use crate::client_stream::ClientStream;
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe};
+use crate::registry::Mode;
 use crate::store::Store;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -24,7 +26,11 @@ pub async fn stream(
     let (request, content_type) = match (since, epoch) {
         (None, None) => (Subscribe::Window, "text/plain; charset=utf-8"),
         (Some(since), epoch) => (
-            Subscribe::Since { since, epoch },
+            Subscribe::Since {
+                since,
+                epoch,
+                format: Mode::Delta,
+            },
             "application/x-ndjson; charset=utf-8",
         ),
         (None, Some(_)) => {
@@ -33,7 +39,7 @@ pub async fn stream(
             ))
         }
     };
-    let body = hub.into_inner().subscribe(request);
+    let body = ClientStream::new(hub.into_inner().subscribe(request));
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         // Every line must reach the browser now: no caching, no proxy buffering, and no

@@ -7,3 +7,4 @@ mod posting;
 mod static_and_health;
 mod streaming;
 mod transport;
+mod transports;
