@@ -199,18 +199,19 @@ impl Hub {
     }
 
     /// Sends the heartbeat: window-mode clients get the window again (their every line must
-    /// be `{"msg":[...]}`), delta clients a heartbeat line, SSE clients a comment.
-    /// WebSocket clients are kept alive by protocol pings instead.
+    /// be `{"msg":[...]}`), delta and WebSocket clients a heartbeat event (page scripts
+    /// cannot see WebSocket pings), SSE clients a comment.
     pub fn heartbeat(&self) -> Fanout {
         let time = now_ms();
         let delta = Bytes::from(encode_line(&StreamEvent::Heartbeat { time }));
+        let ws = delta.slice(..delta.len() - 1);
         let sse = Bytes::from(format!(": heartbeat {time}\n\n"));
         let mut inner = self.inner.lock();
         let lines = Lines {
             window: Some(inner.window_line.clone()),
             delta: Some(delta),
             sse: Some(sse),
-            ws: None,
+            ws: Some(ws),
         };
         let fanout = inner.registry.broadcast(&lines);
         let clients = inner.registry.len();

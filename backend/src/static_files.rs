@@ -54,6 +54,49 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     hashes
 }
 
+/// `Link` header value that preloads what the page will fetch at once: trunk's JS module
+/// (`modulepreload`), its wasm (`preload` as fetch) and stylesheets. This is what replaced
+/// HTTP/2 server push: the browser learns of the files with the page's headers and fetches
+/// them in parallel with parsing the page, over the same HTTP/2 connection.
+pub fn preload_links(html: &str) -> Option<String> {
+    let mut links = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<link") {
+        let after = &rest[start..];
+        let Some(end) = after.find('>') else { break };
+        let tag = &after[..end];
+        rest = &after[end..];
+        let (Some(rel), Some(href)) = (attribute(tag, "rel"), attribute(tag, "href")) else {
+            continue;
+        };
+        if !href.starts_with('/') {
+            continue;
+        }
+        let cors = if tag.contains("crossorigin") {
+            "; crossorigin"
+        } else {
+            ""
+        };
+        match rel {
+            "modulepreload" => links.push(format!("<{href}>; rel=modulepreload{cors}")),
+            "preload" if attribute(tag, "as") == Some("fetch") => links.push(format!(
+                "<{href}>; rel=preload; as=fetch; type=\"application/wasm\"{cors}"
+            )),
+            "stylesheet" => links.push(format!("<{href}>; rel=preload; as=style")),
+            _ => {}
+        }
+    }
+    (!links.is_empty()).then(|| links.join(", "))
+}
+
+/// The value of `name="..."` in a tag, if present.
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
 /// True for names trunk stamps with a content hash, like `frontend-1a2b3c4d5e6f7a8b_bg.wasm`.
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -78,7 +121,11 @@ pub async fn index(dir: web::Data<StaticDir>) -> Result<HttpResponse, ApiError> 
             )),
         };
     let csp = content_security_policy(&inline_script_hashes(&html));
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    if let Some(links) = preload_links(&html) {
+        response.insert_header((header::LINK, links));
+    }
+    Ok(response
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::CONTENT_SECURITY_POLICY, csp))
@@ -138,6 +185,19 @@ mod tests {
         assert!(csp.contains("'wasm-unsafe-eval'"));
         assert!(csp.contains(&hashes[0]));
         assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn preloads_what_trunk_links() {
+        let html = r#"<link rel="stylesheet" href="/style-0123456789abcdef.css" integrity="x"/>
+<link rel="modulepreload" href="/app-0123456789abcdef.js" crossorigin="anonymous" integrity="y"><link rel="preload" href="/app-0123456789abcdef_bg.wasm" crossorigin="anonymous" integrity="z" as="fetch" type="application/wasm"><link rel="icon" href="data:,">"#;
+        assert_eq!(
+            preload_links(html).unwrap(),
+            "</style-0123456789abcdef.css>; rel=preload; as=style, \
+             </app-0123456789abcdef.js>; rel=modulepreload; crossorigin, \
+             </app-0123456789abcdef_bg.wasm>; rel=preload; as=fetch; type=\"application/wasm\"; crossorigin"
+        );
+        assert_eq!(preload_links("<html></html>"), None);
     }
 
     #[test]

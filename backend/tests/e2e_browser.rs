@@ -415,3 +415,57 @@ async fn scrolling_up_loads_older_history_until_the_beginning() {
     page.close().await.unwrap();
     backend.stop().await;
 }
+
+#[tokio::test]
+#[ignore = "needs chromium, chromedriver and dist/: run by `cargo xtask test`"]
+async fn three_pages_on_three_transports_chat_with_each_other() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let scratch = tempfile::tempdir().unwrap();
+    let backend = start_backend("127.0.0.1:0", &scratch.path().join("certs")).await;
+    let (_driver, webdriver) = start_chromedriver().await;
+    let transports = [
+        ("stream", "HTTP/2 stream"),
+        ("sse", "Server-Sent Events"),
+        ("ws", "WebSocket"),
+    ];
+    let mut pages = Vec::new();
+    for (name, _) in transports {
+        let page = open_browser(&webdriver, &scratch.path().join(name)).await;
+        page.goto(&format!("{}?transport={name}", backend.url))
+            .await
+            .unwrap();
+        pages.push(page);
+    }
+    for (page, (_, label)) in pages.iter().zip(transports) {
+        wait_for("page live", || async { presence(page).await == "live" }).await;
+        let shown = js(
+            page,
+            "return document.querySelector('.transport').textContent;",
+        )
+        .await;
+        assert_eq!(shown, json!(label));
+    }
+    let mut expected = Vec::new();
+    for (page, (name, _)) in pages.iter().zip(transports) {
+        let text = format!("hello over {name}");
+        send(page, name, &text).await;
+        expected.push(text);
+        for reader in &pages {
+            wait_for("every page shows it", || async {
+                texts(reader).await.len() == expected.len()
+            })
+            .await;
+        }
+    }
+    for page in &pages {
+        assert_eq!(
+            texts(page).await,
+            expected,
+            "same messages, same order, once each"
+        );
+    }
+    for page in pages {
+        page.close().await.unwrap();
+    }
+    backend.stop().await;
+}

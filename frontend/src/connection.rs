@@ -1,39 +1,116 @@
-//! The live connection: `GET /msgs?since=…` read line by line, reconnected with backoff
+//! The live connection: the chosen transport read event by event, reconnected with backoff
 //! whenever it ends, and cancelled for good by [`Connection::stop`].
 //!
-//! Dropping a `ReadableStream` reader only releases its lock; the HTTP/2 stream would stay
-//! open. So every fetch carries an `AbortController`, and stopping aborts it.
+//! - `stream` (default): `fetch("/msgs?since=…")` read through `ReadableStream`. Dropping a
+//!   reader only releases its lock, so every fetch carries an `AbortController` that
+//!   stopping aborts. If the headers arrive but no line follows within
+//!   [`FIRST_LINE_MS`], something between us and the server buffers the body: we switch to
+//!   SSE by ourselves and say so.
+//! - `sse`: `EventSource("/msgs/events?…")`, which also reconnects by itself and resumes
+//!   with `Last-Event-ID`.
+//! - `ws`: `WebSocket("/msgs/ws?…")`.
 
 use crate::backoff;
-use crate::stream_reader::read_lines;
+use crate::stream_reader::{read_lines_with_deadline, ReadError};
 use crate::timeline::Timeline;
 use common::StreamEvent;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use web_sys::AbortController;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, EventSource, MessageEvent, WebSocket};
 
 /// What the presence dot shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
-    /// A request is on its way; nothing received yet.
+    /// A connection is being set up; nothing received yet.
     Connecting,
-    /// The stream delivered its first line and is open.
+    /// The connection delivered an event and is open.
     Live,
-    /// The stream ended or failed; a reconnect is scheduled.
+    /// The connection ended or failed; a reconnect is under way.
     Down,
 }
 
-/// Extra time, beyond the announced heartbeat interval, before a silent stream counts as dead.
+/// How events reach the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Stream,
+    Sse,
+    Ws,
+}
+
+impl Transport {
+    /// From a location search string such as `?transport=sse`; the HTTP/2 stream otherwise.
+    pub fn from_search(search: &str) -> Self {
+        let value = search
+            .trim_start_matches('?')
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("transport="));
+        match value {
+            Some("sse") => Self::Sse,
+            Some("ws") => Self::Ws,
+            _ => Self::Stream,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Stream => "HTTP/2 stream",
+            Self::Sse => "Server-Sent Events",
+            Self::Ws => "WebSocket",
+        }
+    }
+}
+
+/// Time from the stream's response headers to its first line before we conclude a proxy
+/// is buffering it: the server's default heartbeat interval (15 s) plus a margin.
+pub const FIRST_LINE_MS: u32 = 20_000;
+
+/// Extra time, beyond the announced heartbeat interval, before a silent connection counts
+/// as dead.
 const STALE_MARGIN_MS: f64 = 5_000.0;
+
+/// The signals a connection drives.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionSignals {
+    pub timeline: RwSignal<Timeline>,
+    pub presence: RwSignal<Presence>,
+    pub transport: RwSignal<Transport>,
+    /// A sentence for the user when the client changed something by itself.
+    pub notice: RwSignal<Option<String>>,
+}
+
+/// The one open connection, whatever its kind.
+enum Active {
+    Fetch(AbortController),
+    Sse(EventSource),
+    Ws(WebSocket),
+}
+
+impl Active {
+    fn cancel(self) {
+        match self {
+            Self::Fetch(controller) => controller.abort(),
+            Self::Sse(source) => source.close(),
+            Self::Ws(socket) => {
+                let _ = socket.close();
+            }
+        }
+    }
+}
 
 struct Inner {
     stopped: Cell<bool>,
-    abort: RefCell<Option<AbortController>>,
-    /// `Date.now()` of the last line; the watchdog compares it with the heartbeat promise.
-    last_line_at: Cell<f64>,
+    active: RefCell<Option<Active>>,
+    /// Resolves the promise an EventSource/WebSocket read is waiting on.
+    wake: RefCell<Option<js_sys::Function>>,
+    /// `Date.now()` of the last event; the watchdog compares it with the heartbeat promise.
+    last_event_at: Cell<f64>,
     heartbeat_ms: Cell<f64>,
+    first_line_ms: Cell<u32>,
 }
 
 /// Handle to the running connection. Cloning shares it.
@@ -42,103 +119,206 @@ pub struct Connection {
     inner: Rc<Inner>,
 }
 
+enum Failure {
+    /// The HTTP/2 stream stayed silent after its headers.
+    Silent(u32),
+    Other(String),
+}
+
 impl Connection {
-    /// Starts connecting in the background; lines update `timeline`, state goes to `presence`.
-    pub fn start(timeline: RwSignal<Timeline>, presence: RwSignal<Presence>) -> Self {
+    /// Starts connecting in the background.
+    pub fn start(signals: ConnectionSignals) -> Self {
+        Self::start_with(signals, FIRST_LINE_MS)
+    }
+
+    /// [`Connection::start`] with another first-line deadline (tests use a short one).
+    pub fn start_with(signals: ConnectionSignals, first_line_ms: u32) -> Self {
         let connection = Self {
             inner: Rc::new(Inner {
                 stopped: Cell::new(false),
-                abort: RefCell::new(None),
-                last_line_at: Cell::new(js_sys::Date::now()),
+                active: RefCell::new(None),
+                wake: RefCell::new(None),
+                last_event_at: Cell::new(js_sys::Date::now()),
                 heartbeat_ms: Cell::new(0.0),
+                first_line_ms: Cell::new(first_line_ms),
             }),
         };
         let runner = connection.clone();
-        leptos::task::spawn_local(async move { runner.run(timeline, presence).await });
+        leptos::task::spawn_local(async move { runner.run(signals).await });
         let watchdog = connection.clone();
-        leptos::task::spawn_local(async move { watchdog.watch(presence).await });
+        leptos::task::spawn_local(async move { watchdog.watch(signals.presence).await });
         connection
     }
 
-    /// Cancels the current fetch and stops reconnecting.
+    /// Closes the current connection and stops reconnecting.
     pub fn stop(&self) {
         self.inner.stopped.set(true);
-        self.abort_current();
+        self.cancel_current();
     }
 
-    fn abort_current(&self) {
-        if let Some(controller) = self.inner.abort.borrow_mut().take() {
-            controller.abort();
+    fn cancel_current(&self) {
+        if let Some(active) = self.inner.active.borrow_mut().take() {
+            active.cancel();
+        }
+        if let Some(wake) = self.inner.wake.borrow_mut().take() {
+            let _ = wake.call0(&JsValue::NULL);
         }
     }
 
-    async fn run(&self, timeline: RwSignal<Timeline>, presence: RwSignal<Presence>) {
+    async fn run(&self, s: ConnectionSignals) {
         let mut attempt: u32 = 0;
         while !self.inner.stopped.get() {
-            presence.set(Presence::Connecting);
-            match self.read_once(timeline, presence).await {
-                Ok(true) => attempt = 0,
-                Ok(false) => {}
-                Err(why) if !self.inner.stopped.get() => {
-                    leptos::logging::warn!("message stream: {why}")
-                }
-                Err(_) => {}
-            }
+            s.presence.set(Presence::Connecting);
+            let outcome = match s.transport.get_untracked() {
+                Transport::Stream => self.read_stream(s).await,
+                Transport::Sse => self.read_events(s, Transport::Sse).await,
+                Transport::Ws => self.read_events(s, Transport::Ws).await,
+            };
             if self.inner.stopped.get() {
                 break;
             }
-            presence.set(Presence::Down);
+            match outcome {
+                Ok(true) => attempt = 0,
+                Ok(false) => {}
+                Err(Failure::Silent(ms)) => {
+                    s.transport.set(Transport::Sse);
+                    s.notice.set(Some(format!(
+                        "The HTTP/2 stream delivered nothing for {} s (a buffering proxy?): switched to Server-Sent Events.",
+                        ms / 1000
+                    )));
+                    continue;
+                }
+                Err(Failure::Other(why)) => leptos::logging::warn!("message connection: {why}"),
+            }
+            s.presence.set(Presence::Down);
             let delay = backoff::delay(attempt, js_sys::Math::random());
             attempt = attempt.saturating_add(1);
             TimeoutFuture::new(delay.as_millis() as u32).await;
         }
     }
 
-    /// One fetch, read to its end. `Ok(true)` when at least one line arrived (so the next
-    /// reconnect starts with a short delay again).
-    async fn read_once(
-        &self,
-        timeline: RwSignal<Timeline>,
-        presence: RwSignal<Presence>,
-    ) -> Result<bool, String> {
-        let controller = AbortController::new().map_err(|e| format!("{e:?}"))?;
+    /// Applies one event's JSON; returns whether it was a stream event.
+    fn handle_text(&self, text: &str, s: ConnectionSignals) -> bool {
+        self.inner.last_event_at.set(js_sys::Date::now());
+        match serde_json::from_str::<StreamEvent>(text) {
+            Ok(StreamEvent::Unknown) => false,
+            Ok(event) => {
+                if let StreamEvent::Hello { heartbeat_ms, .. } = &event {
+                    self.inner.heartbeat_ms.set(*heartbeat_ms as f64);
+                }
+                s.presence.set(Presence::Live);
+                s.timeline.update(|t| {
+                    t.apply(event);
+                });
+                true
+            }
+            Err(err) => {
+                leptos::logging::warn!("ignoring an unreadable event: {err}");
+                false
+            }
+        }
+    }
+
+    /// One fetch of the HTTP/2 stream, read to its end. `Ok(true)` if an event arrived.
+    async fn read_stream(&self, s: ConnectionSignals) -> Result<bool, Failure> {
+        let controller = AbortController::new().map_err(|e| Failure::Other(format!("{e:?}")))?;
         let signal = controller.signal();
-        *self.inner.abort.borrow_mut() = Some(controller);
-        let url = format!("/msgs{}", timeline.with_untracked(Timeline::resume_query));
+        *self.inner.active.borrow_mut() = Some(Active::Fetch(controller));
+        let url = format!("/msgs{}", s.timeline.with_untracked(Timeline::resume_query));
         let response = gloo_net::http::Request::get(&url)
             .abort_signal(Some(&signal))
             .send()
             .await
-            .map_err(|e| format!("cannot connect: {e}"))?;
+            .map_err(|e| Failure::Other(format!("cannot connect: {e}")))?;
         if !response.ok() {
-            return Err(format!("server answered HTTP {}", response.status()));
+            return Err(Failure::Other(format!(
+                "server answered HTTP {}",
+                response.status()
+            )));
         }
-        let body = response.body().ok_or("response has no body")?;
-        let mut got_line = false;
-        let result = read_lines(body, |line| {
-            self.inner.last_line_at.set(js_sys::Date::now());
-            match serde_json::from_str::<StreamEvent>(line) {
-                Ok(event) => {
-                    if let StreamEvent::Hello { heartbeat_ms, .. } = &event {
-                        self.inner.heartbeat_ms.set(*heartbeat_ms as f64);
-                    }
-                    got_line = true;
-                    presence.set(Presence::Live);
-                    timeline.update(|t| {
-                        t.apply(event);
-                    });
-                }
-                Err(err) => leptos::logging::warn!("ignoring an unreadable line: {err}"),
-            }
+        let body = response
+            .body()
+            .ok_or_else(|| Failure::Other("response has no body".into()))?;
+        let mut got = false;
+        let deadline = Some(self.inner.first_line_ms.get());
+        let result = read_lines_with_deadline(body, deadline, |line| {
+            got |= self.handle_text(line, s);
         })
         .await;
-        self.inner.abort.borrow_mut().take();
-        result.map_err(|e| e.to_string())?;
-        Ok(got_line)
+        self.inner.active.borrow_mut().take();
+        match result {
+            Ok(()) => Ok(got),
+            Err(ReadError::Silent(ms)) => Err(Failure::Silent(ms)),
+            Err(err) => Err(Failure::Other(err.to_string())),
+        }
     }
 
-    /// Aborts a live stream that stayed silent well past the announced heartbeat interval:
-    /// a sleeping laptop or a dead route does not always error the fetch by itself.
+    /// One EventSource or WebSocket, until it closes for good. `Ok(true)` if an event arrived.
+    async fn read_events(
+        &self,
+        s: ConnectionSignals,
+        transport: Transport,
+    ) -> Result<bool, Failure> {
+        let query = s.timeline.with_untracked(Timeline::resume_query);
+        let got = Rc::new(Cell::new(false));
+        let mut wake = None;
+        let finished = js_sys::Promise::new(&mut |resolve, _| wake = Some(resolve));
+        *self.inner.wake.borrow_mut() = wake;
+
+        let on_message = {
+            let (this, got) = (self.clone(), got.clone());
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                if let Some(text) = event.data().as_string() {
+                    if this.handle_text(&text, s) {
+                        got.set(true);
+                    }
+                }
+            })
+        };
+        let on_end = {
+            let this = self.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                let closed_for_good = match this.inner.active.borrow().as_ref() {
+                    Some(Active::Sse(source)) => source.ready_state() == EventSource::CLOSED,
+                    _ => true,
+                };
+                if closed_for_good {
+                    if let Some(wake) = this.inner.wake.borrow_mut().take() {
+                        let _ = wake.call0(&JsValue::NULL);
+                    }
+                } else {
+                    // EventSource reconnects by itself, resuming with Last-Event-ID.
+                    s.presence.set(Presence::Down);
+                }
+            })
+        };
+
+        let opened = match transport {
+            Transport::Sse => EventSource::new(&format!("/msgs/events{query}")).map(|source| {
+                source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                source.set_onerror(Some(on_end.as_ref().unchecked_ref()));
+                Active::Sse(source)
+            }),
+            _ => WebSocket::new(&websocket_url(&query)).map(|socket| {
+                socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                socket.set_onclose(Some(on_end.as_ref().unchecked_ref()));
+                Active::Ws(socket)
+            }),
+        };
+        let active = opened
+            .map_err(|e| Failure::Other(format!("cannot open {}: {e:?}", transport.label())))?;
+        *self.inner.active.borrow_mut() = Some(active);
+        let _ = JsFuture::from(finished).await;
+        if let Some(active) = self.inner.active.borrow_mut().take() {
+            active.cancel();
+        }
+        // The closures must outlive every callback the browser could still make.
+        drop((on_message, on_end));
+        Ok(got.get())
+    }
+
+    /// Closes a live connection that stayed silent well past the announced heartbeat
+    /// interval: a sleeping laptop or a dead route does not always error it by itself.
     async fn watch(&self, presence: RwSignal<Presence>) {
         while !self.inner.stopped.get() {
             TimeoutFuture::new(1_000).await;
@@ -146,11 +326,42 @@ impl Connection {
             if heartbeat <= 0.0 || presence.get_untracked() != Presence::Live {
                 continue;
             }
-            let silent_for = js_sys::Date::now() - self.inner.last_line_at.get();
+            let silent_for = js_sys::Date::now() - self.inner.last_event_at.get();
             if silent_for > heartbeat + STALE_MARGIN_MS {
-                leptos::logging::warn!("no line for {silent_for} ms: reconnecting");
-                self.abort_current();
+                leptos::logging::warn!("nothing for {silent_for} ms: reconnecting");
+                self.cancel_current();
             }
         }
+    }
+}
+
+/// `wss://host/msgs/ws?…` for the page's own origin (`ws://` behind `trunk serve`).
+pub fn websocket_url(query: &str) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let (protocol, host) = location
+        .map(|l| {
+            (
+                l.protocol().unwrap_or_default(),
+                l.host().unwrap_or_default(),
+            )
+        })
+        .unwrap_or_default();
+    let scheme = if protocol == "http:" { "ws" } else { "wss" };
+    format!("{scheme}://{host}/msgs/ws{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_from_the_query_string() {
+        assert_eq!(Transport::from_search(""), Transport::Stream);
+        assert_eq!(Transport::from_search("?transport=sse"), Transport::Sse);
+        assert_eq!(Transport::from_search("?a=1&transport=ws"), Transport::Ws);
+        assert_eq!(
+            Transport::from_search("?transport=pigeon"),
+            Transport::Stream
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Runs in headless Chromium: `cargo xtask test` (or wasm-bindgen-test-runner directly).
 
 use common::{Message, StreamEvent};
-use frontend::components::ChatView;
-use frontend::connection::Presence;
-use frontend::stream_reader::{read_lines, ReadError};
+use frontend::components::{new_signals, ChatView};
+use frontend::connection::{Connection, ConnectionSignals, Presence, Transport};
+use frontend::stream_reader::{read_lines, read_lines_with_deadline, ReadError};
 use frontend::timeline::Timeline;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Function, Uint8Array};
@@ -141,17 +141,18 @@ async fn lines_drive_the_timeline_as_the_connection_does() {
 }
 
 fn mount_chat() -> (HtmlElement, RwSignal<Timeline>, RwSignal<Presence>) {
+    let (host, signals) = mount_signals();
+    (host, signals.timeline, signals.presence)
+}
+
+fn mount_signals() -> (HtmlElement, ConnectionSignals) {
     let document = web_sys::window().unwrap().document().unwrap();
     let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&host).unwrap();
-    let timeline = RwSignal::new(Timeline::default());
-    let presence = RwSignal::new(Presence::Connecting);
-    let handle = leptos::mount::mount_to(
-        host.clone(),
-        move || view! { <ChatView timeline presence /> },
-    );
+    let signals = new_signals();
+    let handle = leptos::mount::mount_to(host.clone(), move || view! { <ChatView signals /> });
     handle.forget();
-    (host, timeline, presence)
+    (host, signals)
 }
 
 async fn settle() {
@@ -249,5 +250,195 @@ async fn refused_message_shows_the_reason_and_keeps_the_text() {
     assert!(!error.hidden());
     assert_eq!(error.text_content().unwrap(), "user must not be empty");
     assert_eq!(textarea.value(), "hello there");
+    host.remove();
+}
+
+/// Runs `source` (JS) in the page; used to put scripted fakes in place of browser APIs.
+fn page_script(source: &str) -> JsValue {
+    Function::new_no_args(source).call0(&JsValue::NULL).unwrap()
+}
+
+fn events_json() -> (String, String) {
+    let hello = serde_json::to_string(&StreamEvent::Hello {
+        epoch: "ep".into(),
+        reset: false,
+        heartbeat_ms: 15_000,
+        msgs: vec![message(1, "from the fake")],
+    })
+    .unwrap();
+    let more = serde_json::to_string(&StreamEvent::Msgs {
+        msgs: vec![message(2, "second")],
+    })
+    .unwrap();
+    (hello, more)
+}
+
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if check() {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("timed out: {what}");
+}
+
+#[wasm_bindgen_test]
+async fn reader_deadline_fires_only_on_a_silent_stream() {
+    let silent: ReadableStream =
+        page_script("return new ReadableStream({ pull() { return new Promise(() => {}); } });")
+            .unchecked_into();
+    let started = js_sys::Date::now();
+    let result = read_lines_with_deadline(silent, Some(200), |_| {}).await;
+    assert_eq!(result, Err(ReadError::Silent(200)));
+    assert!(js_sys::Date::now() - started < 2000.0);
+
+    let (bytes, expected) = sample_stream();
+    let mut lines = Vec::new();
+    let result =
+        read_lines_with_deadline(stream_of(&[bytes]), Some(200), |l| lines.push(l.to_owned()))
+            .await;
+    assert_eq!(result, Ok(()));
+    assert_eq!(lines, expected);
+}
+
+#[wasm_bindgen_test]
+async fn stream_transport_falls_back_to_sse_when_the_body_stays_silent() {
+    // A "proxy" that sends the headers of /msgs but holds the body back.
+    page_script(
+        "window.__realFetch = window.fetch; window.__fetched = [];
+         window.fetch = function (req) {
+           const url = typeof req === 'string' ? req : req.url;
+           window.__fetched.push(url);
+           return Promise.resolve(new Response(new ReadableStream({ pull() { return new Promise(() => {}); } })));
+         };
+         window.__RealEventSource = window.EventSource;
+         window.__sources = [];
+         window.EventSource = class { constructor(url) { this.url = url; this.readyState = 0; window.__sources.push(url); } close() { this.readyState = 2; } };
+         return true;",
+    );
+    let (host, signals) = mount_signals();
+    assert_eq!(signals.transport.get_untracked(), Transport::Stream);
+    let connection = Connection::start_with(signals, 300);
+    wait_until("fell back to SSE", || {
+        signals.transport.get_untracked() == Transport::Sse
+    })
+    .await;
+    wait_until("EventSource opened", || {
+        page_script("return window.__sources.length;").as_f64() == Some(1.0)
+    })
+    .await;
+    settle().await;
+    let notice = &query(&host, ".notice")[0];
+    assert!(!notice.hidden());
+    assert!(notice
+        .text_content()
+        .unwrap()
+        .contains("switched to Server-Sent Events"));
+    assert_eq!(
+        query(&host, ".transport")[0].text_content().unwrap(),
+        "Server-Sent Events"
+    );
+    let fetched = page_script("return window.__fetched[0];")
+        .as_string()
+        .unwrap();
+    // gloo-net appends an empty query pair: `/msgs?since=0&`.
+    assert!(fetched.contains("/msgs?since=0"), "{fetched}");
+    let opened = page_script("return window.__sources[0];")
+        .as_string()
+        .unwrap();
+    assert_eq!(opened, "/msgs/events?since=0");
+    connection.stop();
+    page_script("window.fetch = window.__realFetch; window.EventSource = window.__RealEventSource; return true;");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn sse_transport_feeds_the_timeline() {
+    let (hello, more) = events_json();
+    let script = format!(
+        "window.__RealEventSource = window.EventSource;
+         window.__sources = [];
+         window.EventSource = class {{
+           constructor(url) {{
+             this.url = url; this.readyState = 0; window.__sources.push(url);
+             setTimeout(() => {{
+               this.readyState = 1;
+               this.onmessage({{ data: {hello:?} }});
+               this.onmessage({{ data: {more:?} }});
+             }}, 5);
+           }}
+           close() {{ this.readyState = 2; }}
+         }};
+         return true;"
+    );
+    page_script(&script);
+    let (host, signals) = mount_signals();
+    signals.transport.set(Transport::Sse);
+    let connection = Connection::start(signals);
+    wait_until("two messages", || {
+        signals.timeline.with_untracked(|t| t.messages().len()) == 2
+    })
+    .await;
+    assert_eq!(signals.presence.get_untracked(), Presence::Live);
+    assert_eq!(
+        page_script("return window.__sources[0];")
+            .as_string()
+            .unwrap(),
+        "/msgs/events?since=0"
+    );
+    connection.stop();
+    page_script("window.EventSource = window.__RealEventSource; return true;");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn websocket_transport_feeds_the_timeline_and_reconnects_where_it_left_off() {
+    let (hello, more) = events_json();
+    let script = format!(
+        "window.__RealWebSocket = window.WebSocket;
+         window.__sockets = [];
+         window.WebSocket = class {{
+           constructor(url) {{
+             window.__sockets.push(url);
+             const first = window.__sockets.length === 1;
+             setTimeout(() => {{
+               if (first) {{
+                 this.onmessage({{ data: {hello:?} }});
+                 this.onmessage({{ data: '{{\"type\":\"posted\",\"msg\":null}}' }});
+                 this.onmessage({{ data: {more:?} }});
+                 this.onclose({{}});
+               }}
+             }}, 5);
+           }}
+           close() {{}}
+         }};
+         return true;"
+    );
+    page_script(&script);
+    let (host, signals) = mount_signals();
+    signals.transport.set(Transport::Ws);
+    let connection = Connection::start(signals);
+    wait_until("two messages", || {
+        signals.timeline.with_untracked(|t| t.messages().len()) == 2
+    })
+    .await;
+    wait_until("reconnected", || {
+        page_script("return window.__sockets.length;").as_f64() == Some(2.0)
+    })
+    .await;
+    let first = page_script("return window.__sockets[0];")
+        .as_string()
+        .unwrap();
+    assert!(
+        first.starts_with("ws://") && first.ends_with("/msgs/ws?since=0"),
+        "{first}"
+    );
+    let second = page_script("return window.__sockets[1];")
+        .as_string()
+        .unwrap();
+    assert!(second.ends_with("/msgs/ws?since=2&epoch=ep"), "{second}");
+    connection.stop();
+    page_script("window.WebSocket = window.__RealWebSocket; return true;");
     host.remove();
 }

@@ -15,7 +15,10 @@ async fn serves_the_frontend_with_security_and_cache_headers() {
         let dir = tempfile::tempdir().unwrap().keep();
         std::fs::write(
             dir.join("index.html"),
-            "<html><head><script type=\"module\">import init from '/app-0123456789abcdef.js';init();</script></head><body></body></html>",
+            "<html><head><script type=\"module\">import init from '/app-0123456789abcdef.js';init();</script>\
+             <link rel=\"modulepreload\" href=\"/app-0123456789abcdef.js\" crossorigin=\"anonymous\">\
+             <link rel=\"preload\" href=\"/app-0123456789abcdef_bg.wasm\" crossorigin=\"anonymous\" as=\"fetch\" type=\"application/wasm\">\
+             </head><body></body></html>",
         )
         .unwrap();
         std::fs::write(dir.join("app-0123456789abcdef_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
@@ -42,6 +45,15 @@ async fn serves_the_frontend_with_security_and_cache_headers() {
     assert!(csp.contains("default-src 'self'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert!(!csp.contains("http"), "nothing from other origins: {csp}");
+    let link = h["link"].to_str().unwrap();
+    assert!(
+        link.contains("</app-0123456789abcdef.js>; rel=modulepreload"),
+        "{link}"
+    );
+    assert!(
+        link.contains("</app-0123456789abcdef_bg.wasm>; rel=preload; as=fetch"),
+        "{link}"
+    );
 
     let wasm = app
         .client

@@ -9,7 +9,7 @@ pub use message_list::{format_time, MessageList, OlderState};
 pub use presence_dot::PresenceDot;
 
 use crate::api;
-use crate::connection::{Connection, Presence};
+use crate::connection::{Connection, ConnectionSignals, Presence, Transport};
 use crate::timeline::Timeline;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -18,20 +18,38 @@ use send_wrapper::SendWrapper;
 /// Messages fetched per scroll-back step.
 pub const HISTORY_PAGE: usize = 50;
 
+/// The signals the page shows, created fresh (for the app and for tests).
+pub fn new_signals() -> ConnectionSignals {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    ConnectionSignals {
+        timeline: RwSignal::new(Timeline::default()),
+        presence: RwSignal::new(Presence::Connecting),
+        transport: RwSignal::new(Transport::from_search(&search)),
+        notice: RwSignal::new(None),
+    }
+}
+
 /// The app: owns the connection for as long as it is mounted.
 #[component]
 pub fn App() -> impl IntoView {
-    let timeline = RwSignal::new(Timeline::default());
-    let presence = RwSignal::new(Presence::Connecting);
+    let signals = new_signals();
     // Leptos cleanups must be Send; the browser has one thread, so the wrapper never moves.
-    let connection = SendWrapper::new(Connection::start(timeline, presence));
+    let connection = SendWrapper::new(Connection::start(signals));
     on_cleanup(move || connection.stop());
-    view! { <ChatView timeline presence /> }
+    view! { <ChatView signals /> }
 }
 
-/// Everything visible, driven by two signals (so tests can drive it without a server).
+/// Everything visible, driven by signals (so tests can drive it without a server).
 #[component]
-pub fn ChatView(timeline: RwSignal<Timeline>, presence: RwSignal<Presence>) -> impl IntoView {
+pub fn ChatView(signals: ConnectionSignals) -> impl IntoView {
+    let ConnectionSignals {
+        timeline,
+        presence,
+        transport,
+        notice,
+    } = signals;
     let messages = Signal::derive(move || timeline.with(|t| t.messages().to_vec()));
     let loading_older = RwSignal::new(false);
     let load_older = Callback::new(move |()| {
@@ -68,8 +86,16 @@ pub fn ChatView(timeline: RwSignal<Timeline>, presence: RwSignal<Presence>) -> i
         <main class="chat">
             <header class="bar">
                 <h1>"h2chat"</h1>
-                <PresenceDot presence />
+                <span class="status">
+                    <span class="transport" title="How new messages reach this page">
+                        {move || transport.get().label()}
+                    </span>
+                    <PresenceDot presence />
+                </span>
             </header>
+            <p class="notice" role="status" hidden=move || notice.with(Option::is_none)>
+                {move || notice.get().unwrap_or_default()}
+            </p>
             <MessageList messages older load_older />
             <Composer />
         </main>
