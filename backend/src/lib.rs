@@ -15,11 +15,13 @@
 //! - [`heartbeat`]: the periodic line that keeps idle streams alive and finds dead ones.
 //! - [`routes`]: HTTP handlers; [`static_files`]: the built frontend with its headers.
 //! - [`error`]: the JSON `{"error": ...}` responses.
+//! - [`fd_limit`]: raises the open-files limit so thousands of streams fit.
 //! - [`startup`]: [`startup::Application`], which binds, runs and stops the server.
 
 pub mod client_stream;
 pub mod config;
 pub mod error;
+pub mod fd_limit;
 pub mod heartbeat;
 pub mod hub;
 pub mod registry;

@@ -5,6 +5,10 @@ use clap::Parser;
 async fn main() {
     let settings = Settings::parse();
     telemetry::init();
+    match backend::fd_limit::raise_to_hard_limit() {
+        Ok(limit) => tracing::info!(limit, "open files limit"),
+        Err(err) => tracing::warn!(error = %err, "cannot raise the open files limit"),
+    }
     let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(err) => {

@@ -112,12 +112,82 @@ fn store_throughput(root: &Path, scratch: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn run_bench(root: &Path) -> Result<()> {
+/// One `loadgen fanout` run against `server`; returns its JSON report.
+fn fanout(root: &Path, server: &Server, certs: &Path, args: &[&str]) -> Result<serde_json::Value> {
+    let out = Command::new(root.join("target/release/loadgen"))
+        .args(["fanout", "--json", "--url", &server.url, "--ca"])
+        .arg(certs.join("cert.pem"))
+        .args(["--server-pid", &server.child.id().to_string()])
+        .args(args)
+        .output()
+        .context("running loadgen")?;
+    if !out.status.success() {
+        bail!(
+            "loadgen fanout {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// Fan-out latency and server memory for 5 000 clients on each transport.
+fn transports(root: &Path, scratch: &Path) -> Result<()> {
+    let certs = scratch.join("certs");
+    let mut rows = Vec::new();
+    for transport in ["stream", "sse", "ws"] {
+        let mut reports = Vec::new();
+        for _ in 0..RUNS {
+            let server = start_server(root, ":memory:", &certs)?;
+            let args = [
+                "--transport",
+                transport,
+                "--clients",
+                "5000",
+                "--messages",
+                "20",
+                "--interval-ms",
+                "50",
+            ];
+            reports.push(fanout(root, &server, &certs, &args)?);
+        }
+        let pick = |f: &dyn Fn(&serde_json::Value) -> Option<f64>| {
+            median(reports.iter().filter_map(f).collect())
+        };
+        rows.push(format!(
+            "| {transport} | {:.1} | {:.1} | {:.1} | {:.0}/{:.0} | {:.1} | {:.0} |",
+            pick(&|r| r["fanout"]["p50_ms"].as_f64()),
+            pick(&|r| r["fanout"]["p99_ms"].as_f64()),
+            pick(&|r| r["fanout"]["max_ms"].as_f64()),
+            pick(&|r| r["delivered"].as_f64()),
+            pick(&|r| r["expected"].as_f64()),
+            pick(&|r| r["server_rss_per_client_bytes"].as_f64()) / 1024.0,
+            pick(&|r| r["bytes_per_delivery"].as_f64()),
+        ));
+        println!("xtask: {transport}: {} runs done", reports.len());
+    }
+    println!("\n| transport | fan-out p50 (ms) | p99 (ms) | max (ms) | delivered | server RSS per client (KiB) | bytes per delivery |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for row in rows {
+        println!("{row}");
+    }
+    println!("\n(5 000 clients, one TLS connection each, 20 messages 50 ms apart; medians of {RUNS} runs, each on a fresh server)");
+    Ok(())
+}
+
+/// `cargo xtask bench [store|transports]` (both when not named).
+pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
     run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
     let scratch: PathBuf =
         std::env::temp_dir().join(format!("h2chat-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
-    let result = store_throughput(root, &scratch);
+    let result = match which {
+        Some("store") => store_throughput(root, &scratch),
+        Some("transports") => transports(root, &scratch),
+        None => store_throughput(root, &scratch).and_then(|()| transports(root, &scratch)),
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown benchmark {other:?}: store or transports"
+        )),
+    };
     let _ = std::fs::remove_dir_all(&scratch);
     result
 }

@@ -17,7 +17,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench>";
+const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports]>";
 
 fn main() {
     if let Err(err) = real_main() {
@@ -53,7 +53,7 @@ fn real_main() -> Result<()> {
             tools::ensure_chromium()?;
             suites::run_all(&root)
         }
-        Some("bench") => bench::run_bench(&root),
+        Some("bench") => bench::run_bench(&root, args.get(1).map(String::as_str)),
         Some(other) => bail!("unknown command {other:?}\n{USAGE}"),
         None => bail!("{USAGE}"),
     }

@@ -1,10 +1,16 @@
-//! `cargo run --release -p loadgen -- posts ...`: measures how fast h2chat accepts posts.
+//! `cargo run --release -p loadgen -- <posts|fanout> ...`: load for h2chat over real TLS.
 //!
-//! Each poster is its own HTTP/2 connection (like separate browsers) and posts one message
-//! after another, waiting for each answer, for a fixed count. The run is bounded by that
-//! count and by `--max-secs`, so it always stops by itself.
+//! - `posts`: concurrent posters, each its own HTTP/2 connection, posting sequentially;
+//!   reports posts/s and post latency.
+//! - `fanout`: N streaming clients (HTTP/2 stream, SSE or WebSocket) and K stamped posts;
+//!   reports fan-out latency percentiles, deliveries, and the server's memory and CPU.
+//!
+//! Every run is bounded in count and time and stops by itself.
 
+mod fanout;
 mod posts;
+mod proc_stats;
+mod readers;
 mod stats;
 mod tls;
 
@@ -21,6 +27,8 @@ struct Cli {
 enum Command {
     /// Concurrent posters, each posting sequentially; reports posts/s and post latency.
     Posts(posts::PostsArgs),
+    /// Streaming clients receiving stamped posts; reports fan-out latency and server cost.
+    Fanout(fanout::FanoutArgs),
 }
 
 #[tokio::main]
@@ -28,6 +36,7 @@ async fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Posts(args) => posts::run(args).await,
+        Command::Fanout(args) => fanout::run(args).await,
     };
     if let Err(err) = result {
         eprintln!("loadgen: error: {err:#}");

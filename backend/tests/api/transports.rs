@@ -297,3 +297,13 @@ async fn a_plain_get_on_the_websocket_endpoint_is_a_json_400() {
     assert!(body["error"].as_str().unwrap().contains("WebSocket"));
     assert_eq!(app.hub.client_count(), 0, "no stream was registered");
 }
+
+#[tokio::test]
+async fn websocket_peer_that_stops_answering_pings_is_closed() {
+    let app = spawn_app_with(|s| s.heartbeat_secs = 1).await;
+    // Never read: no pong is ever sent back.
+    let _silent = open_socket(&app, "?since=0", None).await;
+    app.wait_for_clients(1, SOON).await;
+    // Pings go out every second; two unanswered ones close it.
+    app.wait_for_clients(0, Duration::from_secs(6)).await;
+}

@@ -1,0 +1,299 @@
+//! The `fanout` benchmark: N streaming clients, K stamped posts, every delivery timed.
+//!
+//! Phases: connect all clients (bounded handshake concurrency), settle, post K messages at
+//! a fixed interval, then wait until every client has every message or the drain time
+//! runs out. Bounded in count and time; exits non-zero when deliveries are missing.
+
+use crate::proc_stats::{cpu_seconds, raise_fd_limit, rss_bytes};
+use crate::readers::{now_micros, read_http, read_ws, Seen, Totals};
+use crate::stats::{percentiles, Percentiles};
+use anyhow::{bail, Context};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Semaphore};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Stream,
+    Sse,
+    Ws,
+}
+
+#[derive(clap::Args)]
+pub struct FanoutArgs {
+    /// Server base URL (https://127.0.0.1:PORT).
+    #[arg(long, default_value = "https://127.0.0.1:8443")]
+    url: String,
+    /// PEM certificate to trust (the server's certs/cert.pem).
+    #[arg(long)]
+    ca: PathBuf,
+    #[arg(long, value_enum, default_value = "stream")]
+    transport: Transport,
+    /// Streaming clients.
+    #[arg(long, default_value = "1000")]
+    clients: usize,
+    /// TCP+TLS connections the HTTP clients share (default: one per client, like separate
+    /// browsers). WebSocket clients always use one each.
+    #[arg(long)]
+    connections: Option<usize>,
+    /// Handshakes in flight at once.
+    #[arg(long, default_value = "64")]
+    connect_concurrency: usize,
+    /// Messages to post.
+    #[arg(long, default_value = "20")]
+    messages: usize,
+    /// Milliseconds between posts.
+    #[arg(long, default_value = "50")]
+    interval_ms: u64,
+    /// Seconds to wait for missing deliveries after the last post.
+    #[arg(long, default_value = "15")]
+    drain_secs: u64,
+    /// Server process id, to report its memory and CPU.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Print one JSON object instead of the summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Report {
+    transport: Transport,
+    clients: usize,
+    connections: usize,
+    connected: usize,
+    connect_seconds: f64,
+    messages: usize,
+    expected: u64,
+    delivered: u64,
+    fanout: Percentiles,
+    fanout_p999_ms: f64,
+    post: Percentiles,
+    bytes_per_delivery: f64,
+    server_rss_baseline_bytes: Option<u64>,
+    server_rss_connected_bytes: Option<u64>,
+    server_rss_per_client_bytes: Option<f64>,
+    server_cpu_seconds_posting: Option<f64>,
+    posting_seconds: f64,
+}
+
+pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
+    if args.clients == 0 || args.messages == 0 {
+        bail!("--clients and --messages must be at least 1");
+    }
+    let fd_limit = raise_fd_limit();
+    if (args.clients as u64) + 64 > fd_limit {
+        bail!(
+            "{} clients need more open files than the limit ({fd_limit})",
+            args.clients
+        );
+    }
+    let base = args.url.trim_end_matches('/').to_owned();
+    let pem =
+        std::fs::read(&args.ca).with_context(|| format!("cannot read {}", args.ca.display()))?;
+    let tls = crate::tls::client_config(&pem)?;
+    let rss_baseline = args.server_pid.and_then(rss_bytes);
+
+    // Connect.
+    let connections = match args.transport {
+        Transport::Ws => args.clients,
+        _ => args
+            .connections
+            .unwrap_or(args.clients)
+            .clamp(1, args.clients),
+    };
+    let totals = Arc::new(Totals::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let gate = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
+    let started = Instant::now();
+    let mut readers = Vec::with_capacity(args.clients);
+    let path = match args.transport {
+        Transport::Stream => "/msgs?since=0",
+        Transport::Sse => "/msgs/events",
+        Transport::Ws => "/msgs/ws",
+    };
+    let mut http_clients = Vec::new();
+    if args.transport != Transport::Ws {
+        for _ in 0..connections {
+            http_clients.push(crate::tls::h2_client(tls.clone())?);
+        }
+        // One request per connection first: the TLS + h2 handshake, under the gate.
+        let mut handshakes = Vec::new();
+        for client in &http_clients {
+            let (client, gate, url) = (client.clone(), gate.clone(), format!("{base}/healthz"));
+            handshakes.push(tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await;
+                client.get(url).send().await.map(|_| ())
+            }));
+        }
+        for h in handshakes {
+            h.await?.context("handshake")?;
+        }
+    }
+    let mut opened = Vec::with_capacity(args.clients);
+    for i in 0..args.clients {
+        let (gate, totals, stop) = (gate.clone(), totals.clone(), stop_rx.clone());
+        let url = format!("{base}{path}");
+        let transport = args.transport;
+        let client = http_clients.get(i % connections.max(1)).cloned();
+        let tls = tls.clone();
+        opened.push(tokio::spawn(async move {
+            let permit = gate.acquire_owned().await;
+            match (transport, client) {
+                (Transport::Ws, _) => {
+                    let socket = crate::tls::open_ws(&url, tls).await?;
+                    drop(permit);
+                    Ok::<_, anyhow::Error>(tokio::spawn(read_ws(socket, totals, stop)))
+                }
+                (_, Some(client)) => {
+                    let response = client.get(&url).send().await?;
+                    if !response.status().is_success() {
+                        bail!("stream answered {}", response.status());
+                    }
+                    drop(permit);
+                    Ok(tokio::spawn(read_http(
+                        response,
+                        transport == Transport::Sse,
+                        totals,
+                        stop,
+                    )))
+                }
+                (_, None) => bail!("no HTTP client"),
+            }
+        }));
+    }
+    let mut connect_errors = 0;
+    for o in opened {
+        match o.await? {
+            Ok(reader) => readers.push(reader),
+            Err(err) => {
+                connect_errors += 1;
+                if connect_errors <= 3 {
+                    eprintln!("loadgen: connect failed: {err:#}");
+                }
+            }
+        }
+    }
+    let connect_seconds = started.elapsed().as_secs_f64();
+    let connected = readers.len();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_connected = args.server_pid.and_then(rss_bytes);
+
+    // Post.
+    let poster = crate::tls::h2_client(tls.clone())?;
+    poster.get(format!("{base}/healthz")).send().await?;
+    let cpu_before = args.server_pid.and_then(cpu_seconds);
+    let posting_started = Instant::now();
+    let mut post_latencies = Vec::with_capacity(args.messages);
+    for seq in 0..args.messages {
+        let due = posting_started + Duration::from_millis(args.interval_ms * seq as u64);
+        tokio::time::sleep_until(due.into()).await;
+        let body =
+            serde_json::json!({"user": "loadgen", "text": format!("lg {seq} {}", now_micros())});
+        let t = Instant::now();
+        let response = poster
+            .post(format!("{base}/msgs"))
+            .json(&body)
+            .send()
+            .await?;
+        if response.status() != 201 {
+            bail!("post {seq} answered {}", response.status());
+        }
+        post_latencies.push(t.elapsed());
+    }
+    let expected = (connected * args.messages) as u64;
+    let drain_until = Instant::now() + Duration::from_secs(args.drain_secs);
+    while totals.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < drain_until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let posting_seconds = posting_started.elapsed().as_secs_f64();
+    let cpu_after = args.server_pid.and_then(cpu_seconds);
+    let _ = stop_tx.send(true);
+
+    let mut latencies_us: Vec<u32> = Vec::with_capacity(expected as usize);
+    for reader in readers {
+        let Seen {
+            latencies_us: l, ..
+        } = reader.await?;
+        latencies_us.extend(l);
+    }
+    let delivered = totals.deliveries.load(Ordering::Relaxed);
+    let mut fanout: Vec<Duration> = latencies_us
+        .iter()
+        .map(|us| Duration::from_micros(u64::from(*us)))
+        .collect();
+    let fanout_p999_ms = {
+        fanout.sort_unstable();
+        let rank = ((0.999 * fanout.len() as f64).ceil() as usize).clamp(1, fanout.len().max(1));
+        fanout
+            .get(rank - 1)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    let report = Report {
+        transport: args.transport,
+        clients: args.clients,
+        connections,
+        connected,
+        connect_seconds,
+        messages: args.messages,
+        expected,
+        delivered,
+        fanout: percentiles(&mut fanout),
+        fanout_p999_ms,
+        post: percentiles(&mut post_latencies),
+        bytes_per_delivery: totals.bytes.load(Ordering::Relaxed) as f64 / delivered.max(1) as f64,
+        server_rss_baseline_bytes: rss_baseline,
+        server_rss_connected_bytes: rss_connected,
+        server_rss_per_client_bytes: match (rss_baseline, rss_connected) {
+            (Some(b), Some(c)) if connected > 0 => Some((c as f64 - b as f64) / connected as f64),
+            _ => None,
+        },
+        server_cpu_seconds_posting: cpu_before.zip(cpu_after).map(|(b, a)| a - b),
+        posting_seconds,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    if connected < args.clients {
+        bail!("only {connected} of {} clients connected", args.clients);
+    }
+    if delivered < expected {
+        bail!("{} of {expected} deliveries missing", expected - delivered);
+    }
+    Ok(())
+}
+
+fn print_summary(r: &Report) {
+    println!(
+        "{:?}: {} clients over {} connections, connected {} in {:.1} s",
+        r.transport, r.clients, r.connections, r.connected, r.connect_seconds
+    );
+    println!(
+        "  deliveries {}/{}; fan-out p50 {:.1} ms, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, max {:.1}",
+        r.delivered,
+        r.expected,
+        r.fanout.p50_ms,
+        r.fanout.p90_ms,
+        r.fanout.p99_ms,
+        r.fanout_p999_ms,
+        r.fanout.max_ms
+    );
+    println!(
+        "  post p50 {:.2} ms, p99 {:.2} ms; {:.0} bytes per delivery",
+        r.post.p50_ms, r.post.p99_ms, r.bytes_per_delivery
+    );
+    if let (Some(per), Some(rss)) = (r.server_rss_per_client_bytes, r.server_rss_connected_bytes) {
+        println!(
+            "  server RSS {:.1} MiB connected, {:.1} KiB per client; CPU {:.2} s while posting ({:.1} s)",
+            rss as f64 / 1048576.0,
+            per / 1024.0,
+            r.server_cpu_seconds_posting.unwrap_or(0.0),
+            r.posting_seconds
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! Streaming clients for each transport. Every reader records, for each message it
+//! receives, the delay since the poster stamped it (`lg <seq> <micros>` in the text).
+
+use common::{LineFramer, StreamEvent};
+use futures_util::StreamExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Microseconds since the Unix epoch (poster and readers share this machine's clock).
+pub fn now_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// Counters shared by all readers.
+#[derive(Default)]
+pub struct Totals {
+    pub deliveries: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+/// What one reader saw.
+#[derive(Default)]
+pub struct Seen {
+    pub latencies_us: Vec<u32>,
+    pub seqs: Vec<u32>,
+}
+
+impl Seen {
+    fn record(&mut self, event: StreamEvent, totals: &Totals) {
+        if let StreamEvent::Msgs { msgs } = event {
+            let now = now_micros();
+            for m in msgs {
+                let mut parts = m.text.split(' ');
+                if parts.next() != Some("lg") {
+                    continue;
+                }
+                let seq = parts.next().and_then(|s| s.parse().ok());
+                let sent = parts.next().and_then(|s| s.parse::<u64>().ok());
+                if let (Some(seq), Some(sent)) = (seq, sent) {
+                    self.seqs.push(seq);
+                    self.latencies_us
+                        .push(now.saturating_sub(sent).min(u32::MAX as u64) as u32);
+                    totals.deliveries.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+}
+
+/// Reads an NDJSON (`/msgs?since=`) or SSE (`/msgs/events`) body until `stop`.
+pub async fn read_http(
+    mut response: reqwest::Response,
+    sse: bool,
+    totals: Arc<Totals>,
+    mut stop: watch::Receiver<bool>,
+) -> Seen {
+    let mut seen = Seen::default();
+    let mut framer = LineFramer::new();
+    loop {
+        let chunk = tokio::select! {
+            chunk = response.chunk() => chunk,
+            _ = stop.changed() => break,
+        };
+        let Ok(Some(chunk)) = chunk else { break };
+        totals
+            .bytes
+            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        framer.push(&chunk);
+        while let Some(Ok(line)) = framer.next_line() {
+            let json = if sse {
+                match line.strip_prefix("data: ") {
+                    Some(json) => json,
+                    None => continue,
+                }
+            } else {
+                &line
+            };
+            if let Ok(event) = serde_json::from_str(json) {
+                seen.record(event, &totals);
+            }
+        }
+    }
+    seen
+}
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
+/// Reads WebSocket text frames until `stop`.
+pub async fn read_ws(
+    mut socket: Socket,
+    totals: Arc<Totals>,
+    mut stop: watch::Receiver<bool>,
+) -> Seen {
+    let mut seen = Seen::default();
+    loop {
+        let frame = tokio::select! {
+            frame = socket.next() => frame,
+            _ = stop.changed() => break,
+        };
+        let Some(Ok(frame)) = frame else { break };
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+            totals.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+            if let Ok(event) = serde_json::from_str(&text) {
+                seen.record(event, &totals);
+            }
+        }
+    }
+    let _ = socket.close(None).await;
+    seen
+}
