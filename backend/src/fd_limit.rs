@@ -20,6 +20,8 @@ pub fn raise_to_hard_limit() -> std::io::Result<u64> {
             }
         }
     }
+    // rlim_t is u64 here but not on every platform.
+    #[allow(clippy::unnecessary_cast)]
     Ok(limit.rlim_cur as u64)
 }
 
