@@ -19,7 +19,7 @@ pub fn run_all(root: &Path) -> Result<()> {
     };
 
     step(
-        "native unit and integration tests (common, backend, xtask)",
+        "native unit and integration tests (common, backend, loadgen, xtask)",
         &mut || run(Command::new("cargo").args(["test", "--workspace", "--exclude", "frontend"])),
     )?;
     step("frontend logic tests (native)", &mut || {
