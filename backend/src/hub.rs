@@ -40,6 +40,7 @@ pub enum Subscribe {
 pub struct Subscription {
     pub rx: mpsc::Receiver<Bytes>,
     pub registration: Registration,
+    pub mode: Mode,
 }
 
 /// SSE reconnection delay suggested to `EventSource` (`retry:`), in milliseconds.
@@ -195,6 +196,7 @@ impl Hub {
         Subscription {
             rx,
             registration: Registration::new(Arc::downgrade(self), id),
+            mode,
         }
     }
 

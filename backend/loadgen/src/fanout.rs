@@ -42,9 +42,12 @@ pub struct FanoutArgs {
     /// Handshakes in flight at once.
     #[arg(long, default_value = "64")]
     connect_concurrency: usize,
-    /// Messages to post.
+    /// Messages to post (0: post nothing; with --idle-secs, measure the idle cost).
     #[arg(long, default_value = "20")]
     messages: usize,
+    /// With --messages 0: seconds to hold the clients idle while measuring server CPU.
+    #[arg(long, default_value = "0")]
+    idle_secs: u64,
     /// Milliseconds between posts.
     #[arg(long, default_value = "50")]
     interval_ms: u64,
@@ -78,11 +81,16 @@ struct Report {
     server_rss_per_client_bytes: Option<f64>,
     server_cpu_seconds_posting: Option<f64>,
     posting_seconds: f64,
+    /// Server CPU while the clients sat idle, as a percentage of one core.
+    idle_cpu_percent_of_core: Option<f64>,
 }
 
 pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
-    if args.clients == 0 || args.messages == 0 {
-        bail!("--clients and --messages must be at least 1");
+    if args.clients == 0 {
+        bail!("--clients must be at least 1");
+    }
+    if args.messages == 0 && args.idle_secs == 0 {
+        bail!("give --messages (at least 1) or --messages 0 with --idle-secs");
     }
     let fd_limit = raise_fd_limit();
     if (args.clients as u64) + 64 > fd_limit {
@@ -182,6 +190,18 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_connected = args.server_pid.and_then(rss_bytes);
 
+    // Idle: nothing posted; the server only sends heartbeats and HTTP/2 pings.
+    let idle_cpu_percent_of_core = if args.messages == 0 {
+        let before = args.server_pid.and_then(cpu_seconds);
+        tokio::time::sleep(Duration::from_secs(args.idle_secs)).await;
+        let after = args.server_pid.and_then(cpu_seconds);
+        before
+            .zip(after)
+            .map(|(b, a)| 100.0 * (a - b) / args.idle_secs as f64)
+    } else {
+        None
+    };
+
     // Post.
     let poster = crate::tls::h2_client(tls.clone())?;
     poster.get(format!("{base}/healthz")).send().await?;
@@ -253,6 +273,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         },
         server_cpu_seconds_posting: cpu_before.zip(cpu_after).map(|(b, a)| a - b),
         posting_seconds,
+        idle_cpu_percent_of_core,
     };
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
@@ -287,6 +308,9 @@ fn print_summary(r: &Report) {
         "  post p50 {:.2} ms, p99 {:.2} ms; {:.0} bytes per delivery",
         r.post.p50_ms, r.post.p99_ms, r.bytes_per_delivery
     );
+    if let Some(idle) = r.idle_cpu_percent_of_core {
+        println!("  idle: server CPU {idle:.2}% of one core");
+    }
     if let (Some(per), Some(rss)) = (r.server_rss_per_client_bytes, r.server_rss_connected_bytes) {
         println!(
             "  server RSS {:.1} MiB connected, {:.1} KiB per client; CPU {:.2} s while posting ({:.1} s)",

@@ -50,7 +50,7 @@ pub async fn stream(
 }
 
 /// `POST /msgs` with `{"user": "...", "text": "..."}`: 201 with the stored message, sent
-/// only once the message is durably committed (and already on its way to every stream).
+/// only once the message is durably committed; its fan-out to every stream follows at once.
 pub async fn post(
     store: web::Data<Store>,
     body: web::Json<NewMessage>,

@@ -194,10 +194,15 @@ fn commit_group(
     match result {
         Ok(stored) => {
             tracing::debug!(group = stored.len(), "committed");
-            listener.committed(&stored);
-            for (reply, message) in replies.into_iter().zip(stored) {
+            // Answer the posters first, then fan out. Fanning out wakes every stream's task;
+            // answered after that, a post's 201 would queue behind thousands of stream
+            // writes on its worker. Nothing is lost by the order: the group is committed,
+            // and any stream opened in between is registered before the broadcast below,
+            // so it still receives the group exactly once.
+            for (reply, message) in replies.into_iter().zip(stored.iter().cloned()) {
                 let _ = reply.send(Ok(message));
             }
+            listener.committed(&stored);
         }
         Err(err) => {
             // Rolled back: nothing of the group is stored, no id was spent, nothing was sent.

@@ -50,6 +50,7 @@ async fn restart_with_the_same_db_keeps_history_ids_and_epoch() {
     assert_eq!(app.hub.window(), sent, "history is back");
     let next = app.post("rex", "after restart").await;
     assert_eq!(next.id, 4, "ids continue");
+    app.wait_for_window_last(next.id).await;
     let mut stream = app.open_stream(&format!("?since=2&epoch={epoch}")).await;
     match stream.next_event(SOON).await {
         StreamEvent::Hello { reset, msgs, .. } => {

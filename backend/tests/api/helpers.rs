@@ -128,6 +128,19 @@ impl TestApp {
         LineStream::open(&self.client, &self.url(&format!("/msgs{query}"))).await
     }
 
+    /// Waits until the hub's window ends with message `id`. A 201 goes out just before
+    /// the fan-out, so a stream opened right after a post may otherwise get the message as
+    /// a `msgs` event instead of in its `hello` (still exactly once).
+    pub async fn wait_for_window_last(&self, id: u64) {
+        for _ in 0..500 {
+            if self.hub.window().last().map(|m| m.id) == Some(id) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        panic!("window never reached id {id}");
+    }
+
     /// Waits until the registry holds `n` clients.
     pub async fn wait_for_clients(&self, n: usize, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;

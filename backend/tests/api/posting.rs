@@ -16,6 +16,13 @@ async fn post_stores_trimmed_message_and_answers_201() {
     assert_eq!(stored.user, "ann");
     assert_eq!(stored.text, "<img src=x onerror=alert(1)>");
     assert!(stored.time > 1_600_000_000_000);
+    // The 201 goes out just before the fan-out; the window follows within moments.
+    for _ in 0..100 {
+        if !app.hub.window().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     assert_eq!(app.hub.window(), vec![stored]);
 }
 

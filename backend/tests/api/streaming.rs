@@ -69,6 +69,7 @@ async fn plain_stream_sends_the_whole_window_on_every_line() {
         assert_eq!(window.msg, expected, "oldest first, bounded by --history");
     }
     // A client joining now starts with the same window.
+    app.wait_for_window_last(5).await;
     let mut late = app.open_stream("").await;
     let window: WindowLine = serde_json::from_str(&late.next_line(SOON).await.unwrap()).unwrap();
     assert_eq!(ids(&window.msg), vec![3, 4, 5]);
@@ -80,6 +81,7 @@ async fn since_gives_deltas_and_resets_when_the_position_is_unknown() {
     for i in 1..=5 {
         app.post("cy", &format!("m{i}")).await;
     }
+    app.wait_for_window_last(5).await;
     let epoch = app.hub.epoch().to_owned();
     let cases = [
         ("?since=4".to_string(), false, vec![5]),
@@ -135,6 +137,7 @@ async fn reconnecting_with_the_last_id_gives_no_gap_and_no_duplicate() {
     for i in 0..3 {
         missed.push(app.post("dee", &format!("while away {i}")).await);
     }
+    app.wait_for_window_last(missed[2].id).await;
     let mut again = app
         .open_stream(&format!("?since={}&epoch={epoch}", first.id))
         .await;

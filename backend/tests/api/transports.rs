@@ -104,6 +104,7 @@ async fn sse_events_resume_by_last_event_id_and_send_heartbeat_comments() {
             }
         )
     );
+    app.wait_for_window_last(two.id).await;
     let heartbeat = sse.next().await;
     assert!(heartbeat.comment.unwrap().starts_with("heartbeat"));
     assert_eq!(heartbeat.data, None);
