@@ -174,7 +174,24 @@ fn transports(root: &Path, scratch: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench [store|transports]` (both when not named).
+/// The page's size and time to first history, against a server with 50 messages.
+fn frontend(root: &Path, scratch: &Path) -> Result<()> {
+    crate::tools::trunk_build(root, true)?;
+    let certs = scratch.join("certs");
+    let server = start_server(root, ":memory:", &certs)?;
+    let out = Command::new(root.join("target/release/loadgen"))
+        .args(["posts", "--url", &server.url, "--ca"])
+        .arg(certs.join("cert.pem"))
+        .args(["--posters", "1", "--count", "50"])
+        .output()
+        .context("seeding messages with loadgen")?;
+    if !out.status.success() {
+        bail!("seeding failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    crate::bench_frontend::run(root, &format!("{}/", server.url))
+}
+
+/// `cargo xtask bench [store|transports|frontend]` (all when not named).
 pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
     run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
     let scratch: PathBuf =
@@ -183,9 +200,12 @@ pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
     let result = match which {
         Some("store") => store_throughput(root, &scratch),
         Some("transports") => transports(root, &scratch),
-        None => store_throughput(root, &scratch).and_then(|()| transports(root, &scratch)),
+        Some("frontend") => frontend(root, &scratch),
+        None => store_throughput(root, &scratch)
+            .and_then(|()| transports(root, &scratch))
+            .and_then(|()| frontend(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store or transports"
+            "unknown benchmark {other:?}: store, transports or frontend"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);

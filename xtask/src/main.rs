@@ -10,6 +10,7 @@
 //! Layout: [`tools`] finds and installs tools; [`suites`] runs the test suites.
 
 mod bench;
+mod bench_frontend;
 mod suites;
 mod tools;
 
@@ -17,7 +18,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports]>";
+const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend]>";
 
 fn main() {
     if let Err(err) = real_main() {

@@ -93,11 +93,12 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         bail!("give --messages (at least 1) or --messages 0 with --idle-secs");
     }
     let fd_limit = raise_fd_limit();
-    if (args.clients as u64) + 64 > fd_limit {
-        bail!(
-            "{} clients need more open files than the limit ({fd_limit})",
-            args.clients
-        );
+    let sockets = match args.transport {
+        Transport::Ws => args.clients,
+        _ => args.connections.unwrap_or(args.clients).min(args.clients),
+    };
+    if (sockets as u64) + 64 > fd_limit {
+        bail!("{sockets} connections need more open files than the limit ({fd_limit})");
     }
     let base = args.url.trim_end_matches('/').to_owned();
     let pem =

@@ -50,6 +50,13 @@ pub fn MessageList(
             } else if follow.get_value() {
                 el.set_scroll_top(el.scroll_height());
             }
+            if shown_first.get_value().is_none() && first.is_some() {
+                // Milliseconds from navigation to the first history on screen, for
+                // `cargo xtask bench frontend` (performance.getEntriesByName).
+                if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+                    let _ = perf.mark("h2chat:first-history");
+                }
+            }
             shown_first.set_value(first);
             shown_height.set_value(el.scroll_height());
         });
