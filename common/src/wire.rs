@@ -55,6 +55,49 @@ pub enum StreamEvent {
     Unknown,
 }
 
+/// Every field any [`StreamEvent`] can carry, flat. Decoding into a plain struct needs no
+/// buffering of the document (an internally tagged enum does), which keeps the browser's
+/// wasm noticeably smaller; [`StreamEvent::from_json`] builds the enum from it.
+#[derive(Deserialize)]
+struct FlatEvent {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    epoch: String,
+    #[serde(default)]
+    reset: bool,
+    #[serde(default)]
+    heartbeat_ms: u64,
+    #[serde(default)]
+    msgs: Vec<Message>,
+    #[serde(default)]
+    time: u64,
+    #[serde(default)]
+    reason: String,
+}
+
+impl StreamEvent {
+    /// Decodes one line; the same result as `serde_json::from_str::<StreamEvent>` for every
+    /// line the server sends, with less code.
+    pub fn from_json(line: &str) -> serde_json::Result<Self> {
+        let flat: FlatEvent = serde_json::from_str(line)?;
+        Ok(match flat.kind.as_str() {
+            "hello" => Self::Hello {
+                epoch: flat.epoch,
+                reset: flat.reset,
+                heartbeat_ms: flat.heartbeat_ms,
+                msgs: flat.msgs,
+            },
+            "msgs" => Self::Msgs { msgs: flat.msgs },
+            "heartbeat" => Self::Heartbeat { time: flat.time },
+            "bye" => Self::Bye {
+                reason: flat.reason,
+            },
+            _ => Self::Unknown,
+        })
+    }
+}
+
 /// The server's answer to a message a client sent over the WebSocket (`/msgs/ws`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -138,6 +181,34 @@ mod tests {
         }
         let hb = String::from_utf8(encode_line(&StreamEvent::Heartbeat { time: 5 })).unwrap();
         assert_eq!(hb, "{\"type\":\"heartbeat\",\"time\":5}\n");
+    }
+
+    #[test]
+    fn the_flat_decoder_agrees_with_serde_on_every_shape() {
+        let lines = [
+            encode_line(&StreamEvent::Hello {
+                epoch: "e".into(),
+                reset: true,
+                heartbeat_ms: 15_000,
+                msgs: vec![message(1), message(2)],
+            }),
+            encode_line(&StreamEvent::Msgs {
+                msgs: vec![message(3)],
+            }),
+            encode_line(&StreamEvent::Heartbeat { time: 9 }),
+            encode_line(&StreamEvent::Bye {
+                reason: "shutdown".into(),
+            }),
+            br#"{"type":"typing","user":"x"}"#.to_vec(),
+            br#"{"type":"posted","msg":{"id":1,"user":"u","text":"t","time":2}}"#.to_vec(),
+        ];
+        for line in lines {
+            let text = std::str::from_utf8(&line).unwrap();
+            let by_serde: StreamEvent = serde_json::from_str(text).unwrap();
+            assert_eq!(StreamEvent::from_json(text).unwrap(), by_serde, "{text}");
+        }
+        assert!(StreamEvent::from_json("{\"msgs\":[]}").is_err(), "type is required");
+        assert!(StreamEvent::from_json("not json").is_err());
     }
 
     #[test]

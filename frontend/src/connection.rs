@@ -200,7 +200,7 @@ impl Connection {
     /// Applies one event's JSON; returns whether it was a stream event.
     fn handle_text(&self, text: &str, s: ConnectionSignals) -> bool {
         self.inner.last_event_at.set(js_sys::Date::now());
-        match serde_json::from_str::<StreamEvent>(text) {
+        match StreamEvent::from_json(text) {
             Ok(StreamEvent::Unknown) => false,
             Ok(event) => {
                 if let StreamEvent::Hello { heartbeat_ms, .. } = &event {
@@ -328,7 +328,8 @@ impl Connection {
             }
             let silent_for = js_sys::Date::now() - self.inner.last_event_at.get();
             if silent_for > heartbeat + STALE_MARGIN_MS {
-                leptos::logging::warn!("nothing for {silent_for} ms: reconnecting");
+                // Whole milliseconds: formatting an f64 would pull float printing into the wasm.
+                leptos::logging::warn!("nothing for {} ms: reconnecting", silent_for as u64);
                 self.cancel_current();
             }
         }
