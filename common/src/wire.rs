@@ -207,7 +207,10 @@ mod tests {
             let by_serde: StreamEvent = serde_json::from_str(text).unwrap();
             assert_eq!(StreamEvent::from_json(text).unwrap(), by_serde, "{text}");
         }
-        assert!(StreamEvent::from_json("{\"msgs\":[]}").is_err(), "type is required");
+        assert!(
+            StreamEvent::from_json("{\"msgs\":[]}").is_err(),
+            "type is required"
+        );
         assert!(StreamEvent::from_json("not json").is_err());
     }
 
