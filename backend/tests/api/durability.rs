@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::AsyncBufReadExt;
 
 /// Every stored message, in id order, read straight from the file.
 fn rows(db: &Path) -> Vec<Message> {
@@ -119,46 +118,19 @@ async fn concurrent_posters_get_gap_free_ids_and_every_201_is_stored_in_order() 
     assert_eq!(rows(&db), acked, "every 201 is in the database, in order");
 }
 
-/// The backend binary as a child process; returns it and its `https://ADDR/` URL.
-async fn spawn_backend(db: &Path, certs: &Path) -> (tokio::process::Child, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"))
-        .args(["--listen", "127.0.0.1:0", "--history", "5000", "--db"])
-        .arg(db)
-        .arg("--certs-dir")
-        .arg(certs)
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = tokio::time::timeout(SOON, async {
-        loop {
-            let line = lines.next_line().await.unwrap().expect("backend exited");
-            if let Some(url) = line.strip_prefix("h2chat is serving ") {
-                return url.trim_end_matches('/').to_owned();
-            }
-        }
-    })
-    .await
-    .expect("backend started");
-    (child, url)
-}
-
-fn client_for(certs: &Path) -> reqwest::Client {
-    let pem = std::fs::read(certs.join("cert.pem")).unwrap();
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
-        .build()
-        .unwrap()
+/// The backend binary on the database `dir/chat.db`, with a window large enough to resume
+/// from anywhere in the test.
+async fn spawn_backend(dir: &Path) -> (tokio::process::Child, String) {
+    let db = dir.join("chat.db").display().to_string();
+    spawn_backend_process(dir, &["--history", "5000", "--db", &db]).await
 }
 
 #[tokio::test]
 async fn kill_9_loses_nothing_acknowledged_and_resume_has_no_gap_or_duplicate() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, certs) = (dir.path().join("chat.db"), dir.path().join("certs"));
-    let (mut child, url) = spawn_backend(&db, &certs).await;
-    let client = client_for(&certs);
+    let db = dir.path().join("chat.db");
+    let (mut child, url) = spawn_backend(dir.path()).await;
+    let client = client_trusting(dir.path());
 
     // A streaming client records everything it sees until the server dies.
     let mut stream = LineStream::open(&client, &format!("{url}/msgs?since=0")).await;
@@ -236,7 +208,7 @@ async fn kill_9_loses_nothing_acknowledged_and_resume_has_no_gap_or_duplicate() 
     assert_eq!(ids(&stored), (1..=stored.len() as u64).collect::<Vec<_>>());
 
     // Restart on the same database; the client resumes from the last id it saw.
-    let (_child, url) = spawn_backend(&db, &certs).await;
+    let (_child, url) = spawn_backend(dir.path()).await;
     let last_seen = before_crash.last().map_or(0, |m| m.id);
     let mut resumed = LineStream::open(
         &client,

@@ -214,6 +214,57 @@ impl LineStream {
     }
 }
 
+/// The backend binary as a child process: `--listen 127.0.0.1:0`, certificates in
+/// `dir/certs`, plus `args` (which must name a `--db`). Waits until it announces its URL
+/// (`https://127.0.0.1:PORT`, returned without the trailing slash).
+pub async fn spawn_backend_process(
+    dir: &std::path::Path,
+    args: &[&str],
+) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"))
+        .args(["--listen", "127.0.0.1:0", "--certs-dir"])
+        .arg(dir.join("certs"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("backend binary starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = tokio::time::timeout(SOON, async {
+        loop {
+            let line = lines.next_line().await.unwrap().expect("backend exited");
+            if let Some(url) = line.strip_prefix("h2chat is serving ") {
+                return url.trim_end_matches('/').to_owned();
+            }
+        }
+    })
+    .await
+    .expect("backend announced its address");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url)
+}
+
+/// A client trusting the certificate a [`spawn_backend_process`] in `dir` generated.
+pub fn client_trusting(dir: &std::path::Path) -> reqwest::Client {
+    let pem = std::fs::read(dir.join("certs/cert.pem")).unwrap();
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Sends `signal` (e.g. `-TERM`) to a child process.
+pub fn send_signal(child: &tokio::process::Child, signal: &str) {
+    let pid = child.id().expect("still running").to_string();
+    let status = std::process::Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 pub fn ids(messages: &[Message]) -> Vec<u64> {
     messages.iter().map(|m| m.id).collect()
 }

@@ -3,7 +3,7 @@
 use crate::helpers::*;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn alpn_negotiates_h2_and_falls_back_to_http1() {
@@ -117,34 +117,8 @@ async fn shutdown_says_bye_and_ends_streams_promptly() {
 #[tokio::test]
 async fn sigterm_stops_the_real_binary_promptly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"))
-        .args(["--listen", "127.0.0.1:0", "--certs-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    // Wait until it announces its address on stdout.
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    tokio::time::timeout(SOON, async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if line.starts_with("h2chat is serving https://127.0.0.1:") {
-                break;
-            }
-        }
-    })
-    .await
-    .expect("server started");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let (mut child, _url) = spawn_backend_process(dir.path(), &["--db", ":memory:"]).await;
+    send_signal(&child, "-TERM");
     let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
         .expect("exited within 10 s of SIGTERM")
@@ -155,35 +129,13 @@ async fn sigterm_stops_the_real_binary_promptly() {
 #[tokio::test]
 async fn a_second_signal_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"))
-        .args(["--listen", "127.0.0.1:0", "--db", ":memory:", "--certs-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next_line().await.unwrap().expect("serving line");
-        if let Some(url) = line.strip_prefix("h2chat is serving ") {
-            break url.trim_end_matches('/').to_owned();
-        }
-    };
+    let (mut child, url) = spawn_backend_process(dir.path(), &["--db", ":memory:"]).await;
     // An open HTTP/2 connection makes a graceful stop wait (up to its timeout).
-    let pem = std::fs::read(dir.path().join("cert.pem")).unwrap();
-    let client = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
-        .build()
-        .unwrap();
+    let client = client_trusting(dir.path());
     let _stream = LineStream::open(&client, &format!("{url}/msgs?since=0")).await;
-    let pid = child.id().unwrap().to_string();
     let started = tokio::time::Instant::now();
     for _ in 0..2 {
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
+        send_signal(&child, "-TERM");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let exit = tokio::time::timeout(SOON, child.wait())
