@@ -75,16 +75,45 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub keep_alive_secs: u64,
 
+    /// Messages per second each client IP may post (HTTP and WebSocket together); 0 turns
+    /// rate limiting off.
+    #[arg(long, env = "H2CHAT_POST_RATE", default_value = "10")]
+    pub post_rate: u32,
+
+    /// Messages a client IP may post in a burst above --post-rate.
+    #[arg(long, env = "H2CHAT_POST_BURST", default_value = "30",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub post_burst: u32,
+
+    /// Open streams (all transports) allowed per client IP; 0 means no limit.
+    #[arg(long, env = "H2CHAT_MAX_STREAMS_PER_IP", default_value = "1000")]
+    pub max_streams_per_ip: usize,
+
+    /// Open streams (all transports) allowed in total; 0 means no limit.
+    #[arg(long, env = "H2CHAT_MAX_STREAMS", default_value = "0")]
+    pub max_streams: usize,
+
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "H2CHAT_WORKERS")]
     pub workers: Option<NonZeroUsize>,
 }
 
 impl Settings {
-    /// Settings for tests and embedding: listen on 127.0.0.1 port 0, everything else default.
+    /// Settings for tests and embedding: 127.0.0.1 port 0, in-memory database, no post rate
+    /// or stream limits, everything else default.
     pub fn for_tests() -> Self {
-        let mut settings =
-            Self::parse_from(["backend", "--listen", "127.0.0.1:0", "--db", ":memory:"]);
+        // Tests post and connect from one address as fast as they can: no limits.
+        let mut settings = Self::parse_from([
+            "backend",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            ":memory:",
+            "--post-rate",
+            "0",
+            "--max-streams-per-ip",
+            "0",
+        ]);
         settings.workers = NonZeroUsize::new(2);
         settings
     }

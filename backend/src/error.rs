@@ -25,6 +25,10 @@ pub enum ApiError {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error("too many messages: wait {retry_after_secs} s before posting again")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl ResponseError for ApiError {
@@ -35,14 +39,21 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if let Self::MethodNotAllowed { allowed, .. } = self {
-            response.insert_header(("allow", *allowed));
+        match self {
+            Self::MethodNotAllowed { allowed, .. } => {
+                response.insert_header(("allow", *allowed));
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                response.insert_header(("retry-after", retry_after_secs.to_string()));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             error: self.to_string(),

@@ -7,6 +7,7 @@
 //! Each event is encoded once per wire format ([`wire_formats`]), never once per client.
 
 use crate::client_stream::Registration;
+use crate::limits::{LimitReached, StreamLimits};
 use crate::registry::{ClientId, Fanout, Lines, Mode, Registry};
 use crate::store::StoreListener;
 use crate::window::{RecentWindow, Resume};
@@ -18,6 +19,7 @@ use serde::Serialize;
 use std::collections::hash_map::RandomState;
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hasher};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -61,6 +63,7 @@ pub struct Hub {
     inner: Mutex<Inner>,
     epoch: String,
     heartbeat_ms: u64,
+    limits: StreamLimits,
 }
 
 #[derive(Serialize)]
@@ -131,6 +134,7 @@ impl Hub {
         epoch: String,
         client_queue: usize,
         heartbeat: std::time::Duration,
+        limits: StreamLimits,
     ) -> Arc<Self> {
         let window_line = window_line(&window);
         Arc::new(Self {
@@ -142,6 +146,7 @@ impl Hub {
             }),
             epoch,
             heartbeat_ms: heartbeat.as_millis() as u64,
+            limits,
         })
     }
 
@@ -149,9 +154,23 @@ impl Hub {
         &self.epoch
     }
 
-    /// Opens a stream: computes its first event and registers it in one step.
-    pub fn subscribe(self: &Arc<Self>, request: Subscribe) -> Subscription {
+    /// Opens a stream for a client at `ip`: checks the caps, then computes its first event
+    /// and registers it in one step.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        request: Subscribe,
+        ip: Option<IpAddr>,
+    ) -> Result<Subscription, LimitReached> {
         let mut inner = self.inner.lock();
+        let limits = self.limits;
+        if limits.total > 0 && inner.registry.len() >= limits.total {
+            return Err(LimitReached::Total(limits.total));
+        }
+        if let Some(ip) = ip.filter(|_| limits.per_ip > 0) {
+            if inner.registry.streams_from(ip) >= limits.per_ip {
+                return Err(LimitReached::PerIp(limits.per_ip));
+            }
+        }
         let (mode, first) = match &request {
             Subscribe::Window => (Mode::Window, inner.window_line.clone()),
             Subscribe::Since {
@@ -186,18 +205,18 @@ impl Hub {
                 (*format, first.unwrap_or_default())
             }
         };
-        let (id, rx) = inner.registry.register(mode, first);
+        let (id, rx) = inner.registry.register(mode, first, ip);
         if inner.closed {
             inner.registry.remove(id);
         }
         let clients = inner.registry.len();
         drop(inner);
         tracing::info!(client = id, ?request, clients, "stream opened");
-        Subscription {
+        Ok(Subscription {
             rx,
             registration: Registration::new(Arc::downgrade(self), id),
             mode,
-        }
+        })
     }
 
     /// Sends the heartbeat: window-mode clients get the window again (their every line must

@@ -5,6 +5,7 @@
 
 use bytes::Bytes;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 pub type ClientId = u64;
@@ -46,6 +47,7 @@ impl Lines {
 struct Client {
     tx: mpsc::Sender<Bytes>,
     mode: Mode,
+    ip: Option<IpAddr>,
 }
 
 /// Outcome of offering one line to every client.
@@ -59,33 +61,67 @@ pub struct Fanout {
 #[derive(Debug)]
 pub struct Registry {
     clients: HashMap<ClientId, Client>,
+    /// Open streams per client address, for the per-IP cap.
+    per_ip: HashMap<IpAddr, usize>,
     next_id: ClientId,
     queue_capacity: usize,
+}
+
+/// Keeps `per_ip` in step when a client leaves, however it leaves.
+fn forget(per_ip: &mut HashMap<IpAddr, usize>, ip: Option<IpAddr>) {
+    if let Some(ip) = ip {
+        if let Some(count) = per_ip.get_mut(&ip) {
+            *count -= 1;
+            if *count == 0 {
+                per_ip.remove(&ip);
+            }
+        }
+    }
 }
 
 impl Registry {
     pub fn new(queue_capacity: usize) -> Self {
         Self {
             clients: HashMap::new(),
+            per_ip: HashMap::new(),
             next_id: 1,
             queue_capacity: queue_capacity.max(2),
         }
     }
 
     /// Adds a client whose queue already holds `first_line`.
-    pub fn register(&mut self, mode: Mode, first_line: Bytes) -> (ClientId, mpsc::Receiver<Bytes>) {
+    pub fn register(
+        &mut self,
+        mode: Mode,
+        first_line: Bytes,
+        ip: Option<IpAddr>,
+    ) -> (ClientId, mpsc::Receiver<Bytes>) {
         let (tx, rx) = mpsc::channel(self.queue_capacity);
         // A fresh queue has room for one line.
         let _ = tx.try_send(first_line);
         let id = self.next_id;
         self.next_id += 1;
-        self.clients.insert(id, Client { tx, mode });
+        if let Some(ip) = ip {
+            *self.per_ip.entry(ip).or_default() += 1;
+        }
+        self.clients.insert(id, Client { tx, mode, ip });
         (id, rx)
     }
 
     /// Removes a client; returns whether it was still registered.
     pub fn remove(&mut self, id: ClientId) -> bool {
-        self.clients.remove(&id).is_some()
+        match self.clients.remove(&id) {
+            Some(client) => {
+                forget(&mut self.per_ip, client.ip);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Open streams from `ip`.
+    pub fn streams_from(&self, ip: IpAddr) -> usize {
+        self.per_ip.get(&ip).copied().unwrap_or(0)
     }
 
     pub fn len(&self) -> usize {
@@ -100,6 +136,7 @@ impl Registry {
     /// this allocates nothing per client.
     pub fn broadcast(&mut self, lines: &Lines) -> Fanout {
         let mut fanout = Fanout::default();
+        let per_ip = &mut self.per_ip;
         self.clients.retain(|id, client| {
             let Some(line) = lines.for_mode(client.mode) else {
                 return true;
@@ -111,10 +148,14 @@ impl Registry {
                 }
                 Err(TrySendError::Full(_)) => {
                     fanout.cut.push(*id);
+                    forget(per_ip, client.ip);
                     false
                 }
                 // Its response is gone; the drop guard is about to remove it anyway.
-                Err(TrySendError::Closed(_)) => false,
+                Err(TrySendError::Closed(_)) => {
+                    forget(per_ip, client.ip);
+                    false
+                }
             }
         });
         fanout
@@ -137,6 +178,7 @@ impl Registry {
     /// Closes every queue: each stream sends what it holds, then ends.
     pub fn clear(&mut self) {
         self.clients.clear();
+        self.per_ip.clear();
     }
 }
 
@@ -147,8 +189,10 @@ mod tests {
     #[test]
     fn full_queue_cuts_only_that_client() {
         let mut registry = Registry::new(2);
-        let (slow, mut slow_rx) = registry.register(Mode::Delta, Bytes::from_static(b"hello\n"));
-        let (_fast, mut fast_rx) = registry.register(Mode::Window, Bytes::from_static(b"w0\n"));
+        let (slow, mut slow_rx) =
+            registry.register(Mode::Delta, Bytes::from_static(b"hello\n"), None);
+        let (_fast, mut fast_rx) =
+            registry.register(Mode::Window, Bytes::from_static(b"w0\n"), None);
         assert_eq!(fast_rx.try_recv().unwrap(), "w0\n");
         let lines = Lines {
             window: Some(Bytes::from_static(b"w\n")),
@@ -174,7 +218,7 @@ mod tests {
     #[test]
     fn dropped_receivers_are_pruned_on_send() {
         let mut registry = Registry::new(4);
-        let (_, rx) = registry.register(Mode::Delta, Bytes::new());
+        let (_, rx) = registry.register(Mode::Delta, Bytes::new(), None);
         drop(rx);
         let line = Some(Bytes::from_static(b"x\n"));
         let fanout = registry.broadcast(&Lines {
@@ -195,8 +239,8 @@ mod format_tests {
     #[test]
     fn each_format_gets_its_own_encoding_and_none_skips() {
         let mut registry = Registry::new(4);
-        let (_, mut sse) = registry.register(Mode::Sse, Bytes::new());
-        let (_, mut ws) = registry.register(Mode::Ws, Bytes::new());
+        let (_, mut sse) = registry.register(Mode::Sse, Bytes::new(), None);
+        let (_, mut ws) = registry.register(Mode::Ws, Bytes::new(), None);
         sse.try_recv().unwrap();
         ws.try_recv().unwrap();
         let fanout = registry.broadcast(&Lines {
@@ -207,5 +251,33 @@ mod format_tests {
         assert_eq!(sse.try_recv().unwrap(), "data: x\n\n");
         assert!(ws.try_recv().is_err(), "no ws encoding: skipped, not cut");
         assert_eq!(registry.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod per_ip_tests {
+    use super::*;
+
+    #[test]
+    fn counts_follow_every_way_out() {
+        let ip: IpAddr = "10.1.2.3".parse().unwrap();
+        let mut registry = Registry::new(2);
+        let (a, _rx_a) = registry.register(Mode::Delta, Bytes::new(), Some(ip));
+        let (_b, rx_b) = registry.register(Mode::Delta, Bytes::new(), Some(ip));
+        let (_c, _rx_c) = registry.register(Mode::Delta, Bytes::new(), Some(ip));
+        assert_eq!(registry.streams_from(ip), 3);
+        registry.remove(a);
+        assert_eq!(registry.streams_from(ip), 2);
+        drop(rx_b);
+        let line = Bytes::from_static(b"x\n");
+        let lines = Lines {
+            delta: Some(line),
+            ..Lines::default()
+        };
+        registry.broadcast(&lines); // b is closed, c's queue now full (first + x)
+        assert_eq!(registry.streams_from(ip), 1);
+        registry.broadcast(&lines); // c is cut
+        assert_eq!(registry.streams_from(ip), 0);
+        assert!(registry.is_empty());
     }
 }

@@ -3,6 +3,7 @@
 use crate::config::Settings;
 use crate::error::{json_error, query_error};
 use crate::hub::{new_epoch, Hub};
+use crate::limits::{PostLimiter, StreamLimits};
 use crate::routes::{events, health, msgs, websocket};
 use crate::static_files::{self, StaticDir};
 use crate::store::{Database, DbLocation, Retention, Store, WriterThread};
@@ -89,6 +90,10 @@ impl Application {
             db.epoch.clone(),
             settings.client_queue as usize,
             heartbeat_every,
+            StreamLimits {
+                total: settings.max_streams,
+                per_ip: settings.max_streams_per_ip,
+            },
         );
         let (store, writer) = db
             .start_writer(hub.clone())
@@ -96,6 +101,8 @@ impl Application {
         let hub_data = web::Data::from(hub.clone());
         let store_data = web::Data::new(store.clone());
         let ping_data = web::Data::new(websocket::PingEvery(heartbeat_every));
+        let limiter = web::Data::new(PostLimiter::new(settings.post_rate, settings.post_burst));
+        let rate_table = limiter.clone();
         let static_data = web::Data::new(StaticDir(static_dir.clone()));
         let files_dir = static_dir.clone();
         let workers = settings.workers.map_or_else(
@@ -108,6 +115,7 @@ impl Application {
                 .app_data(hub_data.clone())
                 .app_data(store_data.clone())
                 .app_data(ping_data.clone())
+                .app_data(limiter.clone())
                 .app_data(static_data.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -117,6 +125,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .wrap(from_fn(static_files::headers))
                 .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
                 .service(
                     web::resource("/msgs/events")
                         .route(web::get().to(events::events))
@@ -166,6 +175,13 @@ impl Application {
             messages: settings.retain_messages,
         };
         background.extend(retention::spawn(store.clone(), policy));
+        background.push(tokio::spawn(async move {
+            let mut every = tokio::time::interval(retention::EVERY);
+            loop {
+                every.tick().await;
+                rate_table.forget_idle();
+            }
+        }));
         tracing::debug!(%addr, workers, static_dir = %static_dir.display(), "server built");
         Ok(Self {
             addr,

@@ -28,7 +28,16 @@ impl Drop for Server {
 
 fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
     let mut child = Command::new(root.join("target/release/backend"))
-        .args(["--listen", "127.0.0.1:0", "--db", db, "--certs-dir"])
+        // One address posts and connects as fast as it can: no per-client limits.
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--post-rate",
+            "0",
+            "--max-streams-per-ip",
+            "0",
+        ])
+        .args(["--db", db, "--certs-dir"])
         .arg(certs)
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())

@@ -35,11 +35,14 @@ pub async fn events(
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let since = resume_point(&req, &query)?;
-    let subscription = hub.into_inner().subscribe(Subscribe::Since {
-        since,
-        epoch: query.into_inner().epoch,
-        format: Mode::Sse,
-    });
+    let subscription = hub.into_inner().subscribe(
+        Subscribe::Since {
+            since,
+            epoch: query.into_inner().epoch,
+            format: Mode::Sse,
+        },
+        req.peer_addr().map(|a| a.ip()),
+    )?;
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream; charset=utf-8")
         .insert_header(("cache-control", "no-store"))

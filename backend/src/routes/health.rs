@@ -1,8 +1,26 @@
-use actix_web::HttpResponse;
+//! `/healthz` (the process serves) and `/readyz` (it can also reach its store).
+
+use crate::error::ApiError;
+use crate::store::Store;
+use actix_web::{web, HttpResponse};
+use std::time::Duration;
 
 /// `GET /healthz`: the process is up and serving.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`: the store answers a read within two seconds, so posts can succeed.
+pub async fn readyz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+    match tokio::time::timeout(Duration::from_secs(2), store.history(None, 1)).await {
+        Ok(Ok(_)) => Ok(HttpResponse::Ok()
+            .insert_header(("cache-control", "no-store"))
+            .json(serde_json::json!({ "status": "ready" }))),
+        Ok(Err(err)) => Err(ApiError::Unavailable(format!("not ready: {err}"))),
+        Err(_) => Err(ApiError::Unavailable(
+            "not ready: the store did not answer within 2 s".into(),
+        )),
+    }
 }

@@ -3,6 +3,7 @@
 use crate::client_stream::ClientStream;
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe};
+use crate::limits::PostLimiter;
 use crate::registry::Mode;
 use crate::store::Store;
 use actix_web::http::Method;
@@ -19,6 +20,7 @@ pub struct StreamQuery {
 
 /// `GET /msgs[?since=ID[&epoch=E]]`: 200 at once, then one JSON document per line, forever.
 pub async fn stream(
+    req: HttpRequest,
     hub: web::Data<Hub>,
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -39,7 +41,8 @@ pub async fn stream(
             ))
         }
     };
-    let body = ClientStream::new(hub.into_inner().subscribe(request));
+    let peer = req.peer_addr().map(|a| a.ip());
+    let body = ClientStream::new(hub.into_inner().subscribe(request, peer)?);
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         // Every line must reach the browser now: no caching, no proxy buffering, and no
@@ -52,9 +55,12 @@ pub async fn stream(
 /// `POST /msgs` with `{"user": "...", "text": "..."}`: 201 with the stored message, sent
 /// only once the message is durably committed; its fan-out to every stream follows at once.
 pub async fn post(
+    req: HttpRequest,
     store: web::Data<Store>,
+    limiter: web::Data<PostLimiter>,
     body: web::Json<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
+    limiter.check(req.peer_addr().map(|a| a.ip()))?;
     let valid = body.validate().inspect_err(|err| {
         tracing::info!(error = %err, "post rejected");
     })?;

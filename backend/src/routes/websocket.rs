@@ -8,6 +8,7 @@
 
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe, Subscription};
+use crate::limits::PostLimiter;
 use crate::registry::Mode;
 use crate::routes::events::{resume_point, ResumeQuery};
 use crate::store::Store;
@@ -33,38 +34,48 @@ pub async fn websocket(
     hub: web::Data<Hub>,
     store: web::Data<Store>,
     ping: web::Data<PingEvery>,
+    limiter: web::Data<PostLimiter>,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let since = resume_point(&req, &query)?;
+    let peer = req.peer_addr().map(|a| a.ip());
     let (response, session, messages) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
     let hub = hub.into_inner();
-    let subscription = hub.subscribe(Subscribe::Since {
-        since,
-        epoch: query.into_inner().epoch,
-        format: Mode::Ws,
-    });
+    let subscription = hub.subscribe(
+        Subscribe::Since {
+            since,
+            epoch: query.into_inner().epoch,
+            format: Mode::Ws,
+        },
+        peer,
+    )?;
     // Frames a little over the body limit still arrive, so they can be refused politely.
     let messages = messages
         .max_frame_size(4 * BODY_LIMIT_BYTES)
         .aggregate_continuations()
         .max_continuation_size(4 * BODY_LIMIT_BYTES);
-    actix_web::rt::spawn(run(
-        session,
-        messages,
-        subscription,
-        store.get_ref().clone(),
-        hub,
-        ping.0,
-    ));
+    let sender = Sender {
+        store: store.get_ref().clone(),
+        limiter: limiter.into_inner(),
+        peer,
+    };
+    actix_web::rt::spawn(run(session, messages, subscription, sender, hub, ping.0));
     Ok(response)
+}
+
+/// What a message sent over the socket needs: the store, and the poster's rate budget.
+struct Sender {
+    store: Store,
+    limiter: Arc<PostLimiter>,
+    peer: Option<std::net::IpAddr>,
 }
 
 async fn run(
     mut session: Session,
     mut messages: actix_ws::AggregatedMessageStream,
     mut subscription: Subscription,
-    store: Store,
+    sender: Sender,
     hub: Arc<Hub>,
     ping_every: Duration,
 ) {
@@ -87,13 +98,13 @@ async fn run(
             },
             frame = messages.next() => match frame {
                 Some(Ok(AggregatedMessage::Text(text))) => {
-                    let reply = post(&store, text.as_bytes()).await;
+                    let reply = post(&sender, text.as_bytes()).await;
                     if session.text(reply).await.is_err() {
                         break None;
                     }
                 }
                 Some(Ok(AggregatedMessage::Binary(bytes))) => {
-                    let reply = post(&store, &bytes).await;
+                    let reply = post(&sender, &bytes).await;
                     if session.text(reply).await.is_err() {
                         break None;
                     }
@@ -133,11 +144,17 @@ fn close(code: CloseCode, description: &str) -> CloseReason {
     }
 }
 
-/// Validates and stores a message sent over the socket, like `POST /msgs`.
-async fn post(store: &Store, frame: &[u8]) -> String {
-    let reply = match parse(frame) {
+/// Validates and stores a message sent over the socket, like `POST /msgs` (same rate
+/// budget, same rules, same error texts).
+async fn post(sender: &Sender, frame: &[u8]) -> String {
+    let checked = sender
+        .limiter
+        .check(sender.peer)
+        .map_err(|e| e.to_string())
+        .and_then(|()| parse(frame));
+    let reply = match checked {
         Err(error) => WsReply::Error { error },
-        Ok(valid) => match store.append(valid).await {
+        Ok(valid) => match sender.store.append(valid).await {
             Ok(msg) => WsReply::Posted { msg },
             Err(err) => WsReply::Error {
                 error: err.to_string(),

@@ -122,7 +122,7 @@ async fn concurrent_posters_get_gap_free_ids_and_every_201_is_stored_in_order() 
 /// from anywhere in the test.
 async fn spawn_backend(dir: &Path) -> (tokio::process::Child, String) {
     let db = dir.join("chat.db").display().to_string();
-    spawn_backend_process(dir, &["--history", "5000", "--db", &db]).await
+    spawn_backend_process(dir, &["--history", "5000", "--post-rate", "0", "--db", &db]).await
 }
 
 #[tokio::test]

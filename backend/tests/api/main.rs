@@ -3,6 +3,7 @@
 mod durability;
 mod helpers;
 mod history;
+mod limits;
 mod posting;
 mod static_and_health;
 mod streaming;
