@@ -1,9 +1,10 @@
 //! Every failure a client can cause becomes a 4xx with a JSON body `{"error": "..."}`
 //! naming the problem; nothing of it reaches the store or the other clients.
 
+use crate::metrics::{Metrics, Rejection};
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use common::{ErrorBody, ValidationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -63,13 +64,24 @@ impl ResponseError for ApiError {
 
 /// Maps actix's JSON extractor failures to our errors (its defaults are plain text).
 pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
-    let api = match &err {
+    let (api, reason) = match &err {
         JsonPayloadError::OverflowKnownLength { limit, .. }
-        | JsonPayloadError::Overflow { limit } => ApiError::TooLarge { limit: *limit },
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
-        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("invalid JSON body: {e}")),
-        other => ApiError::BadRequest(format!("cannot read request body: {other}")),
+        | JsonPayloadError::Overflow { limit } => {
+            (ApiError::TooLarge { limit: *limit }, Rejection::TooLarge)
+        }
+        JsonPayloadError::ContentType => (ApiError::UnsupportedMediaType, Rejection::ContentType),
+        JsonPayloadError::Deserialize(e) => (
+            ApiError::BadRequest(format!("invalid JSON body: {e}")),
+            Rejection::BadBody,
+        ),
+        other => (
+            ApiError::BadRequest(format!("cannot read request body: {other}")),
+            Rejection::BadBody,
+        ),
     };
+    if let Some(metrics) = req.app_data::<web::Data<Metrics>>() {
+        metrics.rejected(reason);
+    }
     tracing::info!(path = %req.path(), error = %api, "request rejected");
     api.into()
 }

@@ -8,6 +8,7 @@
 
 use crate::client_stream::Registration;
 use crate::limits::{LimitReached, StreamLimits};
+use crate::metrics::Metrics;
 use crate::registry::{ClientId, Fanout, Lines, Mode, Registry};
 use crate::store::StoreListener;
 use crate::window::{RecentWindow, Resume};
@@ -64,6 +65,7 @@ pub struct Hub {
     epoch: String,
     heartbeat_ms: u64,
     limits: StreamLimits,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Serialize)]
@@ -135,6 +137,7 @@ impl Hub {
         client_queue: usize,
         heartbeat: std::time::Duration,
         limits: StreamLimits,
+        metrics: Arc<Metrics>,
     ) -> Arc<Self> {
         let window_line = window_line(&window);
         Arc::new(Self {
@@ -147,6 +150,7 @@ impl Hub {
             epoch,
             heartbeat_ms: heartbeat.as_millis() as u64,
             limits,
+            metrics,
         })
     }
 
@@ -237,8 +241,25 @@ impl Hub {
         let fanout = inner.registry.broadcast(&lines);
         let clients = inner.registry.len();
         drop(inner);
-        log_cuts(&fanout, clients);
+        self.log_cuts(&fanout, clients);
         fanout
+    }
+
+    /// Open streams by transport, for `/metrics`.
+    pub fn stream_counts(&self) -> Vec<(&'static str, usize)> {
+        let counts = self.inner.lock().registry.counts_by_mode();
+        counts
+            .iter()
+            .map(|(mode, n)| {
+                let name = match mode {
+                    Mode::Window => "window",
+                    Mode::Delta => "stream",
+                    Mode::Sse => "sse",
+                    Mode::Ws => "ws",
+                };
+                (name, *n)
+            })
+            .collect()
     }
 
     /// Open streams right now, all transports.
@@ -296,6 +317,7 @@ impl StoreListener for Hub {
             msgs: messages,
         }));
         let mut lines = wire_formats(delta, Some(last), false);
+        let started = std::time::Instant::now();
         let mut inner = self.inner.lock();
         for message in messages {
             inner.window.push(message.clone());
@@ -305,7 +327,10 @@ impl StoreListener for Hub {
         let fanout = inner.registry.broadcast(&lines);
         let clients = inner.registry.len();
         drop(inner);
-        log_cuts(&fanout, clients);
+        self.metrics.observe_fanout(started.elapsed());
+        self.metrics.accepted.inc_by(messages.len() as u64);
+        self.metrics.deliveries.inc_by(fanout.delivered as u64);
+        self.log_cuts(&fanout, clients);
         tracing::debug!(last, delivered = fanout.delivered, "group fanned out");
     }
 
@@ -316,13 +341,18 @@ impl StoreListener for Hub {
     }
 }
 
-fn log_cuts(fanout: &Fanout, clients: usize) {
-    for id in &fanout.cut {
-        tracing::warn!(
-            client = id,
-            clients,
-            "slow consumer: queue full, stream cut"
-        );
+impl Hub {
+    fn log_cuts(&self, fanout: &Fanout, clients: usize) {
+        self.metrics
+            .slow_consumer_cuts
+            .inc_by(fanout.cut.len() as u64);
+        for id in &fanout.cut {
+            tracing::warn!(
+                client = id,
+                clients,
+                "slow consumer: queue full, stream cut"
+            );
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`retention`]: the background task that deletes what `--retain-*` does not keep.
 //! - [`client_stream`]: the response body of one `/msgs` client, with the drop guard that
 //!   removes it from the registry.
+//! - [`metrics`]: the Prometheus counters behind `GET /metrics`.
 //! - [`limits`]: post rate per client IP and caps on open streams.
 //! - [`heartbeat`]: the periodic line that keeps idle streams alive and finds dead ones.
 //! - [`routes`]: HTTP handlers; [`static_files`]: the built frontend with its headers.
@@ -26,6 +27,7 @@ pub mod fd_limit;
 pub mod heartbeat;
 pub mod hub;
 pub mod limits;
+pub mod metrics;
 pub mod registry;
 pub mod retention;
 pub mod routes;

@@ -119,6 +119,22 @@ impl Registry {
         }
     }
 
+    /// Open streams per format.
+    pub fn counts_by_mode(&self) -> [(Mode, usize); 4] {
+        let mut counts = [
+            (Mode::Window, 0),
+            (Mode::Delta, 0),
+            (Mode::Sse, 0),
+            (Mode::Ws, 0),
+        ];
+        for client in self.clients.values() {
+            if let Some(slot) = counts.iter_mut().find(|(mode, _)| *mode == client.mode) {
+                slot.1 += 1;
+            }
+        }
+        counts
+    }
+
     /// Open streams from `ip`.
     pub fn streams_from(&self, ip: IpAddr) -> usize {
         self.per_ip.get(&ip).copied().unwrap_or(0)

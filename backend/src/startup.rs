@@ -4,6 +4,7 @@ use crate::config::Settings;
 use crate::error::{json_error, query_error};
 use crate::hub::{new_epoch, Hub};
 use crate::limits::{PostLimiter, StreamLimits};
+use crate::metrics::Metrics;
 use crate::routes::{events, health, msgs, websocket};
 use crate::static_files::{self, StaticDir};
 use crate::store::{Database, DbLocation, Retention, Store, WriterThread};
@@ -85,6 +86,7 @@ impl Application {
         tracing::info!(db = %location, epoch = %db.epoch, last_id = db.last_id, "database open");
 
         let heartbeat_every = Duration::from_secs(settings.heartbeat_secs);
+        let metrics = Arc::new(Metrics::new());
         let hub = Hub::new(
             window,
             db.epoch.clone(),
@@ -94,12 +96,14 @@ impl Application {
                 total: settings.max_streams,
                 per_ip: settings.max_streams_per_ip,
             },
+            metrics.clone(),
         );
         let (store, writer) = db
-            .start_writer(hub.clone())
+            .start_writer(hub.clone(), metrics.clone())
             .context("cannot start the database writer thread")?;
         let hub_data = web::Data::from(hub.clone());
         let store_data = web::Data::new(store.clone());
+        let metrics_data = web::Data::from(metrics);
         let ping_data = web::Data::new(websocket::PingEvery(heartbeat_every));
         let limiter = web::Data::new(PostLimiter::new(settings.post_rate, settings.post_burst));
         let rate_table = limiter.clone();
@@ -116,6 +120,7 @@ impl Application {
                 .app_data(store_data.clone())
                 .app_data(ping_data.clone())
                 .app_data(limiter.clone())
+                .app_data(metrics_data.clone())
                 .app_data(static_data.clone())
                 .app_data(
                     web::JsonConfig::default()
@@ -126,6 +131,7 @@ impl Application {
                 .wrap(from_fn(static_files::headers))
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
+                .route("/metrics", web::get().to(health::metrics))
                 .service(
                     web::resource("/msgs/events")
                         .route(web::get().to(events::events))

@@ -1,6 +1,9 @@
-//! `/healthz` (the process serves) and `/readyz` (it can also reach its store).
+//! `/healthz` (the process serves), `/readyz` (it can also reach its store) and
+//! `/metrics` (Prometheus text).
 
 use crate::error::ApiError;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
 use crate::store::Store;
 use actix_web::{web, HttpResponse};
 use std::time::Duration;
@@ -23,4 +26,12 @@ pub async fn readyz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
             "not ready: the store did not answer within 2 s".into(),
         )),
     }
+}
+
+/// `GET /metrics`: Prometheus text exposition format.
+pub async fn metrics(metrics: web::Data<Metrics>, hub: web::Data<Hub>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(metrics.render(&hub))
 }

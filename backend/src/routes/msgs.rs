@@ -4,6 +4,7 @@ use crate::client_stream::ClientStream;
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe};
 use crate::limits::PostLimiter;
+use crate::metrics::{Metrics, Rejection};
 use crate::registry::Mode;
 use crate::store::Store;
 use actix_web::http::Method;
@@ -58,10 +59,14 @@ pub async fn post(
     req: HttpRequest,
     store: web::Data<Store>,
     limiter: web::Data<PostLimiter>,
+    metrics: web::Data<Metrics>,
     body: web::Json<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
-    limiter.check(req.peer_addr().map(|a| a.ip()))?;
+    limiter
+        .check(req.peer_addr().map(|a| a.ip()))
+        .inspect_err(|_| metrics.rejected(Rejection::RateLimited))?;
     let valid = body.validate().inspect_err(|err| {
+        metrics.rejected(Rejection::Invalid);
         tracing::info!(error = %err, "post rejected");
     })?;
     let stored = store.append(valid).await.inspect_err(|err| {

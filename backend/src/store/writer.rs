@@ -9,6 +9,7 @@
 use super::database::{older_than, Database};
 use super::StoreError;
 use crate::hub::now_ms;
+use crate::metrics::{Metrics, Rejection};
 use common::{Message, ValidNewMessage};
 use rusqlite::{params, Connection};
 use std::sync::Arc;
@@ -80,6 +81,7 @@ impl Database {
     pub fn start_writer(
         self,
         listener: Arc<dyn StoreListener>,
+        metrics: Arc<Metrics>,
     ) -> std::io::Result<(Store, WriterThread)> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let location = self.location.to_string();
@@ -87,7 +89,7 @@ impl Database {
         let handle = std::thread::Builder::new()
             .name("h2chat-store".into())
             .spawn(move || {
-                run(conn, rx, listener.as_ref());
+                run(conn, rx, listener.as_ref(), &metrics);
                 tracing::info!(db = %location, "database closed");
             })?;
         Ok((Store { tx }, WriterThread { handle }))
@@ -131,7 +133,12 @@ impl Store {
     }
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, listener: &dyn StoreListener) {
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Command>,
+    listener: &dyn StoreListener,
+    metrics: &Metrics,
+) {
     while let Some(first) = rx.blocking_recv() {
         let mut appends = Vec::new();
         let mut others = Vec::new();
@@ -148,7 +155,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, listener: &dyn Sto
             };
         }
         if !appends.is_empty() {
-            commit_group(&mut conn, appends, listener);
+            commit_group(&mut conn, appends, listener, metrics);
         }
         for command in others {
             handle_other(&mut conn, command, listener);
@@ -167,8 +174,10 @@ fn commit_group(
         oneshot::Sender<Result<Message, StoreError>>,
     )>,
     listener: &dyn StoreListener,
+    metrics: &Metrics,
 ) {
     let time = now_ms();
+    let started = std::time::Instant::now();
     let (messages, replies): (Vec<_>, Vec<_>) = appends.into_iter().unzip();
     let result = (|| -> rusqlite::Result<Vec<Message>> {
         let tx = conn.transaction()?;
@@ -191,6 +200,7 @@ fn commit_group(
         tx.commit()?;
         Ok(stored)
     })();
+    metrics.observe_commit(started.elapsed());
     match result {
         Ok(stored) => {
             tracing::debug!(group = stored.len(), "committed");
@@ -208,6 +218,9 @@ fn commit_group(
             // Rolled back: nothing of the group is stored, no id was spent, nothing was sent.
             tracing::error!(error = %err, group = replies.len(), "commit failed; posts refused");
             let error = StoreError::Unavailable(err.to_string());
+            for _ in &replies {
+                metrics.rejected(Rejection::StoreUnavailable);
+            }
             for reply in replies {
                 let _ = reply.send(Err(error.clone()));
             }

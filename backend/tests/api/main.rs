@@ -4,6 +4,7 @@ mod durability;
 mod helpers;
 mod history;
 mod limits;
+mod metrics;
 mod posting;
 mod static_and_health;
 mod streaming;

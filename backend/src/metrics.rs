@@ -1,0 +1,172 @@
+//! `GET /metrics` in Prometheus text format. One registry per application (tests run many
+//! servers in one process), fed by the hub, the store writer and the handlers; stream
+//! gauges are read from the registry when scraped, so they can never drift.
+
+use crate::hub::Hub;
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use std::time::Duration;
+
+pub struct Metrics {
+    registry: Registry,
+    streams: IntGaugeVec,
+    pub accepted: IntCounter,
+    rejected: IntCounterVec,
+    pub deliveries: IntCounter,
+    pub slow_consumer_cuts: IntCounter,
+    fanout_seconds: Histogram,
+    commit_seconds: Histogram,
+}
+
+/// Why a message was refused, as the `reason` label of `h2chat_messages_rejected_total`.
+#[derive(Debug, Clone, Copy)]
+pub enum Rejection {
+    Invalid,
+    BadBody,
+    TooLarge,
+    ContentType,
+    RateLimited,
+    StoreUnavailable,
+}
+
+impl Rejection {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Invalid => "invalid",
+            Self::BadBody => "bad_body",
+            Self::TooLarge => "too_large",
+            Self::ContentType => "content_type",
+            Self::RateLimited => "rate_limited",
+            Self::StoreUnavailable => "store_unavailable",
+        }
+    }
+}
+
+/// Buckets from 100 µs to 5 s.
+fn latency_buckets() -> Vec<f64> {
+    vec![
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        5.0,
+    ]
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let streams = IntGaugeVec::new(
+            Opts::new("h2chat_streams", "Open streams by transport"),
+            &["transport"],
+        )
+        .expect("valid metric");
+        let accepted = IntCounter::new(
+            "h2chat_messages_accepted_total",
+            "Messages durably stored and fanned out",
+        )
+        .expect("valid metric");
+        let rejected = IntCounterVec::new(
+            Opts::new(
+                "h2chat_messages_rejected_total",
+                "Messages refused, by reason",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
+        let deliveries = IntCounter::new(
+            "h2chat_deliveries_total",
+            "Message groups queued to a stream",
+        )
+        .expect("valid metric");
+        let slow_consumer_cuts = IntCounter::new(
+            "h2chat_slow_consumer_disconnects_total",
+            "Streams cut because their queue was full",
+        )
+        .expect("valid metric");
+        let fanout_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "h2chat_fanout_seconds",
+                "Time to queue one committed group to every open stream",
+            )
+            .buckets(latency_buckets()),
+        )
+        .expect("valid metric");
+        let commit_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "h2chat_store_commit_seconds",
+                "Time to durably commit one group of messages",
+            )
+            .buckets(latency_buckets()),
+        )
+        .expect("valid metric");
+        for collector in [
+            Box::new(streams.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(accepted.clone()),
+            Box::new(rejected.clone()),
+            Box::new(deliveries.clone()),
+            Box::new(slow_consumer_cuts.clone()),
+            Box::new(fanout_seconds.clone()),
+            Box::new(commit_seconds.clone()),
+        ] {
+            registry
+                .register(collector)
+                .expect("metric names are unique");
+        }
+        for reason in [
+            Rejection::Invalid,
+            Rejection::BadBody,
+            Rejection::TooLarge,
+            Rejection::ContentType,
+            Rejection::RateLimited,
+            Rejection::StoreUnavailable,
+        ] {
+            rejected.with_label_values(&[reason.label()]);
+        }
+        Self {
+            registry,
+            streams,
+            accepted,
+            rejected,
+            deliveries,
+            slow_consumer_cuts,
+            fanout_seconds,
+            commit_seconds,
+        }
+    }
+
+    pub fn rejected(&self, reason: Rejection) {
+        self.rejected.with_label_values(&[reason.label()]).inc();
+    }
+
+    pub fn observe_fanout(&self, took: Duration) {
+        self.fanout_seconds.observe(took.as_secs_f64());
+    }
+
+    pub fn observe_commit(&self, took: Duration) {
+        self.commit_seconds.observe(took.as_secs_f64());
+    }
+
+    /// The text exposition, with stream gauges read from `hub` now.
+    pub fn render(&self, hub: &Hub) -> String {
+        for (transport, count) in hub.stream_counts() {
+            self.streams
+                .with_label_values(&[transport])
+                .set(count as i64);
+        }
+        let mut out = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
