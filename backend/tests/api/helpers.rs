@@ -265,6 +265,23 @@ pub fn send_signal(child: &tokio::process::Child, signal: &str) {
     assert!(status.success());
 }
 
+/// Asserts an error answer: `status`, a JSON body, and an `error` text containing `needle`.
+pub async fn expect_json_error(response: reqwest::Response, status: u16, needle: &str) {
+    assert_eq!(
+        response.status(),
+        status,
+        "expecting an error about {needle:?}"
+    );
+    let body: serde_json::Value = response.json().await.expect("a JSON error body");
+    let error = body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error text in {body}"));
+    assert!(
+        error.contains(needle),
+        "{error:?} should contain {needle:?}"
+    );
+}
+
 pub fn ids(messages: &[Message]) -> Vec<u64> {
     messages.iter().map(|m| m.id).collect()
 }

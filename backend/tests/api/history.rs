@@ -46,12 +46,7 @@ async fn history_pages_back_to_the_first_message() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 400, "{query}");
-        let body: serde_json::Value = response.json().await.unwrap();
-        assert!(
-            body["error"].as_str().unwrap().contains(needle),
-            "{query}: {body}"
-        );
+        expect_json_error(response, 400, needle).await;
     }
     let post = app
         .client

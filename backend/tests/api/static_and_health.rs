@@ -80,16 +80,12 @@ async fn serves_the_frontend_with_security_and_cache_headers() {
         .contains("javascript"));
 
     let missing = app.client.get(app.url("/nope.js")).send().await.unwrap();
-    assert_eq!(missing.status(), 404);
-    let body: serde_json::Value = missing.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("/nope.js"));
+    expect_json_error(missing, 404, "/nope.js").await;
 }
 
 #[tokio::test]
 async fn missing_frontend_is_a_clear_404() {
     let app = spawn_app().await;
     let page = app.client.get(app.url("/")).send().await.unwrap();
-    assert_eq!(page.status(), 404);
-    let body: serde_json::Value = page.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("not built"));
+    expect_json_error(page, 404, "not built").await;
 }

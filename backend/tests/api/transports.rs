@@ -129,9 +129,7 @@ async fn sse_events_resume_by_last_event_id_and_send_heartbeat_comments() {
         .send()
         .await
         .unwrap();
-    assert_eq!(bad.status(), 400);
-    let body: serde_json::Value = bad.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("Last-Event-ID"));
+    expect_json_error(bad, 400, "Last-Event-ID").await;
 }
 
 type Socket =
@@ -293,9 +291,7 @@ async fn websocket_that_stops_reading_is_cut_and_others_keep_up() {
 async fn a_plain_get_on_the_websocket_endpoint_is_a_json_400() {
     let app = spawn_app().await;
     let response = app.client.get(app.url("/msgs/ws")).send().await.unwrap();
-    assert_eq!(response.status(), 400);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert!(body["error"].as_str().unwrap().contains("WebSocket"));
+    expect_json_error(response, 400, "WebSocket").await;
     assert_eq!(app.hub.client_count(), 0, "no stream was registered");
 }
 
