@@ -7,6 +7,12 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
+/// The address the per-client limits count: the TCP peer (a proxy in front counts as one
+/// client unless it passes connections through).
+pub fn client_ip(req: &actix_web::HttpRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|addr| addr.ip())
+}
+
 /// Posts per second per client IP, across HTTP and WebSocket.
 pub struct PostLimiter {
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,

@@ -1,4 +1,4 @@
-//! `POST /msgs`.
+//! `POST /msgs` and `GET /msgs/history`.
 
 use common::{ErrorBody, HistoryPage, Message, NewMessage};
 
@@ -19,10 +19,15 @@ pub async fn post_message(message: &NewMessage) -> Result<Message, String> {
             .await
             .map_err(|e| format!("unexpected answer from the server: {e}"));
     }
+    Err(error_text(response, "the server refused the message").await)
+}
+
+/// The server's `{"error": ...}` text, or `fallback` with the status if the body has none.
+async fn error_text(response: gloo_net::http::Response, fallback: &str) -> String {
     let status = response.status();
     match response.json::<ErrorBody>().await {
-        Ok(body) => Err(body.error),
-        Err(_) => Err(format!("the server refused the message (HTTP {status})")),
+        Ok(body) => body.error,
+        Err(_) => format!("{fallback} (HTTP {status})"),
     }
 }
 
@@ -34,10 +39,7 @@ pub async fn fetch_history(before: u64, limit: usize) -> Result<HistoryPage, Str
         .await
         .map_err(|e| format!("cannot reach the server: {e}"))?;
     if !response.ok() {
-        return Err(match response.json::<ErrorBody>().await {
-            Ok(body) => body.error,
-            Err(_) => format!("history request failed (HTTP {})", response.status()),
-        });
+        return Err(error_text(response, "history request failed").await);
     }
     response
         .json::<HistoryPage>()

@@ -62,6 +62,29 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// Runs `loadgen MODE --json` against `server` with `args`; returns its JSON report.
+fn loadgen(
+    root: &Path,
+    mode: &str,
+    server: &Server,
+    certs: &Path,
+    args: &[&str],
+) -> Result<serde_json::Value> {
+    let out = Command::new(root.join("target/release/loadgen"))
+        .args([mode, "--json", "--url", &server.url, "--ca"])
+        .arg(certs.join("cert.pem"))
+        .args(args)
+        .output()
+        .context("running loadgen")?;
+    if !out.status.success() {
+        bail!(
+            "loadgen {mode} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
 fn posts_per_sec(
     root: &Path,
     server: &Server,
@@ -69,21 +92,9 @@ fn posts_per_sec(
     posters: usize,
     count: usize,
 ) -> Result<f64> {
-    let out = Command::new(root.join("target/release/loadgen"))
-        .args(["posts", "--json", "--url", &server.url, "--ca"])
-        .arg(certs.join("cert.pem"))
-        .args([
-            "--posters",
-            &posters.to_string(),
-            "--count",
-            &count.to_string(),
-        ])
-        .output()
-        .context("running loadgen")?;
-    if !out.status.success() {
-        bail!("loadgen failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let (posters, count) = (posters.to_string(), count.to_string());
+    let args = ["--posters", posters.as_str(), "--count", count.as_str()];
+    let report = loadgen(root, "posts", server, certs, &args)?;
     report["posts_per_sec"]
         .as_f64()
         .context("posts_per_sec missing")
@@ -121,22 +132,12 @@ fn store_throughput(root: &Path, scratch: &Path) -> Result<()> {
     Ok(())
 }
 
-/// One `loadgen fanout` run against `server`; returns its JSON report.
+/// One `loadgen fanout` run against `server`, with the server's pid for RSS and CPU.
 fn fanout(root: &Path, server: &Server, certs: &Path, args: &[&str]) -> Result<serde_json::Value> {
-    let out = Command::new(root.join("target/release/loadgen"))
-        .args(["fanout", "--json", "--url", &server.url, "--ca"])
-        .arg(certs.join("cert.pem"))
-        .args(["--server-pid", &server.child.id().to_string()])
-        .args(args)
-        .output()
-        .context("running loadgen")?;
-    if !out.status.success() {
-        bail!(
-            "loadgen fanout {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(serde_json::from_slice(&out.stdout)?)
+    let pid = server.child.id().to_string();
+    let mut all = vec!["--server-pid", pid.as_str()];
+    all.extend_from_slice(args);
+    loadgen(root, "fanout", server, certs, &all)
 }
 
 /// Fan-out latency and server memory for 5 000 clients on each transport.
@@ -188,15 +189,14 @@ fn frontend(root: &Path, scratch: &Path) -> Result<()> {
     crate::tools::trunk_build(root, true)?;
     let certs = scratch.join("certs");
     let server = start_server(root, ":memory:", &certs)?;
-    let out = Command::new(root.join("target/release/loadgen"))
-        .args(["posts", "--url", &server.url, "--ca"])
-        .arg(certs.join("cert.pem"))
-        .args(["--posters", "1", "--count", "50"])
-        .output()
-        .context("seeding messages with loadgen")?;
-    if !out.status.success() {
-        bail!("seeding failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    loadgen(
+        root,
+        "posts",
+        &server,
+        &certs,
+        &["--posters", "1", "--count", "50"],
+    )
+    .context("seeding messages")?;
     crate::bench_frontend::run(root, &format!("{}/", server.url))
 }
 

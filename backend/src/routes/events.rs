@@ -4,6 +4,7 @@
 use crate::client_stream::ClientStream;
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe};
+use crate::limits::client_ip;
 use crate::registry::Mode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -41,7 +42,7 @@ pub async fn events(
             epoch: query.into_inner().epoch,
             format: Mode::Sse,
         },
-        req.peer_addr().map(|a| a.ip()),
+        client_ip(&req),
     )?;
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream; charset=utf-8")

@@ -3,29 +3,23 @@
 use crate::client_stream::ClientStream;
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe};
-use crate::limits::PostLimiter;
+use crate::limits::{client_ip, PostLimiter};
 use crate::metrics::{Metrics, Rejection};
 use crate::registry::Mode;
+use crate::routes::events::ResumeQuery;
 use crate::store::Store;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use common::{HistoryPage, NewMessage};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StreamQuery {
-    since: Option<u64>,
-    epoch: Option<String>,
-}
-
 /// `GET /msgs[?since=ID[&epoch=E]]`: 200 at once, then one JSON document per line, forever.
 pub async fn stream(
     req: HttpRequest,
     hub: web::Data<Hub>,
-    query: web::Query<StreamQuery>,
+    query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let StreamQuery { since, epoch } = query.into_inner();
+    let ResumeQuery { since, epoch } = query.into_inner();
     let (request, content_type) = match (since, epoch) {
         (None, None) => (Subscribe::Window, "text/plain; charset=utf-8"),
         (Some(since), epoch) => (
@@ -42,7 +36,7 @@ pub async fn stream(
             ))
         }
     };
-    let peer = req.peer_addr().map(|a| a.ip());
+    let peer = client_ip(&req);
     let body = ClientStream::new(hub.into_inner().subscribe(request, peer)?);
     Ok(HttpResponse::Ok()
         .content_type(content_type)
@@ -63,7 +57,7 @@ pub async fn post(
     body: web::Json<NewMessage>,
 ) -> Result<HttpResponse, ApiError> {
     limiter
-        .check(req.peer_addr().map(|a| a.ip()))
+        .check(client_ip(&req))
         .inspect_err(|_| metrics.rejected(Rejection::RateLimited))?;
     let valid = body.validate().inspect_err(|err| {
         metrics.rejected(Rejection::Invalid);

@@ -8,7 +8,7 @@
 
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe, Subscription};
-use crate::limits::PostLimiter;
+use crate::limits::{client_ip, PostLimiter};
 use crate::registry::Mode;
 use crate::routes::events::{resume_point, ResumeQuery};
 use crate::store::Store;
@@ -38,7 +38,7 @@ pub async fn websocket(
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let since = resume_point(&req, &query)?;
-    let peer = req.peer_addr().map(|a| a.ip());
+    let peer = client_ip(&req);
     let (response, session, messages) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
     let hub = hub.into_inner();

@@ -184,10 +184,7 @@ async fn every_bad_post_gets_its_status_and_a_json_error_and_nothing_is_broadcas
         ),
     ];
     for (request, status, needle) in other_errors {
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), status, "{needle}");
-        let body: serde_json::Value = response.json().await.unwrap();
-        assert!(body["error"].as_str().unwrap().contains(needle), "{body}");
+        expect_json_error(request.send().await.unwrap(), status, needle).await;
     }
 
     // Nothing was stored or sent: the next line the watcher sees is the next good post.
