@@ -40,6 +40,17 @@ pub struct Settings {
     #[arg(long, env = "H2CHAT_DB", default_value = "data/chat.db")]
     pub db: String,
 
+    /// Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS). When set,
+    /// messages live in a Redis Stream instead of SQLite, and every node given the same URL
+    /// and --redis-prefix serves the same chat.
+    #[arg(long, env = "H2CHAT_REDIS_URL", conflicts_with_all = ["db_max_mb", "retain_days"])]
+    pub redis: Option<String>,
+
+    /// Prefix of the Redis keys this chat uses (`PREFIX:msgs`, `PREFIX:next_id`,
+    /// `PREFIX:epoch`), so several chats can share one Redis.
+    #[arg(long, env = "H2CHAT_REDIS_PREFIX", default_value = "h2chat")]
+    pub redis_prefix: String,
+
     /// Refuse new messages (503) once the database would grow past this many MiB, the way
     /// a full disk would. Off by default.
     #[arg(long, env = "H2CHAT_DB_MAX_MB", value_parser = clap::value_parser!(u64).range(1..))]
@@ -50,7 +61,8 @@ pub struct Settings {
     pub retain_days: Option<u64>,
 
     /// Keep at most this many messages, deleting the oldest (checked every minute). Off by
-    /// default.
+    /// default with SQLite; with --redis the stream is trimmed on every post to about this
+    /// many (default 1000000).
     #[arg(long, env = "H2CHAT_RETAIN_MESSAGES", value_parser = clap::value_parser!(u64).range(1..))]
     pub retain_messages: Option<u64>,
 
@@ -153,6 +165,8 @@ mod tests {
         assert_eq!(s.heartbeat_secs, 15);
         assert_eq!(s.db, "data/chat.db");
         assert_eq!(s.retain_days, None);
+        assert_eq!(s.redis, None);
+        assert_eq!(s.redis_prefix, "h2chat");
         assert!(s.static_dir().ends_with("dist"));
         assert!(s.certs_dir().ends_with("certs"));
     }
@@ -167,6 +181,8 @@ mod tests {
             &["backend", "--cert", "a.pem"],
             &["backend", "--retain-days", "0"],
             &["backend", "--retain-messages", "many"],
+            &["backend", "--redis", "redis://x", "--retain-days", "3"],
+            &["backend", "--redis", "redis://x", "--db-max-mb", "3"],
         ] {
             assert!(Settings::try_parse_from(args).is_err(), "{args:?}");
         }

@@ -57,12 +57,15 @@ struct Inner {
     window_line: Bytes,
     /// Set at shutdown: new streams get their first event and end at once.
     closed: bool,
+    /// Names the history the ids belong to; changes only if the store loses its data.
+    epoch: String,
+    /// Why the store is unreachable, while it is.
+    degraded: Option<String>,
 }
 
 #[derive(Debug)]
 pub struct Hub {
     inner: Mutex<Inner>,
-    epoch: String,
     heartbeat_ms: u64,
     limits: StreamLimits,
     metrics: Arc<Metrics>,
@@ -146,16 +149,17 @@ impl Hub {
                 registry: Registry::new(client_queue),
                 window_line,
                 closed: false,
+                epoch,
+                degraded: None,
             }),
-            epoch,
             heartbeat_ms: heartbeat.as_millis() as u64,
             limits,
             metrics,
         })
     }
 
-    pub fn epoch(&self) -> &str {
-        &self.epoch
+    pub fn epoch(&self) -> String {
+        self.inner.lock().epoch.clone()
     }
 
     /// Opens a stream for a client at `ip`: checks the caps, then computes its first event
@@ -183,7 +187,7 @@ impl Hub {
                 format,
             } => {
                 let resume = match epoch {
-                    Some(e) if *e != self.epoch => {
+                    Some(e) if *e != inner.epoch => {
                         Resume::Reset(inner.window.window().iter().cloned().collect())
                     }
                     _ => inner.window.resume(*since),
@@ -193,7 +197,7 @@ impl Hub {
                     Resume::Reset(msgs) => (true, msgs),
                 };
                 let hello = Bytes::from(encode_line(&StreamEvent::Hello {
-                    epoch: self.epoch.clone(),
+                    epoch: inner.epoch.clone(),
                     reset,
                     heartbeat_ms: self.heartbeat_ms,
                     msgs,
@@ -210,6 +214,9 @@ impl Hub {
             }
         };
         let (id, rx) = inner.registry.register(mode, first, ip);
+        if let Some(reason) = inner.degraded.clone() {
+            inner.registry.offer_to(id, &status_lines(true, reason));
+        }
         if inner.closed {
             inner.registry.remove(id);
         }
@@ -328,7 +335,6 @@ impl StoreListener for Hub {
         let clients = inner.registry.len();
         drop(inner);
         self.metrics.observe_fanout(started.elapsed());
-        self.metrics.accepted.inc_by(messages.len() as u64);
         self.metrics.deliveries.inc_by(fanout.delivered as u64);
         self.log_cuts(&fanout, clients);
         tracing::debug!(last, delivered = fanout.delivered, "group fanned out");
@@ -339,6 +345,54 @@ impl StoreListener for Hub {
         inner.window.forget_before(first_kept);
         inner.window_line = window_line(&inner.window);
     }
+
+    /// Tells delta, SSE and WebSocket clients whether posting works (window-mode clients
+    /// keep the course contract: nothing but windows). Streams stay open either way.
+    fn store_state(&self, degraded: Option<&str>) {
+        let mut inner = self.inner.lock();
+        if inner.degraded.as_deref() == degraded {
+            return;
+        }
+        inner.degraded = degraded.map(str::to_owned);
+        let lines = match degraded {
+            Some(reason) => status_lines(true, reason.to_owned()),
+            None => status_lines(false, "the message store is reachable again".into()),
+        };
+        let fanout = inner.registry.broadcast(&lines);
+        let clients = inner.registry.len();
+        drop(inner);
+        self.log_cuts(&fanout, clients);
+    }
+
+    /// Replaces the window and epoch, then ends every delta, SSE and WebSocket stream with a
+    /// `bye`: each client reconnects, presents the old epoch, and gets the new history whole.
+    /// Window-mode clients simply get the new window.
+    fn reset(&self, epoch: String, recent: Vec<Message>, last_id: u64) {
+        let mut inner = self.inner.lock();
+        let capacity = inner.window.capacity();
+        inner.window = RecentWindow::new(capacity, recent, last_id);
+        inner.epoch = epoch;
+        inner.window_line = window_line(&inner.window);
+        let mut lines = wire_formats(
+            Bytes::from(encode_line(&StreamEvent::Bye {
+                reason: "history reset".into(),
+            })),
+            None,
+            false,
+        );
+        lines.window = Some(inner.window_line.clone());
+        inner.registry.offer_all(&lines);
+        inner.registry.end_delta_streams();
+    }
+}
+
+/// A `status` event in every delta format.
+fn status_lines(degraded: bool, reason: String) -> Lines {
+    wire_formats(
+        Bytes::from(encode_line(&StreamEvent::Status { degraded, reason })),
+        None,
+        false,
+    )
 }
 
 impl Hub {

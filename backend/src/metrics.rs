@@ -4,8 +4,8 @@
 
 use crate::hub::Hub;
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use std::time::Duration;
 
@@ -18,6 +18,19 @@ pub struct Metrics {
     pub slow_consumer_cuts: IntCounter,
     fanout_seconds: Histogram,
     commit_seconds: Histogram,
+    connections: IntGauge,
+    store_up: IntGaugeVec,
+    pub store_reconnects: IntCounter,
+}
+
+/// Lives in a connection's extensions (see `HttpServer::on_connect`): counted in while the
+/// connection is open, counted out when actix drops the connection's data.
+pub struct ConnectionGuard(IntGauge);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// Why a message was refused, as the `reason` label of `h2chat_messages_rejected_total`.
@@ -99,8 +112,29 @@ impl Metrics {
             .buckets(latency_buckets()),
         )
         .expect("valid metric");
+        let connections = IntGauge::new(
+            "h2chat_connections",
+            "Open client connections (TCP + TLS), however many streams each carries",
+        )
+        .expect("valid metric");
+        let store_up = IntGaugeVec::new(
+            Opts::new(
+                "h2chat_store_up",
+                "1 while the message store (sqlite or redis) is reachable, else 0",
+            ),
+            &["store"],
+        )
+        .expect("valid metric");
+        let store_reconnects = IntCounter::new(
+            "h2chat_store_reconnects_total",
+            "Times the store (Redis) came back after being unreachable",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(streams.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(connections.clone()),
+            Box::new(store_up.clone()),
+            Box::new(store_reconnects.clone()),
             Box::new(accepted.clone()),
             Box::new(rejected.clone()),
             Box::new(deliveries.clone()),
@@ -131,7 +165,21 @@ impl Metrics {
             slow_consumer_cuts,
             fanout_seconds,
             commit_seconds,
+            connections,
+            store_up,
+            store_reconnects,
         }
+    }
+
+    /// Counts a new connection until the returned guard is dropped.
+    pub fn connection_opened(&self) -> ConnectionGuard {
+        self.connections.inc();
+        ConnectionGuard(self.connections.clone())
+    }
+
+    /// Records whether `store` is reachable.
+    pub fn set_store_up(&self, store: &str, up: bool) {
+        self.store_up.with_label_values(&[store]).set(i64::from(up));
     }
 
     pub fn rejected(&self, reason: Rejection) {

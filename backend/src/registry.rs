@@ -191,6 +191,28 @@ impl Registry {
             .count()
     }
 
+    /// Offers one client its encoding of `lines`, if it has room.
+    pub fn offer_to(&mut self, id: ClientId, lines: &Lines) {
+        if let Some(client) = self.clients.get(&id) {
+            if let Some(line) = lines.for_mode(client.mode) {
+                let _ = client.tx.try_send(line.clone());
+            }
+        }
+    }
+
+    /// Closes the queue of every client but the window-mode ones: each such stream sends
+    /// what it holds, then ends.
+    pub fn end_delta_streams(&mut self) {
+        let per_ip = &mut self.per_ip;
+        self.clients.retain(|_, client| {
+            let keep = client.mode == Mode::Window;
+            if !keep {
+                forget(per_ip, client.ip);
+            }
+            keep
+        });
+    }
+
     /// Closes every queue: each stream sends what it holds, then ends.
     pub fn clear(&mut self) {
         self.clients.clear();

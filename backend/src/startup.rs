@@ -7,7 +7,9 @@ use crate::limits::{PostLimiter, StreamLimits};
 use crate::metrics::Metrics;
 use crate::routes::{events, health, msgs, websocket};
 use crate::static_files::{self, StaticDir};
-use crate::store::{Database, DbLocation, Retention, Store, WriterThread};
+use crate::store::{
+    Database, DbLocation, RedisConfig, RedisStore, Retention, Snapshot, Store, StoreThread,
+};
 use crate::window::RecentWindow;
 use crate::{heartbeat, retention, tls};
 use actix_web::dev::{Server, ServerHandle};
@@ -19,13 +21,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Entries the Redis stream keeps when --retain-messages is not given.
+const DEFAULT_REDIS_MAX_LEN: u64 = 1_000_000;
+
 /// A bound, not yet running server. `build` then `run_until_stopped`; tests read `port()`.
 pub struct Application {
     addr: SocketAddr,
     server: Server,
     hub: Arc<Hub>,
     store: Store,
-    writer: WriterThread,
+    store_thread: StoreThread,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -77,33 +82,70 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let addr = listener.local_addr().context("listener has no address")?;
 
-        let location = DbLocation::parse(&settings.db);
-        let db = Database::open(&location, settings.db_max_mb, &new_epoch())?;
-        let recent = db
-            .recent(settings.history.get())
-            .with_context(|| format!("cannot read recent messages from {location}"))?;
-        let window = RecentWindow::new(settings.history.get(), recent, db.last_id);
-        tracing::info!(db = %location, epoch = %db.epoch, last_id = db.last_id, "database open");
-
         let heartbeat_every = Duration::from_secs(settings.heartbeat_secs);
         let metrics = Arc::new(Metrics::new());
-        let hub = Hub::new(
-            window,
-            db.epoch.clone(),
-            settings.client_queue as usize,
-            heartbeat_every,
-            StreamLimits {
-                total: settings.max_streams,
-                per_ip: settings.max_streams_per_ip,
-            },
-            metrics.clone(),
-        );
-        let (store, writer) = db
-            .start_writer(hub.clone(), metrics.clone())
-            .context("cannot start the database writer thread")?;
+        let limits = StreamLimits {
+            total: settings.max_streams,
+            per_ip: settings.max_streams_per_ip,
+        };
+        let new_hub = |snapshot: Snapshot| {
+            let window =
+                RecentWindow::new(settings.history.get(), snapshot.recent, snapshot.last_id);
+            Hub::new(
+                window,
+                snapshot.epoch,
+                settings.client_queue as usize,
+                heartbeat_every,
+                limits,
+                metrics.clone(),
+            )
+        };
+        let (hub, store, store_thread) = match &settings.redis {
+            Some(url) => {
+                let config = RedisConfig {
+                    url: url.clone(),
+                    prefix: settings.redis_prefix.clone(),
+                    max_len: settings.retain_messages.unwrap_or(DEFAULT_REDIS_MAX_LEN),
+                    history: settings.history.get(),
+                };
+                let (redis, snapshot, thread) = RedisStore::open(config, metrics.clone()).await?;
+                tracing::info!(
+                    prefix = %settings.redis_prefix,
+                    epoch = %snapshot.epoch,
+                    last_id = snapshot.last_id,
+                    "Redis store open"
+                );
+                let tail_from = Snapshot {
+                    epoch: snapshot.epoch.clone(),
+                    recent: Vec::new(),
+                    last_id: snapshot.last_id,
+                };
+                let hub = new_hub(snapshot);
+                redis.start_tail(hub.clone(), &tail_from);
+                (hub, Store::Redis(redis), StoreThread::Redis(thread))
+            }
+            None => {
+                let location = DbLocation::parse(&settings.db);
+                let db = Database::open(&location, settings.db_max_mb, &new_epoch())?;
+                let recent = db
+                    .recent(settings.history.get())
+                    .with_context(|| format!("cannot read recent messages from {location}"))?;
+                tracing::info!(db = %location, epoch = %db.epoch, last_id = db.last_id, "database open");
+                let hub = new_hub(Snapshot {
+                    epoch: db.epoch.clone(),
+                    recent,
+                    last_id: db.last_id,
+                });
+                let (store, writer) = db
+                    .start_writer(hub.clone(), metrics.clone())
+                    .context("cannot start the database writer thread")?;
+                metrics.set_store_up("sqlite", true);
+                (hub, Store::Sqlite(store), StoreThread::Sqlite(writer))
+            }
+        };
         let hub_data = web::Data::from(hub.clone());
         let store_data = web::Data::new(store.clone());
-        let metrics_data = web::Data::from(metrics);
+        let metrics_data = web::Data::from(metrics.clone());
         let ping_data = web::Data::new(websocket::PingEvery(heartbeat_every));
         let limiter = web::Data::new(PostLimiter::new(settings.post_rate, settings.post_burst));
         let rate_table = limiter.clone();
@@ -159,6 +201,10 @@ impl Application {
                 .service(static_files::files(&files_dir))
         })
         .workers(workers)
+        // Counts open connections for /metrics: the guard lives as long as the connection.
+        .on_connect(move |_, extensions| {
+            extensions.insert(metrics.connection_opened());
+        })
         // Every line must leave at once. With Nagle's algorithm (the OS default), the tail
         // of a multi-segment event waits for the client's delayed ACK: measured ~40 ms extra
         // per message for 8 KB events.
@@ -180,7 +226,10 @@ impl Application {
             days: settings.retain_days,
             messages: settings.retain_messages,
         };
-        background.extend(retention::spawn(store.clone(), policy));
+        // Redis trims on every append instead.
+        if let Store::Sqlite(_) = store {
+            background.extend(retention::spawn(store.clone(), policy));
+        }
         background.push(tokio::spawn(async move {
             let mut every = tokio::time::interval(retention::EVERY);
             loop {
@@ -194,7 +243,7 @@ impl Application {
             server,
             hub,
             store,
-            writer,
+            store_thread,
             background,
         })
     }
@@ -247,20 +296,20 @@ impl Application {
                 result
             }
         };
-        // The server is stopped: no request can post any more. Let the writer finish what
-        // is queued, checkpoint and close the database.
+        // The server is stopped: no request can post any more. Let the SQLite writer finish
+        // what is queued, checkpoint and close the database (or stop the Redis thread).
         for task in self.background {
             task.abort();
         }
         drop(self.store);
-        let writer = self.writer;
+        let store_thread = self.store_thread;
         let closed = tokio::time::timeout(
             Duration::from_secs(30),
-            tokio::task::spawn_blocking(move || writer.join()),
+            tokio::task::spawn_blocking(move || store_thread.join()),
         )
         .await;
         if closed.is_err() {
-            tracing::warn!("database writer did not finish within 30 s");
+            tracing::warn!("the store did not close within 30 s");
         }
         result
     }

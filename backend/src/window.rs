@@ -54,6 +54,11 @@ impl RecentWindow {
         }
     }
 
+    /// Most messages the window holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// The recent window, oldest first.
     pub fn window(&self) -> &VecDeque<Message> {
         &self.window

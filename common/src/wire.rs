@@ -50,6 +50,10 @@ pub enum StreamEvent {
     Heartbeat { time: u64 },
     /// The server is going away (shutdown); the body ends right after. Reconnect promptly.
     Bye { reason: String },
+    /// The server's store changed state: with `degraded`, posts are refused (503) until a
+    /// later status says otherwise; the stream itself stays up. Sent on every change, and
+    /// right after the hello to a client that connects while degraded.
+    Status { degraded: bool, reason: String },
     /// A line type this client does not know yet; newer servers may send more kinds.
     #[serde(other)]
     Unknown,
@@ -74,6 +78,8 @@ struct FlatEvent {
     time: u64,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    degraded: bool,
 }
 
 impl StreamEvent {
@@ -91,6 +97,10 @@ impl StreamEvent {
             "msgs" => Self::Msgs { msgs: flat.msgs },
             "heartbeat" => Self::Heartbeat { time: flat.time },
             "bye" => Self::Bye {
+                reason: flat.reason,
+            },
+            "status" => Self::Status {
+                degraded: flat.degraded,
                 reason: flat.reason,
             },
             _ => Self::Unknown,
@@ -171,6 +181,10 @@ mod tests {
             StreamEvent::Bye {
                 reason: "shutdown".into(),
             },
+            StreamEvent::Status {
+                degraded: true,
+                reason: "store unreachable".into(),
+            },
         ];
         for event in events {
             let line = encode_line(&event);
@@ -198,6 +212,10 @@ mod tests {
             encode_line(&StreamEvent::Heartbeat { time: 9 }),
             encode_line(&StreamEvent::Bye {
                 reason: "shutdown".into(),
+            }),
+            encode_line(&StreamEvent::Status {
+                degraded: false,
+                reason: "ok".into(),
             }),
             br#"{"type":"typing","user":"x"}"#.to_vec(),
             br#"{"type":"posted","msg":{"id":1,"user":"u","text":"t","time":2}}"#.to_vec(),

@@ -26,6 +26,11 @@ pub trait StoreListener: Send + Sync + 'static {
     fn committed(&self, messages: &[Message]);
     /// Retention deleted every message with id below `first_kept`.
     fn retained(&self, first_kept: u64);
+    /// The store became unreachable (`Some(why)`) or reachable again (`None`).
+    fn store_state(&self, degraded: Option<&str>);
+    /// The store lost its history and started a new one (Redis restarted empty): ids from
+    /// before mean nothing now.
+    fn reset(&self, epoch: String, recent: Vec<Message>, last_id: u64);
 }
 
 /// What retention keeps. Both limits apply when both are set.
@@ -59,7 +64,7 @@ enum Command {
 
 /// Cheap, cloneable handle to the writer thread.
 #[derive(Clone, Debug)]
-pub struct Store {
+pub struct SqliteStore {
     tx: mpsc::Sender<Command>,
 }
 
@@ -82,7 +87,7 @@ impl Database {
         self,
         listener: Arc<dyn StoreListener>,
         metrics: Arc<Metrics>,
-    ) -> std::io::Result<(Store, WriterThread)> {
+    ) -> std::io::Result<(SqliteStore, WriterThread)> {
         let (tx, rx) = mpsc::channel(QUEUE);
         let location = self.location.to_string();
         let conn = self.conn;
@@ -92,11 +97,11 @@ impl Database {
                 run(conn, rx, listener.as_ref(), &metrics);
                 tracing::info!(db = %location, "database closed");
             })?;
-        Ok((Store { tx }, WriterThread { handle }))
+        Ok((SqliteStore { tx }, WriterThread { handle }))
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Stores a message; returns it with its id once it is durably committed.
     pub async fn append(&self, message: ValidNewMessage) -> Result<Message, StoreError> {
         let (reply, answer) = oneshot::channel();
@@ -209,6 +214,7 @@ fn commit_group(
             // writes on its worker. Nothing is lost by the order: the group is committed,
             // and any stream opened in between is registered before the broadcast below,
             // so it still receives the group exactly once.
+            metrics.accepted.inc_by(stored.len() as u64);
             for (reply, message) in replies.into_iter().zip(stored.iter().cloned()) {
                 let _ = reply.send(Ok(message));
             }

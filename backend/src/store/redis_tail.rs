@@ -1,0 +1,176 @@
+//! Following the Redis Stream: every node reads every entry, in stream order, and hands it
+//! to its hub. That is how a post made on node B reaches the clients of node A, in the same
+//! order everywhere.
+//!
+//! The tail has a connection of its own, because `XREAD BLOCK` holds its connection while it
+//! waits. When Redis goes away, the node tells its streams the chat is degraded, posts fail
+//! fast with 503, and the tail reconnects with capped, jittered backoff, then carries on
+//! after the last id it handed over, so nothing Redis accepted is missed.
+
+use super::redis_store::{snapshot, to_message, RedisStore, COMMAND_TIMEOUT};
+use super::StoreListener;
+use redis::aio::MultiplexedConnection;
+use redis::streams::StreamReadReply;
+use redis::AsyncConnectionConfig;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long one `XREAD` waits for new entries before asking again.
+const BLOCK: Duration = Duration::from_secs(5);
+/// Most entries handed over in one group.
+const BATCH: usize = 1024;
+/// Reconnect delays: from `FIRST_RETRY`, doubling, never above `MAX_RETRY`.
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const MAX_RETRY: Duration = Duration::from_secs(3);
+
+/// Why streams are told the chat is degraded.
+pub const DEGRADED: &str = "the message store (Redis) is unreachable: posting is paused, \
+                            messages will arrive once it is back";
+
+/// Tails until the Redis thread stops (the task is dropped with its runtime).
+pub(super) async fn run(
+    client: redis::Client,
+    store: RedisStore,
+    listener: Arc<dyn StoreListener>,
+    mut last_id: u64,
+    mut epoch: String,
+) {
+    let mut delay = FIRST_RETRY;
+    loop {
+        let err = follow(
+            &client,
+            &store,
+            &*listener,
+            &mut last_id,
+            &mut epoch,
+            &mut delay,
+        )
+        .await;
+        if store.reachable.set(false) {
+            tracing::error!(error = %err, "Redis unreachable: streams told, posts refused");
+            store.metrics.set_store_up("redis", false);
+            listener.store_state(Some(DEGRADED));
+        } else {
+            tracing::debug!(error = %err, "Redis still unreachable");
+        }
+        tokio::time::sleep(jitter(delay)).await;
+        delay = (delay * 2).min(MAX_RETRY);
+    }
+}
+
+/// Connects and follows the stream; returns only with the error that stopped it.
+async fn follow(
+    client: &redis::Client,
+    store: &RedisStore,
+    listener: &dyn StoreListener,
+    last_id: &mut u64,
+    epoch: &mut String,
+    delay: &mut Duration,
+) -> redis::RedisError {
+    let config = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(COMMAND_TIMEOUT))
+        .set_response_timeout(Some(BLOCK + COMMAND_TIMEOUT));
+    let mut conn: MultiplexedConnection = match client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+    {
+        Ok(conn) => conn,
+        Err(err) => return err,
+    };
+    if let Err(err) = reattach(&mut conn, store, listener, last_id, epoch).await {
+        return err;
+    }
+    if !store.reachable.is_up() {
+        // Let the posting connection replace its dead socket before posts are let through.
+        for _ in 0..3 {
+            if store.ping().await {
+                break;
+            }
+        }
+        store.reachable.set(true);
+        store.metrics.set_store_up("redis", true);
+        store.metrics.store_reconnects.inc();
+        tracing::info!(last_id = *last_id, "Redis reachable again: tailing resumes");
+        listener.store_state(None);
+    }
+    *delay = FIRST_RETRY;
+    loop {
+        let reply: Option<StreamReadReply> = match redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(BATCH)
+            .arg("BLOCK")
+            .arg(BLOCK.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(&store.keys.msgs)
+            .arg(format!("{last_id}-0"))
+            .query_async(&mut conn)
+            .await
+        {
+            Ok(reply) => reply,
+            Err(err) => return err,
+        };
+        let Some(reply) = reply else { continue };
+        for key in reply.keys {
+            let Some(newest) = key.ids.last() else {
+                continue;
+            };
+            // Move past every entry, even ones we cannot read, so none is read twice.
+            if let Some(id) = newest.id.split_once('-').and_then(|(n, _)| n.parse().ok()) {
+                *last_id = (*last_id).max(id);
+            }
+            let messages: Vec<_> = key.ids.iter().filter_map(to_message).collect();
+            if !messages.is_empty() {
+                listener.committed(&messages);
+            }
+        }
+    }
+}
+
+/// Checks that Redis still holds the history this node serves. If it lost it (restarted
+/// without persistence, or flushed), the node starts over from what Redis has now.
+async fn reattach(
+    conn: &mut MultiplexedConnection,
+    store: &RedisStore,
+    listener: &dyn StoreListener,
+    last_id: &mut u64,
+    epoch: &mut String,
+) -> redis::RedisResult<()> {
+    let current: Option<String> = redis::cmd("GET")
+        .arg(&store.keys.epoch)
+        .query_async(conn)
+        .await?;
+    if current.as_deref() == Some(epoch.as_str()) {
+        return Ok(());
+    }
+    let fresh = snapshot(conn, &store.keys, store.config.history).await?;
+    tracing::error!(
+        old_epoch = %epoch,
+        new_epoch = %fresh.epoch,
+        "Redis no longer holds this chat's history (data lost?): clients start over"
+    );
+    *epoch = fresh.epoch.clone();
+    *last_id = fresh.last_id;
+    listener.reset(fresh.epoch, fresh.recent, fresh.last_id);
+    Ok(())
+}
+
+/// Between half and all of `delay`, so nodes that lost Redis together do not return in step.
+fn jitter(delay: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    delay / 2 + delay.mul_f64(f64::from(nanos % 1000) / 2000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_between_half_and_whole() {
+        for _ in 0..100 {
+            let d = jitter(Duration::from_millis(800));
+            assert!(d >= Duration::from_millis(400) && d <= Duration::from_millis(800));
+        }
+    }
+}
