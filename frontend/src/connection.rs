@@ -81,6 +81,8 @@ pub struct ConnectionSignals {
     pub transport: RwSignal<Transport>,
     /// A sentence for the user when the client changed something by itself.
     pub notice: RwSignal<Option<String>>,
+    /// The server's reason while it cannot store messages (its store is unreachable).
+    pub degraded: RwSignal<Option<String>>,
 }
 
 /// The one open connection, whatever its kind.
@@ -203,8 +205,16 @@ impl Connection {
         match StreamEvent::from_json(text) {
             Ok(StreamEvent::Unknown) => false,
             Ok(event) => {
-                if let StreamEvent::Hello { heartbeat_ms, .. } = &event {
-                    self.inner.heartbeat_ms.set(*heartbeat_ms as f64);
+                match &event {
+                    StreamEvent::Hello { heartbeat_ms, .. } => {
+                        self.inner.heartbeat_ms.set(*heartbeat_ms as f64);
+                        // A degraded server says so right after the hello.
+                        s.degraded.set(None);
+                    }
+                    StreamEvent::Status { degraded, reason } => {
+                        s.degraded.set(degraded.then(|| reason.clone()));
+                    }
+                    _ => {}
                 }
                 s.presence.set(Presence::Live);
                 s.timeline.update(|t| {

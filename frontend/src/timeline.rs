@@ -75,7 +75,10 @@ impl Timeline {
                 self.append(msgs)
             }
             StreamEvent::Msgs { msgs } => self.append(msgs),
-            StreamEvent::Heartbeat { .. } | StreamEvent::Bye { .. } | StreamEvent::Unknown => false,
+            StreamEvent::Heartbeat { .. }
+            | StreamEvent::Bye { .. }
+            | StreamEvent::Status { .. }
+            | StreamEvent::Unknown => false,
         }
     }
 

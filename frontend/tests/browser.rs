@@ -442,3 +442,65 @@ async fn websocket_transport_feeds_the_timeline_and_reconnects_where_it_left_off
     page_script("window.WebSocket = window.__RealWebSocket; return true;");
     host.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_degraded_server_is_shown_until_it_recovers() {
+    let (hello, _) = events_json();
+    let status = |degraded: bool, reason: &str| {
+        serde_json::to_string(&StreamEvent::Status {
+            degraded,
+            reason: reason.into(),
+        })
+        .unwrap()
+    };
+    let down = status(true, "the message store (Redis) is unreachable");
+    let script = format!(
+        "window.__RealEventSource = window.EventSource;
+         window.EventSource = class {{
+           constructor(url) {{
+             this.readyState = 0; window.__source = this;
+             setTimeout(() => {{
+               this.readyState = 1;
+               this.onmessage({{ data: {hello:?} }});
+               this.onmessage({{ data: {down:?} }});
+             }}, 5);
+           }}
+           close() {{ this.readyState = 2; }}
+         }};
+         return true;"
+    );
+    page_script(&script);
+    let (host, signals) = mount_signals();
+    signals.transport.set(Transport::Sse);
+    let connection = Connection::start(signals);
+    wait_until("degraded", || {
+        signals.degraded.with_untracked(Option::is_some)
+    })
+    .await;
+    settle().await;
+    let alert = &query(&host, ".degraded")[0];
+    assert!(!alert.hidden());
+    assert!(alert
+        .text_content()
+        .unwrap()
+        .contains("store (Redis) is unreachable"));
+    assert_eq!(
+        signals.timeline.with_untracked(|t| t.messages().len()),
+        1,
+        "the messages stay"
+    );
+
+    let up = status(false, "reachable again");
+    page_script(&format!(
+        "window.__source.onmessage({{ data: {up:?} }}); return true;"
+    ));
+    wait_until("recovered", || {
+        signals.degraded.with_untracked(Option::is_none)
+    })
+    .await;
+    settle().await;
+    assert!(query(&host, ".degraded")[0].hidden());
+    connection.stop();
+    page_script("window.EventSource = window.__RealEventSource; return true;");
+    host.remove();
+}

@@ -6,6 +6,8 @@ mod history;
 mod limits;
 mod metrics;
 mod posting;
+mod redis_server;
+mod scale_out;
 mod static_and_health;
 mod streaming;
 mod transport;

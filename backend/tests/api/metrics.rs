@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 /// Parses the text exposition: every sample line is `name{labels} value`, and every metric
 /// name has a `# TYPE` line. Returns samples keyed by `name{labels}`.
-fn parse(text: &str) -> HashMap<String, f64> {
+pub fn parse(text: &str) -> HashMap<String, f64> {
     let mut typed = Vec::new();
     let mut samples = HashMap::new();
     for line in text.lines().filter(|l| !l.is_empty()) {
@@ -118,4 +118,10 @@ async fn metrics_parse_and_count_what_happened() {
     assert_eq!(get("h2chat_store_commit_seconds_count"), 2.0);
     assert_eq!(get("h2chat_fanout_seconds_count"), 2.0);
     assert_eq!(get("h2chat_slow_consumer_disconnects_total"), 0.0);
+    assert_eq!(
+        get("h2chat_connections"),
+        1.0,
+        "one HTTP/2 connection carries the streams, the posts and the scrapes"
+    );
+    assert_eq!(get(r#"h2chat_store_up{store="sqlite"}"#), 1.0);
 }

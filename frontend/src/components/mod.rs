@@ -28,6 +28,7 @@ pub fn new_signals() -> ConnectionSignals {
         presence: RwSignal::new(Presence::Connecting),
         transport: RwSignal::new(Transport::from_search(&search)),
         notice: RwSignal::new(None),
+        degraded: RwSignal::new(None),
     }
 }
 
@@ -49,6 +50,7 @@ pub fn ChatView(signals: ConnectionSignals) -> impl IntoView {
         presence,
         transport,
         notice,
+        degraded,
     } = signals;
     let messages = Signal::derive(move || timeline.with(|t| t.messages().to_vec()));
     let loading_older = RwSignal::new(false);
@@ -95,6 +97,9 @@ pub fn ChatView(signals: ConnectionSignals) -> impl IntoView {
             </header>
             <p class="notice" role="status" hidden=move || notice.with(Option::is_none)>
                 {move || notice.get().unwrap_or_default()}
+            </p>
+            <p class="notice degraded" role="alert" hidden=move || degraded.with(Option::is_none)>
+                {move || degraded.get().unwrap_or_default()}
             </p>
             <MessageList messages older load_older />
             <Composer />

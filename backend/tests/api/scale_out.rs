@@ -1,0 +1,334 @@
+//! Several nodes on one Redis: cross-node delivery in one order, resume on another node,
+//! and a Redis outage in the middle of streaming and posting.
+
+use crate::helpers::*;
+use crate::metrics::parse;
+use crate::redis_server::{shared_redis_url, unique_prefix, RedisServer};
+use common::{Message, StreamEvent};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A backend process on the shared Redis, in a folder of its own (its certificate).
+struct Node {
+    _process: tokio::process::Child,
+    _dir: tempfile::TempDir,
+    url: String,
+    client: reqwest::Client,
+}
+
+async fn start_node(redis_url: &str, prefix: &str) -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let (process, url) = spawn_backend_process(
+        dir.path(),
+        &[
+            "--redis",
+            redis_url,
+            "--redis-prefix",
+            prefix,
+            "--post-rate",
+            "0",
+            "--max-streams-per-ip",
+            "0",
+        ],
+    )
+    .await;
+    let client = client_trusting(dir.path());
+    Node {
+        _process: process,
+        _dir: dir,
+        url,
+        client,
+    }
+}
+
+impl Node {
+    async fn post(&self, user: &str, text: &str) -> Message {
+        let response = self
+            .client
+            .post(format!("{}/msgs", self.url))
+            .json(&serde_json::json!({ "user": user, "text": text }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    }
+
+    async fn stream(&self, query: &str) -> LineStream {
+        LineStream::open(&self.client, &format!("{}/msgs{query}", self.url)).await
+    }
+
+    async fn metrics(&self) -> std::collections::HashMap<String, f64> {
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        parse(&text)
+    }
+}
+
+/// The hello's epoch and messages.
+async fn hello(stream: &mut LineStream) -> (String, bool, Vec<Message>) {
+    match stream.next_non_heartbeat(SOON).await {
+        StreamEvent::Hello {
+            epoch, reset, msgs, ..
+        } => (epoch, reset, msgs),
+        other => panic!("expected hello, got {other:?}"),
+    }
+}
+
+/// Reads `msgs` events until `n` messages arrived; other events go to `others`.
+async fn read_messages(
+    stream: &mut LineStream,
+    n: usize,
+    others: &mut Vec<StreamEvent>,
+) -> Vec<Message> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        match stream.next_non_heartbeat(Duration::from_secs(20)).await {
+            StreamEvent::Msgs { msgs } => got.extend(msgs),
+            other => others.push(other),
+        }
+    }
+    got
+}
+
+#[tokio::test]
+async fn two_nodes_on_one_redis_deliver_every_post_everywhere_in_one_order() {
+    let redis = shared_redis_url();
+    let prefix = unique_prefix("order");
+    let a = start_node(&redis, &prefix).await;
+    let b = start_node(&redis, &prefix).await;
+    let mut on_a = a.stream("?since=0").await;
+    let mut on_b = b.stream("?since=0").await;
+    let (epoch_a, _, _) = hello(&mut on_a).await;
+    let (epoch_b, _, _) = hello(&mut on_b).await;
+    assert_eq!(epoch_a, epoch_b, "one chat, one epoch");
+
+    // Four posters per node, ten posts each, all at once.
+    let a = Arc::new(a);
+    let b = Arc::new(b);
+    let mut posters = Vec::new();
+    for (name, node) in [("a", a.clone()), ("b", b.clone())] {
+        for poster in 0..4 {
+            let node = node.clone();
+            posters.push(tokio::spawn(async move {
+                let mut sent = Vec::new();
+                for i in 0..10 {
+                    sent.push(node.post(name, &format!("{name}{poster}-{i}")).await);
+                }
+                sent
+            }));
+        }
+    }
+    let mut accepted = Vec::new();
+    for poster in posters {
+        accepted.extend(poster.await.unwrap());
+    }
+    assert_eq!(accepted.len(), 80);
+
+    let mut others = Vec::new();
+    let seen_a = read_messages(&mut on_a, 80, &mut others).await;
+    let seen_b = read_messages(&mut on_b, 80, &mut others).await;
+    assert!(others.is_empty(), "unexpected events: {others:?}");
+    assert_eq!(
+        seen_a, seen_b,
+        "both nodes deliver the same messages in the same order"
+    );
+    assert!(seen_a.windows(2).all(|w| w[0].id < w[1].id), "in id order");
+    accepted.sort_by_key(|m| m.id);
+    assert_eq!(
+        seen_a, accepted,
+        "exactly what was accepted, on either node"
+    );
+
+    for (node, posted) in [(&a, 40.0), (&b, 40.0)] {
+        let metrics = node.metrics().await;
+        assert_eq!(metrics["h2chat_messages_accepted_total"], posted);
+        assert_eq!(metrics[r#"h2chat_streams{transport="stream"}"#], 1.0);
+        assert_eq!(metrics[r#"h2chat_store_up{store="redis"}"#], 1.0);
+        assert!(metrics["h2chat_deliveries_total"] >= 1.0);
+        assert!(metrics["h2chat_connections"] >= 1.0);
+    }
+}
+
+#[tokio::test]
+async fn a_client_resumes_on_the_other_node_without_gap_or_duplicate() {
+    let redis = shared_redis_url();
+    let prefix = unique_prefix("resume");
+    let a = start_node(&redis, &prefix).await;
+    let b = start_node(&redis, &prefix).await;
+    // Watches node B, to know when it has caught up with the stream.
+    let mut watcher = b.stream("?since=0").await;
+    hello(&mut watcher).await;
+    let mut others = Vec::new();
+
+    let mut client = a.stream("?since=0").await;
+    let (epoch, _, _) = hello(&mut client).await;
+    for i in 0..3 {
+        a.post("ann", &format!("first {i}")).await;
+    }
+    let seen = read_messages(&mut client, 3, &mut others).await;
+    let last_seen = seen.last().unwrap().id;
+    drop(client); // node A goes away for this client
+
+    let missed = [
+        b.post("bob", "while away 1").await,
+        a.post("ann", "while away 2").await,
+    ];
+    read_messages(&mut watcher, 5, &mut others).await;
+
+    let mut client = b.stream(&format!("?since={last_seen}&epoch={epoch}")).await;
+    let (resumed_epoch, reset, mut got) = hello(&mut client).await;
+    assert_eq!(resumed_epoch, epoch);
+    assert!(!reset, "the other node knows this history");
+    assert_eq!(
+        got, missed,
+        "exactly the messages missed: no gap, no duplicate"
+    );
+    let next = a.post("ann", "after resume").await;
+    got = read_messages(&mut client, 1, &mut others).await;
+    assert_eq!(got, vec![next]);
+    assert!(others.is_empty(), "unexpected events: {others:?}");
+}
+
+#[tokio::test]
+async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
+    let mut redis = RedisServer::start();
+    let prefix = unique_prefix("outage");
+    let redis_url = redis.url();
+    let app = spawn_app_with(|s| {
+        s.redis = Some(redis_url);
+        s.redis_prefix = prefix;
+    })
+    .await;
+    let mut stream = app.open_stream("?since=0").await;
+    let StreamEvent::Hello { .. } = stream.next_non_heartbeat(SOON).await else {
+        panic!("expected hello");
+    };
+
+    // A poster that keeps going through the outage, remembering what was accepted.
+    let accepted = Arc::new(Mutex::new(Vec::<Message>::new()));
+    let refused = Arc::new(Mutex::new(0usize));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poster = {
+        let (client, url) = (app.client.clone(), app.url("/msgs"));
+        let (accepted, refused, stop) = (accepted.clone(), refused.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let response = client
+                    .post(&url)
+                    .json(&serde_json::json!({ "user": "p", "text": format!("post {i}") }))
+                    .send()
+                    .await
+                    .unwrap();
+                match response.status().as_u16() {
+                    201 => {
+                        let message: Message = response.json().await.unwrap();
+                        accepted.lock().unwrap().push(message);
+                    }
+                    503 => {
+                        let body: serde_json::Value = response.json().await.unwrap();
+                        assert!(body["error"].as_str().unwrap().contains("Redis"), "{body}");
+                        *refused.lock().unwrap() += 1;
+                    }
+                    other => panic!("unexpected status {other}"),
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    while accepted.lock().unwrap().len() < 5 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    redis.kill();
+    let mut received = Vec::new();
+    loop {
+        match stream.next_non_heartbeat(SOON).await {
+            StreamEvent::Msgs { msgs } => received.extend(msgs),
+            StreamEvent::Status { degraded: true, .. } => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    expect_json_error(
+        app.post_json(&serde_json::json!({"user": "u", "text": "during"}))
+            .await,
+        503,
+        "unreachable",
+    )
+    .await;
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "the node itself is fine");
+    let metrics = parse(
+        &app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(metrics[r#"h2chat_store_up{store="redis"}"#], 0.0);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    redis.restart();
+    loop {
+        match stream.next_non_heartbeat(Duration::from_secs(15)).await {
+            StreamEvent::Msgs { msgs } => received.extend(msgs),
+            StreamEvent::Status {
+                degraded: false, ..
+            } => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let count_at_recovery = accepted.lock().unwrap().len();
+    while accepted.lock().unwrap().len() < count_at_recovery + 5 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    poster.await.unwrap();
+
+    let accepted = accepted.lock().unwrap().clone();
+    let mut others = Vec::new();
+    received.extend(read_messages(&mut stream, accepted.len() - received.len(), &mut others).await);
+    assert!(others.is_empty(), "unexpected events: {others:?}");
+    assert_eq!(
+        received, accepted,
+        "every accepted post delivered once, in order"
+    );
+    let unique: HashSet<u64> = received.iter().map(|m| m.id).collect();
+    assert_eq!(unique.len(), received.len());
+    assert!(
+        *refused.lock().unwrap() >= 1,
+        "posts were refused during the outage"
+    );
+
+    let metrics = parse(
+        &app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(metrics[r#"h2chat_store_up{store="redis"}"#], 1.0);
+    assert_eq!(metrics["h2chat_store_reconnects_total"], 1.0);
+    assert!(metrics[r#"h2chat_messages_rejected_total{reason="store_unavailable"}"#] >= 2.0);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    app.stop().await;
+}
