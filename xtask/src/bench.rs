@@ -8,10 +8,10 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-const RUNS: usize = 3;
+pub const RUNS: usize = 3;
 
 /// A release backend child process, killed on drop.
-struct Server {
+pub struct Server {
     child: Child,
     url: String,
 }
@@ -27,6 +27,11 @@ impl Drop for Server {
 }
 
 fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
+    start_server_with(root, certs, &["--db", db])
+}
+
+/// A release backend with the bench defaults plus `store_args` (`--db ...` or `--redis ...`).
+pub fn start_server_with(root: &Path, certs: &Path, store_args: &[&str]) -> Result<Server> {
     let mut child = Command::new(root.join("target/release/backend"))
         // One address posts and connects as fast as it can: no per-client limits.
         .args([
@@ -37,7 +42,8 @@ fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
             "--max-streams-per-ip",
             "0",
         ])
-        .args(["--db", db, "--certs-dir"])
+        .args(store_args)
+        .arg("--certs-dir")
         .arg(certs)
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
@@ -57,7 +63,7 @@ fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
     Ok(Server { child, url })
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     values[values.len() / 2]
 }
@@ -70,8 +76,27 @@ fn loadgen(
     certs: &Path,
     args: &[&str],
 ) -> Result<serde_json::Value> {
-    let out = Command::new(root.join("target/release/loadgen"))
-        .args([mode, "--json", "--url", &server.url, "--ca"])
+    loadgen_nodes(root, mode, &[server], certs, args)
+}
+
+/// [`loadgen`] against several nodes of one chat (`--url` and `--server-pid` for each).
+pub fn loadgen_nodes(
+    root: &Path,
+    mode: &str,
+    servers: &[&Server],
+    certs: &Path,
+    args: &[&str],
+) -> Result<serde_json::Value> {
+    let mut cmd = Command::new(root.join("target/release/loadgen"));
+    cmd.args([mode, "--json"]);
+    for server in servers {
+        cmd.args(["--url", &server.url]);
+        if mode == "fanout" {
+            cmd.args(["--server-pid", &server.child.id().to_string()]);
+        }
+    }
+    let out = cmd
+        .arg("--ca")
         .arg(certs.join("cert.pem"))
         .args(args)
         .output()
@@ -134,10 +159,7 @@ fn store_throughput(root: &Path, scratch: &Path) -> Result<()> {
 
 /// One `loadgen fanout` run against `server`, with the server's pid for RSS and CPU.
 fn fanout(root: &Path, server: &Server, certs: &Path, args: &[&str]) -> Result<serde_json::Value> {
-    let pid = server.child.id().to_string();
-    let mut all = vec!["--server-pid", pid.as_str()];
-    all.extend_from_slice(args);
-    loadgen(root, "fanout", server, certs, &all)
+    loadgen(root, "fanout", server, certs, args)
 }
 
 /// Fan-out latency and server memory for 5 000 clients on each transport.
@@ -210,11 +232,12 @@ pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
         Some("store") => store_throughput(root, &scratch),
         Some("transports") => transports(root, &scratch),
         Some("frontend") => frontend(root, &scratch),
+        Some("redis") => crate::bench_redis::two_nodes_vs_one(root, &scratch),
         None => store_throughput(root, &scratch)
             .and_then(|()| transports(root, &scratch))
             .and_then(|()| frontend(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports or frontend"
+            "unknown benchmark {other:?}: store, transports, frontend or redis"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);

@@ -11,7 +11,9 @@
 
 mod bench;
 mod bench_frontend;
+mod bench_redis;
 mod suites;
+mod test_redis;
 mod tools;
 
 use anyhow::{bail, Result};
@@ -51,7 +53,7 @@ fn real_main() -> Result<()> {
         }
         Some("test") => {
             tools::setup(&root)?;
-            tools::ensure_chromium()?;
+            tools::ensure_apt_packages()?;
             suites::run_all(&root)
         }
         Some("bench") => bench::run_bench(&root, args.get(1).map(String::as_str)),

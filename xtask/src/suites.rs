@@ -1,6 +1,7 @@
 //! The test suites, in order from fastest to slowest, with a summary at the end.
 
 use crate::run;
+use crate::test_redis::{TestRedis, URL_VAR};
 use crate::tools::{path_with_tools, trunk_build};
 use anyhow::Result;
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::time::Instant;
 
 pub fn run_all(root: &Path) -> Result<()> {
     let started = Instant::now();
+    let redis = TestRedis::start_or_use(root)?;
     let mut done: Vec<(&str, f64)> = Vec::new();
     let mut step = |name: &'static str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
         println!("\nxtask: === {name} ===");
@@ -20,7 +22,11 @@ pub fn run_all(root: &Path) -> Result<()> {
 
     step(
         "native unit and integration tests (common, backend, loadgen, xtask)",
-        &mut || run(Command::new("cargo").args(["test", "--workspace", "--exclude", "frontend"])),
+        &mut || {
+            run(Command::new("cargo")
+                .args(["test", "--workspace", "--exclude", "frontend"])
+                .env(URL_VAR, &redis.url))
+        },
     )?;
     step("frontend logic tests (native)", &mut || {
         run(Command::new("cargo").args(["test", "-p", "frontend", "--lib"]))

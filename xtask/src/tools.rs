@@ -121,26 +121,33 @@ pub fn trunk_build(root: &Path, release: bool) -> Result<()> {
     run(&mut cmd)
 }
 
-/// Debian's chromium and chromium-driver, for the browser test suites.
-pub fn ensure_chromium() -> Result<()> {
-    let present = |p: &str| Path::new(p).exists();
-    if present("/usr/bin/chromium") && present("/usr/bin/chromedriver") {
+/// Debian packages the test suites need, by the file each one installs.
+const APT_PACKAGES: [(&str, &str); 3] = [
+    ("/usr/bin/chromium", "chromium"),
+    ("/usr/bin/chromedriver", "chromium-driver"),
+    ("/usr/bin/redis-server", "redis-server"),
+];
+
+/// Installs (with apt-get) whichever of [`APT_PACKAGES`] is missing: Chromium for the
+/// browser suites, redis-server for the scale-out tests.
+pub fn ensure_apt_packages() -> Result<()> {
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .filter(|(file, _)| !Path::new(file).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    println!("xtask: installing chromium and chromium-driver with apt-get");
+    println!("xtask: installing {} with apt-get", missing.join(" "));
     run(Command::new("apt-get")
         .arg("update")
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
     run(Command::new("apt-get")
-        .args([
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ])
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
-    .context("apt-get install chromium chromium-driver (needs root)")
+    .with_context(|| format!("apt-get install {} (needs root)", missing.join(" ")))
 }
 
 #[cfg(test)]

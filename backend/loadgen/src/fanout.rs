@@ -24,9 +24,10 @@ pub enum Transport {
 
 #[derive(clap::Args)]
 pub struct FanoutArgs {
-    /// Server base URL (https://127.0.0.1:PORT).
-    #[arg(long, default_value = "https://127.0.0.1:8443")]
-    url: String,
+    /// Server base URL (https://127.0.0.1:PORT). Repeat it for several nodes of one chat:
+    /// connections and posts then alternate between them.
+    #[arg(long = "url", default_value = "https://127.0.0.1:8443")]
+    urls: Vec<String>,
     /// PEM certificate to trust (the server's certs/cert.pem).
     #[arg(long)]
     ca: PathBuf,
@@ -54,9 +55,10 @@ pub struct FanoutArgs {
     /// Seconds to wait for missing deliveries after the last post.
     #[arg(long, default_value = "15")]
     drain_secs: u64,
-    /// Server process id, to report its memory and CPU.
-    #[arg(long)]
-    server_pid: Option<u32>,
+    /// Server process id, to report its memory and CPU. Repeat it for several nodes: their
+    /// figures are added up.
+    #[arg(long = "server-pid")]
+    server_pids: Vec<u32>,
     /// Print one JSON object instead of the summary.
     #[arg(long)]
     json: bool,
@@ -65,6 +67,7 @@ pub struct FanoutArgs {
 #[derive(serde::Serialize)]
 struct Report {
     transport: Transport,
+    nodes: usize,
     clients: usize,
     connections: usize,
     connected: usize,
@@ -100,11 +103,19 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     if (sockets as u64) + 64 > fd_limit {
         bail!("{sockets} connections need more open files than the limit ({fd_limit})");
     }
-    let base = args.url.trim_end_matches('/').to_owned();
+    let bases: Vec<String> = args
+        .urls
+        .iter()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .collect();
+    let node_of = |i: usize| &bases[i % bases.len()];
+    let pids = args.server_pids.clone();
+    let rss_now = || sum_over(&pids, |p| rss_bytes(p).map(|b| b as f64)).map(|b| b as u64);
+    let cpu_now = || sum_over(&pids, cpu_seconds);
     let pem =
         std::fs::read(&args.ca).with_context(|| format!("cannot read {}", args.ca.display()))?;
     let tls = crate::tls::client_config(&pem)?;
-    let rss_baseline = args.server_pid.and_then(rss_bytes);
+    let rss_baseline = rss_now();
 
     // Connect.
     let connections = match args.transport {
@@ -131,8 +142,9 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         }
         // One request per connection first: the TLS + h2 handshake, under the gate.
         let mut handshakes = Vec::new();
-        for client in &http_clients {
-            let (client, gate, url) = (client.clone(), gate.clone(), format!("{base}/healthz"));
+        for (c, client) in http_clients.iter().enumerate() {
+            let (client, gate) = (client.clone(), gate.clone());
+            let url = format!("{}/healthz", node_of(c));
             handshakes.push(tokio::spawn(async move {
                 let _permit = gate.acquire_owned().await;
                 client.get(url).send().await.map(|_| ())
@@ -145,7 +157,8 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     let mut opened = Vec::with_capacity(args.clients);
     for i in 0..args.clients {
         let (gate, totals, stop) = (gate.clone(), totals.clone(), stop_rx.clone());
-        let url = format!("{base}{path}");
+        // Client i uses connection i % connections, and connection c talks to node c % nodes.
+        let url = format!("{}{path}", node_of(i % connections.max(1)));
         let transport = args.transport;
         let client = http_clients.get(i % connections.max(1)).cloned();
         let tls = tls.clone();
@@ -189,13 +202,13 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     let connect_seconds = started.elapsed().as_secs_f64();
     let connected = readers.len();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_connected = args.server_pid.and_then(rss_bytes);
+    let rss_connected = rss_now();
 
     // Idle: nothing posted; the server only sends heartbeats and HTTP/2 pings.
     let idle_cpu_percent_of_core = if args.messages == 0 {
-        let before = args.server_pid.and_then(cpu_seconds);
+        let before = cpu_now();
         tokio::time::sleep(Duration::from_secs(args.idle_secs)).await;
-        let after = args.server_pid.and_then(cpu_seconds);
+        let after = cpu_now();
         before
             .zip(after)
             .map(|(b, a)| 100.0 * (a - b) / args.idle_secs as f64)
@@ -205,8 +218,10 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
 
     // Post.
     let poster = crate::tls::h2_client(tls.clone())?;
-    poster.get(format!("{base}/healthz")).send().await?;
-    let cpu_before = args.server_pid.and_then(cpu_seconds);
+    for base in &bases {
+        poster.get(format!("{base}/healthz")).send().await?;
+    }
+    let cpu_before = cpu_now();
     let posting_started = Instant::now();
     let mut post_latencies = Vec::with_capacity(args.messages);
     for seq in 0..args.messages {
@@ -216,7 +231,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
             serde_json::json!({"user": "loadgen", "text": format!("lg {seq} {}", now_micros())});
         let t = Instant::now();
         let response = poster
-            .post(format!("{base}/msgs"))
+            .post(format!("{}/msgs", node_of(seq)))
             .json(&body)
             .send()
             .await?;
@@ -231,7 +246,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let posting_seconds = posting_started.elapsed().as_secs_f64();
-    let cpu_after = args.server_pid.and_then(cpu_seconds);
+    let cpu_after = cpu_now();
     let _ = stop_tx.send(true);
 
     let mut latencies_us: Vec<u32> = Vec::with_capacity(expected as usize);
@@ -255,6 +270,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     };
     let report = Report {
         transport: args.transport,
+        nodes: bases.len(),
         clients: args.clients,
         connections,
         connected,
@@ -290,10 +306,18 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `stat` of every process added up; `None` without processes or if one cannot be read.
+fn sum_over(pids: &[u32], stat: impl Fn(u32) -> Option<f64>) -> Option<f64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|p| stat(*p)).sum()
+}
+
 fn print_summary(r: &Report) {
     println!(
-        "{:?}: {} clients over {} connections, connected {} in {:.1} s",
-        r.transport, r.clients, r.connections, r.connected, r.connect_seconds
+        "{:?}: {} clients over {} connections to {} node(s), connected {} in {:.1} s",
+        r.transport, r.clients, r.connections, r.nodes, r.connected, r.connect_seconds
     );
     println!(
         "  deliveries {}/{}; fan-out p50 {:.1} ms, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, max {:.1}",
