@@ -105,6 +105,15 @@ pub struct Settings {
     #[arg(long, env = "H2CHAT_MAX_STREAMS", default_value = "0")]
     pub max_streams: usize,
 
+    /// Address of a proxy or load balancer in front whose `X-Forwarded-For` header names
+    /// the real client for the per-IP limits. Repeat, or comma-separate in the variable.
+    #[arg(
+        long = "trusted-proxy",
+        env = "H2CHAT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "H2CHAT_WORKERS")]
     pub workers: Option<NonZeroUsize>,

@@ -7,10 +7,49 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
-/// The address the per-client limits count: the TCP peer (a proxy in front counts as one
-/// client unless it passes connections through).
+/// The address the per-client limits count: the TCP peer, unless the peer is a trusted
+/// proxy (`--trusted-proxy`); then the address that proxy saw, from `X-Forwarded-For`.
 pub fn client_ip(req: &actix_web::HttpRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|addr| addr.ip())
+    let peer = req.peer_addr()?.ip();
+    let trusted = req.app_data::<actix_web::web::Data<TrustedProxies>>();
+    let Some(trusted) = trusted.filter(|t| t.trusts(peer)) else {
+        return Some(peer);
+    };
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    Some(trusted.client_behind(peer, &forwarded))
+}
+
+/// Proxies whose `X-Forwarded-For` is believed. Nobody else's is: a client could write any
+/// address there and dodge its limits.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<IpAddr>);
+
+impl TrustedProxies {
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.contains(&ip)
+    }
+
+    /// Walks `X-Forwarded-For` from the right (each proxy appends the address it saw) past
+    /// the trusted proxies; the first other address is the client. Unreadable entries stop
+    /// the walk at the last address known for sure.
+    pub fn client_behind(&self, peer: IpAddr, forwarded: &str) -> IpAddr {
+        let mut client = peer;
+        for entry in forwarded.rsplit(',').map(str::trim) {
+            if !self.trusts(client) {
+                break;
+            }
+            match entry.parse() {
+                Ok(ip) => client = ip,
+                Err(_) => break,
+            }
+        }
+        client
+    }
 }
 
 /// Posts per second per client IP, across HTTP and WebSocket.
@@ -93,6 +132,31 @@ mod tests {
             .check(b)
             .expect("another address has its own budget");
         limiter.check(None).expect("unknown peers are not limited");
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_trusted_proxies() {
+        let lb: IpAddr = "10.0.0.9".parse().unwrap();
+        let trusted = TrustedProxies(vec![lb]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert_eq!(trusted.client_behind(lb, "203.0.113.7"), ip("203.0.113.7"));
+        // The client wrote its own header first: only the entry our proxy added counts.
+        assert_eq!(
+            trusted.client_behind(lb, "1.2.3.4, 203.0.113.7"),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            trusted.client_behind(lb, ""),
+            lb,
+            "no header: the proxy itself"
+        );
+        assert_eq!(trusted.client_behind(lb, "garbage"), lb);
+        let two = TrustedProxies(vec![lb, ip("10.0.0.8")]);
+        assert_eq!(
+            two.client_behind(lb, "198.51.100.1, 10.0.0.8"),
+            ip("198.51.100.1"),
+            "a chain of trusted proxies is walked through"
+        );
     }
 
     #[test]

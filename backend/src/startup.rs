@@ -3,7 +3,7 @@
 use crate::config::Settings;
 use crate::error::{json_error, query_error};
 use crate::hub::{new_epoch, Hub};
-use crate::limits::{PostLimiter, StreamLimits};
+use crate::limits::{PostLimiter, StreamLimits, TrustedProxies};
 use crate::metrics::Metrics;
 use crate::routes::{events, health, msgs, websocket};
 use crate::static_files::{self, StaticDir};
@@ -150,6 +150,7 @@ impl Application {
         let limiter = web::Data::new(PostLimiter::new(settings.post_rate, settings.post_burst));
         let rate_table = limiter.clone();
         let static_data = web::Data::new(StaticDir(static_dir.clone()));
+        let proxies_data = web::Data::new(TrustedProxies(settings.trusted_proxies.clone()));
         let files_dir = static_dir.clone();
         let workers = settings.workers.map_or_else(
             || std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -164,6 +165,7 @@ impl Application {
                 .app_data(limiter.clone())
                 .app_data(metrics_data.clone())
                 .app_data(static_data.clone())
+                .app_data(proxies_data.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(BODY_LIMIT_BYTES)

@@ -95,3 +95,46 @@ async fn readyz_answers_when_the_store_does() {
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["status"], "ready");
 }
+
+/// Posts one message claiming to come from `forwarded_for`; returns the status.
+async fn post_as(app: &TestApp, forwarded_for: &str) -> u16 {
+    app.client
+        .post(app.url("/msgs"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&serde_json::json!({"user": "lb", "text": "hi"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_budget() {
+    let app = spawn_app_with(|s| {
+        s.post_rate = 1;
+        s.post_burst = 1;
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(post_as(&app, "203.0.113.1").await, 201);
+    assert_eq!(post_as(&app, "203.0.113.1").await, 429);
+    assert_eq!(post_as(&app, "203.0.113.2").await, 201, "another client");
+    // A client cannot pick its own address: only the entry our proxy appended counts.
+    assert_eq!(post_as(&app, "198.51.100.9, 203.0.113.1").await, 429);
+}
+
+#[tokio::test]
+async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
+    let app = spawn_app_with(|s| {
+        s.post_rate = 1;
+        s.post_burst = 1;
+    })
+    .await;
+    assert_eq!(post_as(&app, "203.0.113.1").await, 201);
+    assert_eq!(
+        post_as(&app, "203.0.113.2").await,
+        429,
+        "the peer is the client"
+    );
+}
