@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`config`]: command-line flags and their environment variables.
 //! - [`tls`]: loads the certificate, or generates a self-signed one on first start.
-//! - [`store`]: SQLite history with group commit on a writer thread; ids come from here.
+//! - [`store`]: where messages live and ids come from: SQLite with group commit on a writer
+//!   thread, or (`--redis`) a Redis Stream that every node appends to and tails.
 //! - [`window`]: the recent messages kept in memory for new and resuming clients.
 //! - [`registry`]: one bounded queue per open stream; fan-out and slow-consumer cuts.
 //! - [`hub`]: window and registry under one lock, fed committed messages in id order, so

@@ -202,7 +202,26 @@ impl Application {
                 .route("/index.html", web::get().to(static_files::index))
                 .service(static_files::files(&files_dir))
         })
+        // One worker per core (the default; see --workers): each owns its connections, so
+        // more workers than cores only adds context switches to every fan-out.
         .workers(workers)
+        // The kernel caps the accept queue at net.core.somaxconn (4096 here). A restart makes
+        // every browser reconnect at once; with the default 1024, SYNs beyond the queue are
+        // dropped and retried a second or more later.
+        .backlog(4096)
+        // Per worker. Not the binding limit: the open-files limit (raised to the hard limit
+        // at start, 20 000 here) and --max-streams come first; this only must not be lower.
+        .max_connections(25_000)
+        // TLS handshakes in progress per worker (actix's default, kept on purpose): each is
+        // about a millisecond of CPU, and admitting more at once during a reconnect storm
+        // would only delay the messages of the streams already open.
+        .max_connection_rate(256)
+        // HTTP/2 receive windows. Clients send us only posts (at most 16 KiB each), never
+        // bulk uploads, so actix's 1 MiB stream / 2 MiB connection defaults only let a
+        // hostile client park megabytes per connection in our buffers. 64 KiB per stream
+        // holds any post whole; 256 KiB per connection covers a few tabs posting at once.
+        .h2_initial_window_size(64 * 1024)
+        .h2_initial_connection_window_size(256 * 1024)
         // Counts open connections for /metrics: the guard lives as long as the connection.
         .on_connect(move |_, extensions| {
             extensions.insert(metrics.connection_opened());

@@ -12,8 +12,8 @@ pub const RUNS: usize = 3;
 
 /// A release backend child process, killed on drop.
 pub struct Server {
-    child: Child,
-    url: String,
+    pub child: Child,
+    pub url: String,
 }
 
 impl Drop for Server {
@@ -26,7 +26,7 @@ impl Drop for Server {
     }
 }
 
-fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
+pub fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
     start_server_with(root, certs, &["--db", db])
 }
 
@@ -69,7 +69,7 @@ pub fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// Runs `loadgen MODE --json` against `server` with `args`; returns its JSON report.
-fn loadgen(
+pub fn loadgen(
     root: &Path,
     mode: &str,
     server: &Server,
@@ -222,7 +222,8 @@ fn frontend(root: &Path, scratch: &Path) -> Result<()> {
     crate::bench_frontend::run(root, &format!("{}/", server.url))
 }
 
-/// `cargo xtask bench [store|transports|frontend]` (all when not named).
+/// `cargo xtask bench [store|transports|frontend|redis|all]`; without a name, the short
+/// pass over every target.
 pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
     run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
     let scratch: PathBuf =
@@ -233,11 +234,13 @@ pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
         Some("transports") => transports(root, &scratch),
         Some("frontend") => frontend(root, &scratch),
         Some("redis") => crate::bench_redis::two_nodes_vs_one(root, &scratch),
-        None => store_throughput(root, &scratch)
+        None => crate::bench_quick::run(root, &scratch),
+        Some("all") => store_throughput(root, &scratch)
             .and_then(|()| transports(root, &scratch))
-            .and_then(|()| frontend(root, &scratch)),
+            .and_then(|()| frontend(root, &scratch))
+            .and_then(|()| crate::bench_redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend or redis"
+            "unknown benchmark {other:?}: store, transports, frontend, redis or all"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);

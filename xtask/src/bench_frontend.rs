@@ -20,7 +20,7 @@ fn gzip_size(path: &Path) -> Result<u64> {
 }
 
 /// Sum of the gzip sizes of the wasm and JS in `dist`.
-fn bundle_gzip(dist: &Path) -> Result<(u64, u64)> {
+pub fn bundle_gzip(dist: &Path) -> Result<(u64, u64)> {
     let (mut wasm, mut js) = (0, 0);
     for entry in std::fs::read_dir(dist).context("reading dist/")? {
         let path = entry?.path();
@@ -37,7 +37,7 @@ pub fn run(root: &Path, server_url: &str) -> Result<()> {
     let dist = root.join("dist");
     let (wasm, js) = bundle_gzip(&dist)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    let paints = runtime.block_on(first_paints(server_url))?;
+    let paints = runtime.block_on(first_paints(server_url, RUNS))?;
     let mut sorted = paints.clone();
     sorted.sort_by(|a, b| a.total_cmp(b));
     println!("\n| frontend | value | target |");
@@ -56,7 +56,8 @@ pub fn run(root: &Path, server_url: &str) -> Result<()> {
     Ok(())
 }
 
-async fn first_paints(url: &str) -> Result<Vec<f64>> {
+/// Time to first history in `runs` cold loads of `url`, each in a fresh profile.
+pub async fn first_paints(url: &str, runs: usize) -> Result<Vec<f64>> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -79,7 +80,7 @@ async fn first_paints(url: &str) -> Result<Vec<f64>> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut paints = Vec::new();
-    for run in 0..RUNS {
+    for run in 0..runs {
         let profile =
             std::env::temp_dir().join(format!("h2chat-paint-{}-{run}", std::process::id()));
         let caps = json!({

@@ -11,6 +11,7 @@
 
 mod bench;
 mod bench_frontend;
+mod bench_quick;
 mod bench_redis;
 mod suites;
 mod test_redis;
@@ -20,7 +21,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend]>";
+const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|all]>";
 
 fn main() {
     if let Err(err) = real_main() {

@@ -144,9 +144,9 @@ impl RedisStore {
         config: RedisConfig,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<(Self, Snapshot, RedisThread)> {
-        let client = redis::Client::open(config.url.as_str()).map_err(|e| {
-            anyhow::anyhow!("--redis {:?} is not a valid Redis URL: {e}", config.url)
-        })?;
+        // The URL may hold a password: name the problem, not the URL.
+        let client = redis::Client::open(config.url.as_str())
+            .map_err(|e| anyhow::anyhow!("--redis is not a valid Redis URL: {e}"))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
