@@ -332,3 +332,30 @@ async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
     assert_eq!(ready.status(), 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_node_that_cannot_reach_redis_at_start_says_so_and_does_not_start() {
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // dropped at once: nothing listens there
+    for (url, expected) in [
+        (
+            format!("redis://:secret@127.0.0.1:{closed_port}"),
+            format!("cannot reach Redis at 127.0.0.1:{closed_port}"),
+        ),
+        ("not a url".to_owned(), "not a valid Redis URL".to_owned()),
+    ] {
+        let mut settings = backend::Settings::for_tests();
+        let certs = tempfile::tempdir().unwrap();
+        settings.certs_dir = Some(certs.path().to_path_buf());
+        settings.redis = Some(url);
+        let err = match backend::Application::build(settings).await {
+            Ok(_) => panic!("started without Redis"),
+            Err(err) => format!("{err:#}"),
+        };
+        assert!(err.contains(&expected), "{err}");
+        assert!(!err.contains("secret"), "the password leaked: {err}");
+    }
+}
