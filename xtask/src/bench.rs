@@ -63,9 +63,20 @@ pub fn start_server_with(root: &Path, certs: &Path, store_args: &[&str]) -> Resu
     Ok(Server { child, url })
 }
 
+/// The middle value (NaN for none, which no goal accepts).
 pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The median of one number (a JSON pointer such as `/fanout/p99_ms`) across loadgen reports.
+pub fn median_at(reports: &[serde_json::Value], pointer: &str) -> f64 {
+    median(
+        reports
+            .iter()
+            .filter_map(|r| r.pointer(pointer).and_then(serde_json::Value::as_f64))
+            .collect(),
+    )
 }
 
 /// Runs `loadgen MODE --json` against `server` with `args`; returns its JSON report.
@@ -182,18 +193,16 @@ fn transports(root: &Path, scratch: &Path) -> Result<()> {
             ];
             reports.push(fanout(root, &server, &certs, &args)?);
         }
-        let pick = |f: &dyn Fn(&serde_json::Value) -> Option<f64>| {
-            median(reports.iter().filter_map(f).collect())
-        };
+        let pick = |pointer: &str| median_at(&reports, pointer);
         rows.push(format!(
             "| {transport} | {:.1} | {:.1} | {:.1} | {:.0}/{:.0} | {:.1} | {:.0} |",
-            pick(&|r| r["fanout"]["p50_ms"].as_f64()),
-            pick(&|r| r["fanout"]["p99_ms"].as_f64()),
-            pick(&|r| r["fanout"]["max_ms"].as_f64()),
-            pick(&|r| r["delivered"].as_f64()),
-            pick(&|r| r["expected"].as_f64()),
-            pick(&|r| r["server_rss_per_client_bytes"].as_f64()) / 1024.0,
-            pick(&|r| r["bytes_per_delivery"].as_f64()),
+            pick("/fanout/p50_ms"),
+            pick("/fanout/p99_ms"),
+            pick("/fanout/max_ms"),
+            pick("/delivered"),
+            pick("/expected"),
+            pick("/server_rss_per_client_bytes") / 1024.0,
+            pick("/bytes_per_delivery"),
         ));
         println!("xtask: {transport}: {} runs done", reports.len());
     }

@@ -2,7 +2,7 @@
 //! against the same 5 000 on one node with SQLite, alternating in one run so machine noise
 //! hits both alike.
 
-use crate::bench::{loadgen_nodes, median, start_server_with, RUNS};
+use crate::bench::{loadgen_nodes, median_at, start_server_with, RUNS};
 use crate::test_redis::TestRedis;
 use anyhow::Result;
 use std::path::Path;
@@ -43,18 +43,16 @@ pub fn two_nodes_vs_one(root: &Path, scratch: &Path) -> Result<()> {
         println!("xtask: run {} of {RUNS} done", run_no + 1);
     }
     let row = |name: &str, reports: &[serde_json::Value]| {
-        let pick = |f: &dyn Fn(&serde_json::Value) -> Option<f64>| {
-            median(reports.iter().filter_map(f).collect())
-        };
-        let p99 = pick(&|r| r["fanout"]["p99_ms"].as_f64());
+        let pick = |pointer: &str| median_at(reports, pointer);
+        let p99 = pick("/fanout/p99_ms");
         println!(
             "| {name} | {:.1} | {p99:.1} | {:.1} | {:.2} | {:.0}/{:.0} | {:.1} |",
-            pick(&|r| r["fanout"]["p50_ms"].as_f64()),
-            pick(&|r| r["fanout"]["max_ms"].as_f64()),
-            pick(&|r| r["post"]["p99_ms"].as_f64()),
-            pick(&|r| r["delivered"].as_f64()),
-            pick(&|r| r["expected"].as_f64()),
-            pick(&|r| r["server_rss_per_client_bytes"].as_f64()) / 1024.0,
+            pick("/fanout/p50_ms"),
+            pick("/fanout/max_ms"),
+            pick("/post/p99_ms"),
+            pick("/delivered"),
+            pick("/expected"),
+            pick("/server_rss_per_client_bytes") / 1024.0,
         );
         p99
     };

@@ -40,6 +40,13 @@ pub fn parse(text: &str) -> HashMap<String, f64> {
     samples
 }
 
+/// `GET /metrics` of `app`, parsed.
+pub async fn scrape(app: &TestApp) -> HashMap<String, f64> {
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    parse(&response.text().await.unwrap())
+}
+
 #[tokio::test]
 async fn metrics_parse_and_count_what_happened() {
     let app = spawn_app_with(|s| {

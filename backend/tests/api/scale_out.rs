@@ -2,7 +2,7 @@
 //! and a Redis outage in the middle of streaming and posting.
 
 use crate::helpers::*;
-use crate::metrics::parse;
+use crate::metrics::{parse, scrape};
 use crate::redis_server::{shared_redis_url, unique_prefix, RedisServer};
 use common::{Message, StreamEvent};
 use std::collections::HashSet;
@@ -270,16 +270,7 @@ async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
     assert_eq!(ready.status(), 503);
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200, "the node itself is fine");
-    let metrics = parse(
-        &app.client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let metrics = scrape(&app).await;
     assert_eq!(metrics[r#"h2chat_store_up{store="redis"}"#], 0.0);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -315,16 +306,7 @@ async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
         "posts were refused during the outage"
     );
 
-    let metrics = parse(
-        &app.client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let metrics = scrape(&app).await;
     assert_eq!(metrics[r#"h2chat_store_up{store="redis"}"#], 1.0);
     assert_eq!(metrics["h2chat_store_reconnects_total"], 1.0);
     assert!(metrics[r#"h2chat_messages_rejected_total{reason="store_unavailable"}"#] >= 2.0);
