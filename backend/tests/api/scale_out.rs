@@ -270,6 +270,17 @@ async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
     assert_eq!(ready.status(), 503);
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200, "the node itself is fine");
+    // A client arriving during the outage is told right after its hello.
+    let mut late = app.open_stream("?since=0").await;
+    assert!(matches!(
+        late.next_non_heartbeat(SOON).await,
+        StreamEvent::Hello { .. }
+    ));
+    assert!(matches!(
+        late.next_non_heartbeat(SOON).await,
+        StreamEvent::Status { degraded: true, .. }
+    ));
+    drop(late);
     let metrics = scrape(&app).await;
     assert_eq!(metrics[r#"h2chat_store_up{store="redis"}"#], 0.0);
     tokio::time::sleep(Duration::from_millis(500)).await;
