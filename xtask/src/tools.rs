@@ -116,7 +116,8 @@ pub fn trunk_build(root: &Path, release: bool) -> Result<()> {
     cmd.args(["build", "--offline"])
         .env("PATH", path_with_tools(root));
     if release {
-        cmd.arg("--release");
+        // Every crate of the wasm built for size (see the profile in Cargo.toml).
+        cmd.args(["--release", "--cargo-profile", "wasm-release"]);
     }
     run(&mut cmd)
 }
