@@ -83,6 +83,17 @@ async fn hello(stream: &mut LineStream) -> (String, bool, Vec<Message>) {
     }
 }
 
+/// Collects messages until a status line with `degraded` arrives; anything else fails.
+async fn until_status(stream: &mut LineStream, degraded: bool, received: &mut Vec<Message>) {
+    loop {
+        match stream.next_non_heartbeat(Duration::from_secs(15)).await {
+            StreamEvent::Msgs { msgs } => received.extend(msgs),
+            StreamEvent::Status { degraded: d, .. } if d == degraded => return,
+            other => panic!("waiting for degraded={degraded}, got {other:?}"),
+        }
+    }
+}
+
 /// Reads `msgs` events until `n` messages arrived; other events go to `others`.
 async fn read_messages(
     stream: &mut LineStream,
@@ -203,29 +214,36 @@ async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
     let mut redis = RedisServer::start();
     let prefix = unique_prefix("outage");
     let redis_url = redis.url();
+    // Node A in this process (its metrics are read below), node B a backend process.
     let app = spawn_app_with(|s| {
-        s.redis = Some(redis_url);
-        s.redis_prefix = prefix;
+        s.redis = Some(redis_url.clone());
+        s.redis_prefix = prefix.clone();
     })
     .await;
+    let b = start_node(&redis_url, &prefix).await;
     let mut stream = app.open_stream("?since=0").await;
-    let StreamEvent::Hello { .. } = stream.next_non_heartbeat(SOON).await else {
-        panic!("expected hello");
-    };
+    let mut stream_b = b.stream("?since=0").await;
+    hello(&mut stream).await;
+    hello(&mut stream_b).await;
 
-    // A poster that keeps going through the outage, remembering what was accepted.
+    // A poster that keeps going through the outage, alternating between the nodes and
+    // remembering what was accepted (in id order: it waits for each answer).
     let accepted = Arc::new(Mutex::new(Vec::<Message>::new()));
     let refused = Arc::new(Mutex::new(0usize));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let poster = {
-        let (client, url) = (app.client.clone(), app.url("/msgs"));
+        let targets = [
+            (app.client.clone(), app.url("/msgs")),
+            (b.client.clone(), format!("{}/msgs", b.url)),
+        ];
         let (accepted, refused, stop) = (accepted.clone(), refused.clone(), stop.clone());
         tokio::spawn(async move {
             let mut i = 0;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 i += 1;
+                let (client, url) = &targets[i % 2];
                 let response = client
-                    .post(&url)
+                    .post(url)
                     .json(&serde_json::json!({ "user": "p", "text": format!("post {i}") }))
                     .send()
                     .await
@@ -252,13 +270,9 @@ async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
 
     redis.kill();
     let mut received = Vec::new();
-    loop {
-        match stream.next_non_heartbeat(SOON).await {
-            StreamEvent::Msgs { msgs } => received.extend(msgs),
-            StreamEvent::Status { degraded: true, .. } => break,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    let mut received_b = Vec::new();
+    until_status(&mut stream, true, &mut received).await;
+    until_status(&mut stream_b, true, &mut received_b).await;
     expect_json_error(
         app.post_json(&serde_json::json!({"user": "u", "text": "during"}))
             .await,
@@ -286,15 +300,8 @@ async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     redis.restart();
-    loop {
-        match stream.next_non_heartbeat(Duration::from_secs(15)).await {
-            StreamEvent::Msgs { msgs } => received.extend(msgs),
-            StreamEvent::Status {
-                degraded: false, ..
-            } => break,
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    until_status(&mut stream, false, &mut received).await;
+    until_status(&mut stream_b, false, &mut received_b).await;
     let count_at_recovery = accepted.lock().unwrap().len();
     while accepted.lock().unwrap().len() < count_at_recovery + 5 {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -305,11 +312,20 @@ async fn a_redis_outage_pauses_posting_and_loses_nothing_accepted() {
     let accepted = accepted.lock().unwrap().clone();
     let mut others = Vec::new();
     received.extend(read_messages(&mut stream, accepted.len() - received.len(), &mut others).await);
+    received_b.extend(
+        read_messages(
+            &mut stream_b,
+            accepted.len() - received_b.len(),
+            &mut others,
+        )
+        .await,
+    );
     assert!(others.is_empty(), "unexpected events: {others:?}");
     assert_eq!(
         received, accepted,
         "every accepted post delivered once, in order"
     );
+    assert_eq!(received_b, accepted, "on the other node too");
     let unique: HashSet<u64> = received.iter().map(|m| m.id).collect();
     assert_eq!(unique.len(), received.len());
     assert!(
