@@ -40,7 +40,7 @@ pub struct Settings {
     #[arg(long, env = "H2CHAT_DB", default_value = "data/chat.db")]
     pub db: String,
 
-    /// Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS). When set,
+    /// Redis URL (`redis://[:password@]host:port[/db]`; TLS to Redis is not built in). When set,
     /// messages live in a Redis Stream instead of SQLite, and every node given the same URL
     /// and --redis-prefix serves the same chat.
     #[arg(long, env = "H2CHAT_REDIS_URL", conflicts_with_all = ["db_max_mb", "retain_days"])]
