@@ -115,13 +115,9 @@ impl Application {
                     last_id = snapshot.last_id,
                     "Redis store open"
                 );
-                let tail_from = Snapshot {
-                    epoch: snapshot.epoch.clone(),
-                    recent: Vec::new(),
-                    last_id: snapshot.last_id,
-                };
+                let (last_id, epoch) = (snapshot.last_id, snapshot.epoch.clone());
                 let hub = new_hub(snapshot);
-                redis.start_tail(hub.clone(), &tail_from);
+                redis.start_tail(hub.clone(), last_id, epoch);
                 (hub, Store::Redis(redis), StoreThread::Redis(thread))
             }
             None => {

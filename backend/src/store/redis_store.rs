@@ -101,6 +101,8 @@ pub struct Snapshot {
 /// Cheap, cloneable handle: posts and history reads.
 #[derive(Clone)]
 pub struct RedisStore {
+    /// Opens the tail's own connection. Shared: it is large, and this handle is cloned per call.
+    client: Arc<redis::Client>,
     conn: ConnectionManager,
     pub(super) keys: Arc<Keys>,
     pub(super) config: Arc<RedisConfig>,
@@ -193,6 +195,7 @@ impl RedisStore {
             }
         };
         let store = Self {
+            client: Arc::new(client),
             conn,
             keys,
             config: Arc::new(config),
@@ -205,23 +208,15 @@ impl RedisStore {
         Ok((store, snapshot, thread))
     }
 
-    /// Starts following the stream after `snapshot.last_id`, handing every new entry to
-    /// `listener` in stream order.
-    pub fn start_tail(&self, listener: Arc<dyn StoreListener>, snapshot: &Snapshot) {
-        let client = match redis::Client::open(self.config.url.as_str()) {
-            Ok(client) => client,
-            Err(err) => {
-                // `open` parsed this very URL already.
-                tracing::error!(error = %err, "Redis URL no longer parses; not tailing");
-                return;
-            }
-        };
+    /// Starts following the stream after `last_id` (of history `epoch`), handing every new
+    /// entry to `listener` in stream order.
+    pub fn start_tail(&self, listener: Arc<dyn StoreListener>, last_id: u64, epoch: String) {
         self.runtime.spawn(redis_tail::run(
-            client,
+            (*self.client).clone(),
             self.clone(),
             listener,
-            snapshot.last_id,
-            snapshot.epoch.clone(),
+            last_id,
+            epoch,
         ));
     }
 
@@ -238,29 +233,30 @@ impl RedisStore {
         let script = self.script.clone();
         let keys = self.keys.clone();
         let max_len = self.config.max_len;
-        let (user_arg, text_arg) = (user.clone(), text.clone());
+        // The strings travel to the Redis thread and back inside the message, uncopied.
         let result = self
             .run(async move {
-                script
+                let (id, time) = script
                     .key(&keys.msgs)
                     .key(&keys.next_id)
                     .arg(max_len)
-                    .arg(user_arg)
-                    .arg(text_arg)
+                    .arg(&user)
+                    .arg(&text)
                     .invoke_async::<(u64, u64)>(&mut conn)
-                    .await
-            })
-            .await;
-        self.metrics.observe_commit(started.elapsed());
-        match result {
-            Ok((id, time)) => {
-                self.metrics.accepted.inc();
+                    .await?;
                 Ok(Message {
                     id,
                     user,
                     text,
                     time,
                 })
+            })
+            .await;
+        self.metrics.observe_commit(started.elapsed());
+        match result {
+            Ok(message) => {
+                self.metrics.accepted.inc();
+                Ok(message)
             }
             Err(err) => {
                 self.metrics.rejected(Rejection::StoreUnavailable);
