@@ -288,11 +288,8 @@ impl Hub {
     /// then ends every stream after what is queued. New streams opened afterwards end right
     /// after their first event, so reconnecting clients cannot hold a stopping server open.
     pub fn close_all(&self) {
-        let bye = Bytes::from(encode_line(&StreamEvent::Bye {
-            reason: "shutdown".into(),
-        }));
         // Window-mode clients keep the course contract (every line is a window): no bye.
-        let lines = wire_formats(bye, None, false);
+        let lines = bye_lines("shutdown");
         let mut inner = self.inner.lock();
         inner.closed = true;
         inner.registry.offer_all(&lines);
@@ -373,17 +370,22 @@ impl StoreListener for Hub {
         inner.window = RecentWindow::new(capacity, recent, last_id);
         inner.epoch = epoch;
         inner.window_line = window_line(&inner.window);
-        let mut lines = wire_formats(
-            Bytes::from(encode_line(&StreamEvent::Bye {
-                reason: "history reset".into(),
-            })),
-            None,
-            false,
-        );
+        let mut lines = bye_lines("history reset");
         lines.window = Some(inner.window_line.clone());
         inner.registry.offer_all(&lines);
         inner.registry.end_delta_streams();
     }
+}
+
+/// A `bye` event in every delta format (none for window-mode clients).
+fn bye_lines(reason: &str) -> Lines {
+    wire_formats(
+        Bytes::from(encode_line(&StreamEvent::Bye {
+            reason: reason.into(),
+        })),
+        None,
+        false,
+    )
 }
 
 /// A `status` event in every delta format.
