@@ -168,9 +168,25 @@ fn store_throughput(root: &Path, scratch: &Path) -> Result<()> {
     Ok(())
 }
 
-/// One `loadgen fanout` run against `server`, with the server's pid for RSS and CPU.
-fn fanout(root: &Path, server: &Server, certs: &Path, args: &[&str]) -> Result<serde_json::Value> {
-    loadgen(root, "fanout", server, certs, args)
+/// The headline load: 5 000 browsers, 20 messages 50 ms apart.
+pub const FIVE_THOUSAND_BROWSERS: [&str; 6] = [
+    "--clients",
+    "5000",
+    "--messages",
+    "20",
+    "--interval-ms",
+    "50",
+];
+
+/// One `loadgen fanout` run on a fresh in-memory server (loadgen reads its RSS and CPU
+/// through its pid).
+pub fn fanout_on_fresh_server(
+    root: &Path,
+    certs: &Path,
+    args: &[&str],
+) -> Result<serde_json::Value> {
+    let server = start_server(root, ":memory:", certs)?;
+    loadgen(root, "fanout", &server, certs, args)
 }
 
 /// Fan-out latency and server memory for 5 000 clients on each transport.
@@ -180,18 +196,9 @@ fn transports(root: &Path, scratch: &Path) -> Result<()> {
     for transport in ["stream", "sse", "ws"] {
         let mut reports = Vec::new();
         for _ in 0..RUNS {
-            let server = start_server(root, ":memory:", &certs)?;
-            let args = [
-                "--transport",
-                transport,
-                "--clients",
-                "5000",
-                "--messages",
-                "20",
-                "--interval-ms",
-                "50",
-            ];
-            reports.push(fanout(root, &server, &certs, &args)?);
+            let mut args = vec!["--transport", transport];
+            args.extend(FIVE_THOUSAND_BROWSERS);
+            reports.push(fanout_on_fresh_server(root, &certs, &args)?);
         }
         let pick = |pointer: &str| median_at(&reports, pointer);
         rows.push(format!(

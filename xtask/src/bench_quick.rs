@@ -3,7 +3,9 @@
 //! the full run in `docs/BENCHMARKS.md`, so its numbers are indicative; the full commands
 //! are there.
 
-use crate::bench::{loadgen, median, start_server, Server};
+use crate::bench::{
+    fanout_on_fresh_server as fanout, loadgen, median, start_server, Server, FIVE_THOUSAND_BROWSERS,
+};
 use crate::bench_frontend::{bundle_gzip, first_paints};
 use anyhow::{Context, Result};
 use serde_json::Value;
@@ -18,12 +20,6 @@ struct Row {
     goal: &'static str,
     measured: String,
     met: bool,
-}
-
-/// A fresh in-memory server per run; loadgen reads its RSS and CPU through its pid.
-fn fanout(root: &Path, certs: &Path, args: &[&str]) -> Result<Value> {
-    let server = start_server(root, ":memory:", certs)?;
-    loadgen(root, "fanout", &server, certs, args)
 }
 
 fn num(report: &Value, pointer: &str) -> Result<f64> {
@@ -41,18 +37,7 @@ pub fn run(root: &Path, scratch: &Path) -> Result<()> {
     // 5 000 browsers, 20 messages at 50 ms.
     let mut runs = Vec::new();
     for _ in 0..FANOUT_RUNS {
-        runs.push(fanout(
-            root,
-            &certs,
-            &[
-                "--clients",
-                "5000",
-                "--messages",
-                "20",
-                "--interval-ms",
-                "50",
-            ],
-        )?);
+        runs.push(fanout(root, &certs, &FIVE_THOUSAND_BROWSERS)?);
     }
     let pick = |p: &str| -> Result<f64> {
         Ok(median(

@@ -2,21 +2,10 @@
 //! against the same 5 000 on one node with SQLite, alternating in one run so machine noise
 //! hits both alike.
 
-use crate::bench::{loadgen_nodes, median_at, start_server_with, RUNS};
+use crate::bench::{loadgen_nodes, median_at, start_server_with, FIVE_THOUSAND_BROWSERS, RUNS};
 use crate::test_redis::TestRedis;
 use anyhow::Result;
 use std::path::Path;
-
-const FANOUT: [&str; 8] = [
-    "--clients",
-    "5000",
-    "--messages",
-    "20",
-    "--interval-ms",
-    "50",
-    "--transport",
-    "stream",
-];
 
 pub fn two_nodes_vs_one(root: &Path, scratch: &Path) -> Result<()> {
     let certs = scratch.join("certs");
@@ -26,7 +15,13 @@ pub fn two_nodes_vs_one(root: &Path, scratch: &Path) -> Result<()> {
     for run_no in 0..RUNS {
         let db = scratch.join(format!("single-{run_no}.db"));
         let server = start_server_with(root, &certs, &["--db", &db.display().to_string()])?;
-        single.push(loadgen_nodes(root, "fanout", &[&server], &certs, &FANOUT)?);
+        single.push(loadgen_nodes(
+            root,
+            "fanout",
+            &[&server],
+            &certs,
+            &FIVE_THOUSAND_BROWSERS,
+        )?);
         drop(server);
 
         // A fresh key prefix per run: each pair starts on an empty chat, as the single node does.
@@ -39,7 +34,13 @@ pub fn two_nodes_vs_one(root: &Path, scratch: &Path) -> Result<()> {
         ];
         let a = start_server_with(root, &certs, &redis_args)?;
         let b = start_server_with(root, &certs, &redis_args)?;
-        pair.push(loadgen_nodes(root, "fanout", &[&a, &b], &certs, &FANOUT)?);
+        pair.push(loadgen_nodes(
+            root,
+            "fanout",
+            &[&a, &b],
+            &certs,
+            &FIVE_THOUSAND_BROWSERS,
+        )?);
         println!("xtask: run {} of {RUNS} done", run_no + 1);
     }
     let row = |name: &str, reports: &[serde_json::Value]| {
