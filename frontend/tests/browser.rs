@@ -353,26 +353,33 @@ async fn stream_transport_falls_back_to_sse_when_the_body_stays_silent() {
     host.remove();
 }
 
-#[wasm_bindgen_test]
-async fn sse_transport_feeds_the_timeline() {
-    let (hello, more) = events_json();
-    let script = format!(
+/// Replaces `EventSource` with a stand-in that records each URL in `window.__sources`,
+/// keeps the newest instance in `window.__source` (to send it more later), and delivers
+/// `events` shortly after it is opened. `window.__RealEventSource` restores the real one.
+fn fake_event_source(events: &[String]) {
+    let deliveries: String = events
+        .iter()
+        .map(|data| format!("this.onmessage({{ data: {data:?} }});"))
+        .collect();
+    page_script(&format!(
         "window.__RealEventSource = window.EventSource;
          window.__sources = [];
          window.EventSource = class {{
            constructor(url) {{
              this.url = url; this.readyState = 0; window.__sources.push(url);
-             setTimeout(() => {{
-               this.readyState = 1;
-               this.onmessage({{ data: {hello:?} }});
-               this.onmessage({{ data: {more:?} }});
-             }}, 5);
+             window.__source = this;
+             setTimeout(() => {{ this.readyState = 1; {deliveries} }}, 5);
            }}
            close() {{ this.readyState = 2; }}
          }};
          return true;"
-    );
-    page_script(&script);
+    ));
+}
+
+#[wasm_bindgen_test]
+async fn sse_transport_feeds_the_timeline() {
+    let (hello, more) = events_json();
+    fake_event_source(&[hello, more]);
     let (host, signals) = mount_signals();
     signals.transport.set(Transport::Sse);
     let connection = Connection::start(signals);
@@ -454,22 +461,7 @@ async fn a_degraded_server_is_shown_until_it_recovers() {
         .unwrap()
     };
     let down = status(true, "the message store (Redis) is unreachable");
-    let script = format!(
-        "window.__RealEventSource = window.EventSource;
-         window.EventSource = class {{
-           constructor(url) {{
-             this.readyState = 0; window.__source = this;
-             setTimeout(() => {{
-               this.readyState = 1;
-               this.onmessage({{ data: {hello:?} }});
-               this.onmessage({{ data: {down:?} }});
-             }}, 5);
-           }}
-           close() {{ this.readyState = 2; }}
-         }};
-         return true;"
-    );
-    page_script(&script);
+    fake_event_source(&[hello, down]);
     let (host, signals) = mount_signals();
     signals.transport.set(Transport::Sse);
     let connection = Connection::start(signals);

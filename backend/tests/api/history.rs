@@ -4,13 +4,16 @@ use crate::helpers::*;
 use backend::store::Retention;
 use common::HistoryPage;
 
-async fn page(app: &TestApp, query: &str) -> HistoryPage {
-    let response = app
-        .client
+async fn get_history(app: &TestApp, query: &str) -> reqwest::Response {
+    app.client
         .get(app.url(&format!("/msgs/history{query}")))
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn page(app: &TestApp, query: &str) -> HistoryPage {
+    let response = get_history(app, query).await;
     assert_eq!(response.status(), 200, "{query}");
     response.json().await.unwrap()
 }
@@ -40,13 +43,7 @@ async fn history_pages_back_to_the_first_message() {
         ("?before=abc", "invalid query"),
         ("?since=3", "unknown field"),
     ] {
-        let response = app
-            .client
-            .get(app.url(&format!("/msgs/history{query}")))
-            .send()
-            .await
-            .unwrap();
-        expect_json_error(response, 400, needle).await;
+        expect_json_error(get_history(&app, query).await, 400, needle).await;
     }
     let post = app
         .client
