@@ -222,19 +222,24 @@ fn transports(root: &Path, scratch: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The page's size and time to first history, against a server with 50 messages.
-fn frontend(root: &Path, scratch: &Path) -> Result<()> {
-    crate::tools::trunk_build(root, true)?;
-    let certs = scratch.join("certs");
-    let server = start_server(root, ":memory:", &certs)?;
+/// A fresh in-memory server holding 50 messages: a page has history to paint.
+pub fn server_with_history(root: &Path, certs: &Path) -> Result<Server> {
+    let server = start_server(root, ":memory:", certs)?;
     loadgen(
         root,
         "posts",
         &server,
-        &certs,
+        certs,
         &["--posters", "1", "--count", "50"],
     )
     .context("seeding messages")?;
+    Ok(server)
+}
+
+/// The page's size and time to first history, against a server with 50 messages.
+fn frontend(root: &Path, scratch: &Path) -> Result<()> {
+    crate::tools::trunk_build(root, true)?;
+    let server = server_with_history(root, &scratch.join("certs"))?;
     crate::bench_frontend::run(root, &format!("{}/", server.url))
 }
 

@@ -4,7 +4,7 @@
 //! are there.
 
 use crate::bench::{
-    fanout_on_fresh_server as fanout, loadgen, median, start_server, Server, FIVE_THOUSAND_BROWSERS,
+    fanout_on_fresh_server as fanout, median, server_with_history, FIVE_THOUSAND_BROWSERS,
 };
 use crate::bench_frontend::{bundle_gzip, first_paints};
 use anyhow::{Context, Result};
@@ -155,14 +155,7 @@ pub fn run(root: &Path, scratch: &Path) -> Result<()> {
         measured: format!("{kib:.1} KiB"),
         met: (wasm + js) as f64 <= 120_000.0,
     });
-    let server: Server = start_server(root, ":memory:", &certs)?;
-    loadgen(
-        root,
-        "posts",
-        &server,
-        &certs,
-        &["--posters", "1", "--count", "50"],
-    )?;
+    let server = server_with_history(root, &certs)?;
     let paints =
         tokio::runtime::Runtime::new()?.block_on(first_paints(&format!("{}/", server.url), 3))?;
     let paint = median(paints);
