@@ -47,6 +47,16 @@ pub fn run(root: &Path, scratch: &Path) -> Result<()> {
     let (delivered, expected) = (pick("/delivered")?, pick("/expected")?);
     let (fanout_p99, post_p99) = (pick("/fanout/p99_ms")?, pick("/post/p99_ms")?);
     let rss = pick("/server_rss_per_client_bytes")? / 1024.0;
+    // CPU per delivery on each side of the 2 shared cores: what bounds the latency rows.
+    let per_delivery = |pointer: &str| -> Result<f64> {
+        Ok(median(
+            runs.iter()
+                .map(|r| Ok(num(r, pointer)? / num(r, "/delivered")?.max(1.0) * 1e6))
+                .collect::<Result<_>>()?,
+        ))
+    };
+    let server_us = per_delivery("/server_cpu_seconds_posting")?;
+    let loadgen_us = per_delivery("/loadgen_cpu_seconds_posting")?;
     rows.push(Row {
         target: "5 000 browsers: every message delivered",
         goal: "all",
@@ -175,6 +185,13 @@ pub fn run(root: &Path, scratch: &Path) -> Result<()> {
             row.target, row.goal, row.measured
         );
     }
+    println!(
+        "\nCPU per delivery, 5 000 browsers (medians): server {server_us:.1} µs, load tool \
+         {loadgen_us:.1} µs. One message to 5 000 browsers costs {:.0} ms of CPU on the 2 \
+         shared cores, so its last delivery cannot land sooner than {:.0} ms after the post.",
+        5.0 * (server_us + loadgen_us),
+        2.5 * (server_us + loadgen_us),
+    );
     println!(
         "\n(short run in {:.0} s: fan-out medians of {FANOUT_RUNS} runs, one run for the rest. \
          Not in the short run: 15 000 browsers held and 100 000 multiplexed streams; \

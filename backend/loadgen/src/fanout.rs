@@ -4,15 +4,16 @@
 //! a fixed interval, then wait until every client has every message or the drain time
 //! runs out. Bounded in count and time; exits non-zero when deliveries are missing.
 
+use crate::h2_streams::{run_connection, Opened, Target};
 use crate::proc_stats::{cpu_seconds, raise_fd_limit, rss_bytes};
-use crate::readers::{now_micros, read_http, read_ws, Seen, Totals};
+use crate::readers::{now_micros, read_ws, Totals};
 use crate::stats::{percentiles, Percentiles};
 use anyhow::{bail, Context};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{oneshot, watch, Semaphore};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -83,6 +84,8 @@ struct Report {
     server_rss_connected_bytes: Option<u64>,
     server_rss_per_client_bytes: Option<f64>,
     server_cpu_seconds_posting: Option<f64>,
+    /// The load tool's own CPU over the same window: it shares the server's cores.
+    loadgen_cpu_seconds_posting: Option<f64>,
     posting_seconds: f64,
     /// Server CPU while the clients sat idle, as a percentage of one core.
     idle_cpu_percent_of_core: Option<f64>,
@@ -135,72 +138,73 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         Transport::Sse => "/msgs/events",
         Transport::Ws => "/msgs/ws",
     };
-    let mut http_clients = Vec::new();
-    if args.transport != Transport::Ws {
-        for _ in 0..connections {
-            http_clients.push(crate::tls::h2_client(tls.clone())?);
-        }
-        // One request per connection first: the TLS + h2 handshake, under the gate.
-        let mut handshakes = Vec::new();
-        for (c, client) in http_clients.iter().enumerate() {
-            let (client, gate) = (client.clone(), gate.clone());
-            let url = format!("{}/healthz", node_of(c));
-            handshakes.push(tokio::spawn(async move {
-                let _permit = gate.acquire_owned().await;
-                client.get(url).send().await.map(|_| ())
+    let mut opened = Vec::new();
+    if args.transport == Transport::Ws {
+        for i in 0..args.clients {
+            let (gate, totals, stop) = (gate.clone(), totals.clone(), stop_rx.clone());
+            let url = format!("{}{path}", node_of(i));
+            let tls = tls.clone();
+            let (opened_tx, opened_rx) = oneshot::channel();
+            opened.push(opened_rx);
+            readers.push(tokio::spawn(async move {
+                let Ok(permit) = gate.acquire_owned().await else {
+                    return Vec::new();
+                };
+                match crate::tls::open_ws(&url, tls).await {
+                    Ok(socket) => {
+                        drop(permit);
+                        let _ = opened_tx.send(Opened {
+                            streams: 1,
+                            error: None,
+                        });
+                        vec![read_ws(socket, totals, stop).await]
+                    }
+                    Err(err) => {
+                        let _ = opened_tx.send(Opened {
+                            streams: 0,
+                            error: Some(err),
+                        });
+                        Vec::new()
+                    }
+                }
             }));
         }
-        for h in handshakes {
-            h.await?.context("handshake")?;
+    } else {
+        // Client i uses connection i % connections, and connection c talks to node c % nodes.
+        for c in 0..connections {
+            let streams = args.clients / connections + usize::from(c < args.clients % connections);
+            let (gate, totals, stop) = (gate.clone(), totals.clone(), stop_rx.clone());
+            let target = Target {
+                authority: authority_of(node_of(c))?,
+                path: path.to_owned(),
+                sse: args.transport == Transport::Sse,
+            };
+            let tls = tls.clone();
+            let (opened_tx, opened_rx) = oneshot::channel();
+            opened.push(opened_rx);
+            readers.push(tokio::spawn(async move {
+                let Ok(permit) = gate.acquire_owned().await else {
+                    return Vec::new();
+                };
+                run_connection(target, tls, streams, permit, opened_tx, totals, stop).await
+            }));
         }
     }
-    let mut opened = Vec::with_capacity(args.clients);
-    for i in 0..args.clients {
-        let (gate, totals, stop) = (gate.clone(), totals.clone(), stop_rx.clone());
-        // Client i uses connection i % connections, and connection c talks to node c % nodes.
-        let url = format!("{}{path}", node_of(i % connections.max(1)));
-        let transport = args.transport;
-        let client = http_clients.get(i % connections.max(1)).cloned();
-        let tls = tls.clone();
-        opened.push(tokio::spawn(async move {
-            let permit = gate.acquire_owned().await;
-            match (transport, client) {
-                (Transport::Ws, _) => {
-                    let socket = crate::tls::open_ws(&url, tls).await?;
-                    drop(permit);
-                    Ok::<_, anyhow::Error>(tokio::spawn(read_ws(socket, totals, stop)))
-                }
-                (_, Some(client)) => {
-                    let response = client.get(&url).send().await?;
-                    if !response.status().is_success() {
-                        bail!("stream answered {}", response.status());
-                    }
-                    drop(permit);
-                    Ok(tokio::spawn(read_http(
-                        response,
-                        transport == Transport::Sse,
-                        totals,
-                        stop,
-                    )))
-                }
-                (_, None) => bail!("no HTTP client"),
-            }
-        }));
-    }
+    let mut connected = 0;
     let mut connect_errors = 0;
     for o in opened {
-        match o.await? {
-            Ok(reader) => readers.push(reader),
-            Err(err) => {
-                connect_errors += 1;
-                if connect_errors <= 3 {
-                    eprintln!("loadgen: connect failed: {err:#}");
-                }
+        let Ok(Opened { streams, error }) = o.await else {
+            continue;
+        };
+        connected += streams;
+        if let Some(err) = error {
+            connect_errors += 1;
+            if connect_errors <= 3 {
+                eprintln!("loadgen: connect failed: {err:#}");
             }
         }
     }
     let connect_seconds = started.elapsed().as_secs_f64();
-    let connected = readers.len();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_connected = rss_now();
 
@@ -216,30 +220,18 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         None
     };
 
-    // Post.
-    let poster = crate::tls::h2_client(tls.clone())?;
-    for base in &bases {
-        poster.get(format!("{base}/healthz")).send().await?;
-    }
+    // Post, from a thread of its own: on the readers' runtime a post's answer would wait
+    // behind thousands of reader tasks, and the post latency would measure the load tool.
     let cpu_before = cpu_now();
+    let own_cpu_before = cpu_seconds(std::process::id());
     let posting_started = Instant::now();
-    let mut post_latencies = Vec::with_capacity(args.messages);
-    for seq in 0..args.messages {
-        let due = posting_started + Duration::from_millis(args.interval_ms * seq as u64);
-        tokio::time::sleep_until(due.into()).await;
-        let body =
-            serde_json::json!({"user": "loadgen", "text": format!("lg {seq} {}", now_micros())});
-        let t = Instant::now();
-        let response = poster
-            .post(format!("{}/msgs", node_of(seq)))
-            .json(&body)
-            .send()
-            .await?;
-        if response.status() != 201 {
-            bail!("post {seq} answered {}", response.status());
-        }
-        post_latencies.push(t.elapsed());
-    }
+    let poster = StampedPoster {
+        bases: bases.clone(),
+        tls: tls.clone(),
+        messages: args.messages,
+        interval: Duration::from_millis(args.interval_ms),
+    };
+    let mut post_latencies = tokio::task::spawn_blocking(move || poster.run()).await??;
     let expected = (connected * args.messages) as u64;
     let drain_until = Instant::now() + Duration::from_secs(args.drain_secs);
     while totals.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < drain_until {
@@ -247,14 +239,14 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     }
     let posting_seconds = posting_started.elapsed().as_secs_f64();
     let cpu_after = cpu_now();
+    let own_cpu_after = cpu_seconds(std::process::id());
     let _ = stop_tx.send(true);
 
     let mut latencies_us: Vec<u32> = Vec::with_capacity(expected as usize);
     for reader in readers {
-        let Seen {
-            latencies_us: l, ..
-        } = reader.await?;
-        latencies_us.extend(l);
+        for seen in reader.await? {
+            latencies_us.extend(seen.latencies_us);
+        }
     }
     let delivered = totals.deliveries.load(Ordering::Relaxed);
     let mut fanout: Vec<Duration> = latencies_us
@@ -289,6 +281,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
             _ => None,
         },
         server_cpu_seconds_posting: cpu_before.zip(cpu_after).map(|(b, a)| a - b),
+        loadgen_cpu_seconds_posting: own_cpu_before.zip(own_cpu_after).map(|(b, a)| a - b),
         posting_seconds,
         idle_cpu_percent_of_core,
     };
@@ -304,6 +297,56 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         bail!("{} of {expected} deliveries missing", expected - delivered);
     }
     Ok(())
+}
+
+/// Posts `messages` stamped messages `interval` apart, alternating over `bases`, on its
+/// own thread and runtime; returns each post's latency.
+struct StampedPoster {
+    bases: Vec<String>,
+    tls: Arc<rustls::ClientConfig>,
+    messages: usize,
+    interval: Duration,
+}
+
+impl StampedPoster {
+    fn run(self) -> anyhow::Result<Vec<Duration>> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(self.post_all())
+    }
+
+    async fn post_all(self) -> anyhow::Result<Vec<Duration>> {
+        let poster = crate::tls::h2_client(self.tls)?;
+        for base in &self.bases {
+            poster.get(format!("{base}/healthz")).send().await?;
+        }
+        let started = Instant::now();
+        let mut latencies = Vec::with_capacity(self.messages);
+        for seq in 0..self.messages {
+            tokio::time::sleep_until((started + self.interval * seq as u32).into()).await;
+            let body = serde_json::json!({"user": "loadgen", "text": format!("lg {seq} {}", now_micros())});
+            let t = Instant::now();
+            let response = poster
+                .post(format!("{}/msgs", self.bases[seq % self.bases.len()]))
+                .json(&body)
+                .send()
+                .await?;
+            if response.status() != 201 {
+                bail!("post {seq} answered {}", response.status());
+            }
+            latencies.push(t.elapsed());
+        }
+        Ok(latencies)
+    }
+}
+
+/// `host:port` of a base URL `https://host:port`.
+fn authority_of(base: &str) -> anyhow::Result<String> {
+    let rest = base
+        .strip_prefix("https://")
+        .with_context(|| format!("{base}: the URL must start with https://"))?;
+    Ok(rest.split('/').next().unwrap_or(rest).to_owned())
 }
 
 /// `stat` of every process added up; `None` without processes or if one cannot be read.
@@ -344,5 +387,8 @@ fn print_summary(r: &Report) {
             r.server_cpu_seconds_posting.unwrap_or(0.0),
             r.posting_seconds
         );
+    }
+    if let Some(own) = r.loadgen_cpu_seconds_posting {
+        println!("  load tool CPU {own:.2} s while posting");
     }
 }

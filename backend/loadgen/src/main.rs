@@ -8,6 +8,7 @@
 //! Every run is bounded in count and time and stops by itself.
 
 mod fanout;
+mod h2_streams;
 mod posts;
 mod proc_stats;
 mod readers;

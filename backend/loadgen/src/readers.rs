@@ -1,7 +1,8 @@
-//! Streaming clients for each transport. Every reader records, for each message it
+//! What every streaming client records, and the WebSocket client (HTTP/2 clients are in
+//! `h2_streams`). Every reader records, for each message it
 //! receives, the delay since the poster stamped it (`lg <seq> <micros>` in the text).
 
-use common::{LineFramer, StreamEvent};
+use common::StreamEvent;
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,7 +30,7 @@ pub struct Seen {
 }
 
 impl Seen {
-    fn record(&mut self, event: StreamEvent, totals: &Totals) {
+    pub fn record(&mut self, event: StreamEvent, totals: &Totals) {
         if let StreamEvent::Msgs { msgs } = event {
             let now = now_micros();
             for m in msgs {
@@ -50,42 +51,6 @@ impl Seen {
     }
 }
 
-/// Reads an NDJSON (`/msgs?since=`) or SSE (`/msgs/events`) body until `stop`.
-pub async fn read_http(
-    mut response: reqwest::Response,
-    sse: bool,
-    totals: Arc<Totals>,
-    mut stop: watch::Receiver<bool>,
-) -> Seen {
-    let mut seen = Seen::default();
-    let mut framer = LineFramer::new();
-    loop {
-        let chunk = tokio::select! {
-            chunk = response.chunk() => chunk,
-            _ = stop.changed() => break,
-        };
-        let Ok(Some(chunk)) = chunk else { break };
-        totals
-            .bytes
-            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
-        framer.push(&chunk);
-        while let Some(Ok(line)) = framer.next_line() {
-            let json = if sse {
-                match line.strip_prefix("data: ") {
-                    Some(json) => json,
-                    None => continue,
-                }
-            } else {
-                &line
-            };
-            if let Ok(event) = serde_json::from_str(json) {
-                seen.record(event, &totals);
-            }
-        }
-    }
-    seen
-}
-
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
 
@@ -104,7 +69,7 @@ pub async fn read_ws(
         let Some(Ok(frame)) = frame else { break };
         if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
             totals.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-            if let Ok(event) = serde_json::from_str(&text) {
+            if let Ok(event) = StreamEvent::from_json(&text) {
                 seen.record(event, &totals);
             }
         }
