@@ -4,7 +4,7 @@
 use clap::Parser;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -136,6 +136,15 @@ impl Settings {
             "0",
         ]);
         settings.workers = NonZeroUsize::new(2);
+        settings
+    }
+
+    /// [`Settings::for_tests`] writing the generated certificate to `dir` and serving no
+    /// frontend (the folder `dir/no-frontend` does not exist).
+    pub fn for_tests_in(dir: &Path) -> Self {
+        let mut settings = Self::for_tests();
+        settings.certs_dir = Some(dir.to_path_buf());
+        settings.static_dir = Some(dir.join("no-frontend"));
         settings
     }
 

@@ -4,9 +4,9 @@
 //! a fixed interval, then wait until every client has every message or the drain time
 //! runs out. Bounded in count and time; exits non-zero when deliveries are missing.
 
-use crate::h2_streams::{run_connection, Opened, Target};
+use crate::h2_streams::{run_connection, Target};
 use crate::proc_stats::{cpu_seconds, raise_fd_limit, rss_bytes};
-use crate::readers::{now_micros, read_ws, Totals};
+use crate::readers::{now_micros, run_ws_client, Opened, Totals};
 use crate::stats::{percentiles, Percentiles};
 use anyhow::{bail, Context};
 use std::path::PathBuf;
@@ -99,12 +99,16 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         bail!("give --messages (at least 1) or --messages 0 with --idle-secs");
     }
     let fd_limit = raise_fd_limit();
-    let sockets = match args.transport {
+    // WebSocket clients always have a connection each.
+    let connections = match args.transport {
         Transport::Ws => args.clients,
-        _ => args.connections.unwrap_or(args.clients).min(args.clients),
+        _ => args
+            .connections
+            .unwrap_or(args.clients)
+            .clamp(1, args.clients),
     };
-    if (sockets as u64) + 64 > fd_limit {
-        bail!("{sockets} connections need more open files than the limit ({fd_limit})");
+    if (connections as u64) + 64 > fd_limit {
+        bail!("{connections} connections need more open files than the limit ({fd_limit})");
     }
     let bases: Vec<String> = args
         .urls
@@ -121,74 +125,50 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     let rss_baseline = rss_now();
 
     // Connect.
-    let connections = match args.transport {
-        Transport::Ws => args.clients,
-        _ => args
-            .connections
-            .unwrap_or(args.clients)
-            .clamp(1, args.clients),
-    };
     let totals = Arc::new(Totals::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let gate = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
     let started = Instant::now();
-    let mut readers = Vec::with_capacity(args.clients);
+    let mut readers = Vec::with_capacity(connections);
     let path = match args.transport {
         Transport::Stream => "/msgs?since=0",
         Transport::Sse => "/msgs/events",
         Transport::Ws => "/msgs/ws",
     };
+    // One task per WebSocket client, or per HTTP/2 connection with all its streams.
+    // Client i uses connection i % connections, and connection c talks to node c % nodes.
     let mut opened = Vec::new();
-    if args.transport == Transport::Ws {
-        for i in 0..args.clients {
-            let (gate, totals, stop) = (gate.clone(), totals.clone(), stop_rx.clone());
-            let url = format!("{}{path}", node_of(i));
-            let tls = tls.clone();
-            let (opened_tx, opened_rx) = oneshot::channel();
-            opened.push(opened_rx);
-            readers.push(tokio::spawn(async move {
-                let Ok(permit) = gate.acquire_owned().await else {
-                    return Vec::new();
-                };
-                match crate::tls::open_ws(&url, tls).await {
-                    Ok(socket) => {
-                        drop(permit);
-                        let _ = opened_tx.send(Opened {
-                            streams: 1,
-                            error: None,
-                        });
-                        vec![read_ws(socket, totals, stop).await]
-                    }
-                    Err(err) => {
-                        let _ = opened_tx.send(Opened {
-                            streams: 0,
-                            error: Some(err),
-                        });
-                        Vec::new()
-                    }
-                }
-            }));
-        }
-    } else {
-        // Client i uses connection i % connections, and connection c talks to node c % nodes.
-        for c in 0..connections {
-            let streams = args.clients / connections + usize::from(c < args.clients % connections);
-            let (gate, totals, stop) = (gate.clone(), totals.clone(), stop_rx.clone());
-            let target = Target {
-                authority: authority_of(node_of(c))?,
-                path: path.to_owned(),
-                sse: args.transport == Transport::Sse,
+    for c in 0..connections {
+        let job = match args.transport {
+            Transport::Ws => Job::WebSocket {
+                url: format!("{}{path}", node_of(c)),
+            },
+            _ => Job::Http2 {
+                target: Target {
+                    authority: authority_of(node_of(c))?,
+                    path: path.to_owned(),
+                    sse: args.transport == Transport::Sse,
+                },
+                streams: args.clients / connections + usize::from(c < args.clients % connections),
+            },
+        };
+        let (gate, totals, stop, tls) =
+            (gate.clone(), totals.clone(), stop_rx.clone(), tls.clone());
+        let (opened_tx, opened_rx) = oneshot::channel();
+        opened.push(opened_rx);
+        readers.push(tokio::spawn(async move {
+            let Ok(permit) = gate.acquire_owned().await else {
+                return Vec::new();
             };
-            let tls = tls.clone();
-            let (opened_tx, opened_rx) = oneshot::channel();
-            opened.push(opened_rx);
-            readers.push(tokio::spawn(async move {
-                let Ok(permit) = gate.acquire_owned().await else {
-                    return Vec::new();
-                };
-                run_connection(target, tls, streams, permit, opened_tx, totals, stop).await
-            }));
-        }
+            match job {
+                Job::WebSocket { url } => {
+                    run_ws_client(&url, tls, permit, opened_tx, totals, stop).await
+                }
+                Job::Http2 { target, streams } => {
+                    run_connection(target, tls, streams, permit, opened_tx, totals, stop).await
+                }
+            }
+        }));
     }
     let mut connected = 0;
     let mut connect_errors = 0;
@@ -297,6 +277,12 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         bail!("{} of {expected} deliveries missing", expected - delivered);
     }
     Ok(())
+}
+
+/// What one connection's task opens and reads.
+enum Job {
+    WebSocket { url: String },
+    Http2 { target: Target, streams: usize },
 }
 
 /// Posts `messages` stamped messages `interval` apart, alternating over `bases`, on its

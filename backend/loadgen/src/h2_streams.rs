@@ -7,7 +7,7 @@
 //! body reader's) plus the client's body adapters; here it costs one, and all the streams
 //! of a connection receive a message in the same wake-up.
 
-use crate::readers::{Seen, Totals};
+use crate::readers::{Opened, Seen, Totals};
 use anyhow::{anyhow, Context as _};
 use bytes::Bytes;
 use common::{LineFramer, StreamEvent};
@@ -17,7 +17,6 @@ use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch, OwnedSemaphorePermit};
 
 /// Receive windows large enough that flow control never holds a delivery back and window
@@ -33,13 +32,6 @@ pub struct Target {
     pub path: String,
     /// Server-sent events framing (`data: ` lines) instead of NDJSON.
     pub sse: bool,
-}
-
-/// What opening one connection's streams gave.
-pub struct Opened {
-    pub streams: usize,
-    /// Why the rest did not open (the first reason), if any did not.
-    pub error: Option<anyhow::Error>,
 }
 
 /// Opens one connection and `streams` requests on it, reports how many opened on `opened`,
@@ -113,21 +105,7 @@ async fn open(
     tls: Arc<rustls::ClientConfig>,
     streams: usize,
 ) -> anyhow::Result<(Connection, Vec<h2::RecvStream>, Option<anyhow::Error>)> {
-    let tcp = TcpStream::connect(&target.authority)
-        .await
-        .with_context(|| format!("cannot connect to {}", target.authority))?;
-    tcp.set_nodelay(true)?;
-    let mut config = (*tls).clone();
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let host = target
-        .authority
-        .rsplit_once(':')
-        .map_or(target.authority.as_str(), |(h, _)| h);
-    let name = rustls_pki_types::ServerName::try_from(host.to_owned())?;
-    let tls_stream = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .context("TLS handshake")?;
+    let tls_stream = crate::tls::connect(&target.authority, tls, b"h2").await?;
     let (mut send, connection) = h2::client::Builder::new()
         .initial_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)

@@ -6,7 +6,7 @@ use common::StreamEvent;
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch, OwnedSemaphorePermit};
 
 /// Microseconds since the Unix epoch (poster and readers share this machine's clock).
 pub fn now_micros() -> u64 {
@@ -54,12 +54,43 @@ impl Seen {
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
 
-/// Reads WebSocket text frames until `stop`.
-pub async fn read_ws(
-    mut socket: Socket,
+/// What opening one task's streams gave.
+pub struct Opened {
+    pub streams: usize,
+    /// Why the rest did not open (the first reason), if any did not.
+    pub error: Option<anyhow::Error>,
+}
+
+/// Opens one WebSocket, reports it on `opened`, releases `permit`, then reads until `stop`.
+pub async fn run_ws_client(
+    url: &str,
+    tls: Arc<rustls::ClientConfig>,
+    permit: OwnedSemaphorePermit,
+    opened: oneshot::Sender<Opened>,
     totals: Arc<Totals>,
-    mut stop: watch::Receiver<bool>,
-) -> Seen {
+    stop: watch::Receiver<bool>,
+) -> Vec<Seen> {
+    match crate::tls::open_ws(url, tls).await {
+        Ok(socket) => {
+            drop(permit);
+            let _ = opened.send(Opened {
+                streams: 1,
+                error: None,
+            });
+            vec![read_ws(socket, totals, stop).await]
+        }
+        Err(err) => {
+            let _ = opened.send(Opened {
+                streams: 0,
+                error: Some(err),
+            });
+            Vec::new()
+        }
+    }
+}
+
+/// Reads WebSocket text frames until `stop`.
+async fn read_ws(mut socket: Socket, totals: Arc<Totals>, mut stop: watch::Receiver<bool>) -> Seen {
     let mut seen = Seen::default();
     loop {
         let frame = tokio::select! {

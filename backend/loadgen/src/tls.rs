@@ -61,16 +61,29 @@ pub async fn open_ws(
         .strip_prefix("https://")
         .context("URL must start with https://")?;
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let tcp = tokio::net::TcpStream::connect(authority).await?;
-    tcp.set_nodelay(true)?;
-    let mut config = (*tls).clone();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    let name = rustls_pki_types::ServerName::try_from(host.to_owned())?;
-    let stream = connector.connect(name, tcp).await?;
+    let stream = connect(authority, tls, b"http/1.1").await?;
     let (socket, _) =
         tokio_tungstenite::client_async(format!("wss://{authority}/{path}?since=0"), stream)
             .await?;
     Ok(socket)
+}
+
+/// TCP (without Nagle's delay) and TLS to `authority` (`host:port`), offering `alpn`.
+pub async fn connect(
+    authority: &str,
+    tls: Arc<rustls::ClientConfig>,
+    alpn: &[u8],
+) -> anyhow::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    let tcp = tokio::net::TcpStream::connect(authority)
+        .await
+        .with_context(|| format!("cannot connect to {authority}"))?;
+    tcp.set_nodelay(true)?;
+    let mut config = (*tls).clone();
+    config.alpn_protocols = vec![alpn.to_vec()];
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    let name = rustls_pki_types::ServerName::try_from(host.to_owned())?;
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .context("TLS handshake")
 }

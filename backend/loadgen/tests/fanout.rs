@@ -15,9 +15,7 @@ struct Server {
 
 async fn start(tweak: impl FnOnce(&mut Settings)) -> Server {
     let certs = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::for_tests();
-    settings.certs_dir = Some(certs.path().to_path_buf());
-    settings.static_dir = Some(certs.path().join("no-frontend"));
+    let mut settings = Settings::for_tests_in(certs.path());
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("server builds");
     let url = format!("https://127.0.0.1:{}", app.port());

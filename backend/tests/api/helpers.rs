@@ -31,9 +31,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     backend::telemetry::init();
     let certs = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::for_tests();
-    settings.certs_dir = Some(certs.path().to_path_buf());
-    settings.static_dir = Some(certs.path().join("no-frontend"));
+    let mut settings = Settings::for_tests_in(certs.path());
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("server builds");
     let port = app.port();
