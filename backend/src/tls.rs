@@ -113,7 +113,7 @@ pub fn server_config(paths: &CertPaths) -> anyhow::Result<ServerConfig> {
         .with_context(|| format!("cannot read a private key from {}", paths.key.display()))?;
     // Name the provider explicitly: another crate in the process may enable a second one,
     // and then rustls refuses to guess.
-    let config = ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
+    let mut config = ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
         .with_safe_default_protocol_versions()
         .context("TLS protocol versions")?
         .with_no_client_auth()
@@ -125,6 +125,11 @@ pub fn server_config(paths: &CertPaths) -> anyhow::Result<ServerConfig> {
                 paths.key.display()
             )
         })?;
+    // Stateless session tickets (keys random at start, rotated every 6 hours): a browser
+    // that reconnects resumes its session and skips the certificate and its signature,
+    // however many browsers there are. The default server-side cache holds 256 sessions,
+    // too few for a reconnect storm of thousands.
+    config.ticketer = aws_lc_rs::Ticketer::new().context("TLS session tickets")?;
     Ok(config)
 }
 
@@ -147,6 +152,69 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = fs::metadata(&paths.key).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    /// Moves TLS records between the two ends until neither has anything to send.
+    fn exchange(client: &mut rustls::ClientConnection, server: &mut rustls::ServerConnection) {
+        fn pump(
+            from: &mut rustls::ConnectionCommon<impl Sized>,
+            to: &mut rustls::ConnectionCommon<impl Sized>,
+        ) -> bool {
+            let mut records = Vec::new();
+            while from.wants_write() {
+                from.write_tls(&mut records).unwrap();
+            }
+            let mut rest = &records[..];
+            while !rest.is_empty() {
+                to.read_tls(&mut rest).unwrap();
+                to.process_new_packets().unwrap();
+            }
+            !records.is_empty()
+        }
+        while pump(client, server) | pump(server, client) {}
+    }
+
+    #[test]
+    fn more_browsers_than_a_session_cache_holds_can_all_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let (paths, _) = resolve(None, None, dir.path()).unwrap();
+        let server_config = Arc::new(server_config(&paths).unwrap());
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_file_iter(&paths.cert).unwrap() {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        // Each browser keeps its own tickets. More browsers than a server-side session
+        // cache of 256 could remember.
+        let browsers: Vec<Arc<rustls::ClientConfig>> = (0..300)
+            .map(|_| {
+                let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                    aws_lc_rs::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots.clone())
+                .with_no_client_auth();
+                Arc::new(config)
+            })
+            .collect();
+        let connect = |browser: &Arc<rustls::ClientConfig>| {
+            let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+            let mut client = rustls::ClientConnection::new(browser.clone(), name).unwrap();
+            let mut server = rustls::ServerConnection::new(server_config.clone()).unwrap();
+            exchange(&mut client, &mut server);
+            assert!(!client.is_handshaking() && !server.is_handshaking());
+            client.handshake_kind().unwrap()
+        };
+        for browser in &browsers {
+            assert_eq!(connect(browser), rustls::HandshakeKind::Full);
+        }
+        for (i, browser) in browsers.iter().enumerate() {
+            assert_eq!(
+                connect(browser),
+                rustls::HandshakeKind::Resumed,
+                "browser {i} could not resume"
+            );
         }
     }
 
