@@ -204,14 +204,14 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     // behind thousands of reader tasks, and the post latency would measure the load tool.
     let cpu_before = cpu_now();
     let own_cpu_before = cpu_seconds(std::process::id());
-    let posting_started = Instant::now();
     let poster = StampedPoster {
         bases: bases.clone(),
         tls: tls.clone(),
         messages: args.messages,
         interval: Duration::from_millis(args.interval_ms),
     };
-    let mut post_latencies = tokio::task::spawn_blocking(move || poster.run()).await??;
+    let (posting_started, mut post_latencies) =
+        tokio::task::spawn_blocking(move || poster.run()).await??;
     let expected = (connected * args.messages) as u64;
     let drain_until = Instant::now() + Duration::from_secs(args.drain_secs);
     while totals.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < drain_until {
@@ -295,14 +295,15 @@ struct StampedPoster {
 }
 
 impl StampedPoster {
-    fn run(self) -> anyhow::Result<Vec<Duration>> {
+    /// When the first post was due, and each post's latency.
+    fn run(self) -> anyhow::Result<(Instant, Vec<Duration>)> {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
             .block_on(self.post_all())
     }
 
-    async fn post_all(self) -> anyhow::Result<Vec<Duration>> {
+    async fn post_all(self) -> anyhow::Result<(Instant, Vec<Duration>)> {
         let poster = crate::tls::h2_client(self.tls)?;
         for base in &self.bases {
             poster.get(format!("{base}/healthz")).send().await?;
@@ -311,7 +312,8 @@ impl StampedPoster {
         let mut latencies = Vec::with_capacity(self.messages);
         for seq in 0..self.messages {
             tokio::time::sleep_until((started + self.interval * seq as u32).into()).await;
-            let body = serde_json::json!({"user": "loadgen", "text": format!("lg {seq} {}", now_micros())});
+            let text = format!("lg {seq} {}", now_micros());
+            let body = serde_json::json!({"user": "loadgen", "text": text});
             let t = Instant::now();
             let response = poster
                 .post(format!("{}/msgs", self.bases[seq % self.bases.len()]))
@@ -323,7 +325,7 @@ impl StampedPoster {
             }
             latencies.push(t.elapsed());
         }
-        Ok(latencies)
+        Ok((started, latencies))
     }
 }
 
