@@ -1,6 +1,6 @@
-//! What every streaming client records, and the WebSocket client (HTTP/2 clients are in
-//! `h2_streams`). Every reader records, for each message it
-//! receives, the delay since the poster stamped it (`lg <seq> <micros>` in the text).
+//! What every streaming client records, and the WebSocket client (the HTTP/2 clients are in
+//! `h2_streams`). For each message, a reader records the delay since the poster stamped it
+//! (`lg <seq> <micros>` in the text).
 
 use common::StreamEvent;
 use futures_util::StreamExt;
