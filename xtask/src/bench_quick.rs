@@ -107,7 +107,9 @@ pub fn run(root: &Path, scratch: &Path) -> Result<()> {
         met: mux_p99 <= 250.0 && num(&mux, "/delivered")? >= num(&mux, "/expected")?,
     });
 
-    // Throughput: 5 000 clients, 30 messages per second for 4 s.
+    // Throughput: 5 000 clients, a message every 30 ms for 4 s: 166 700 deliveries/s
+    // offered, a little above the target, so that the rate read (from the first post to the
+    // last delivery, the last message's fan-out included) shows what the server sustains.
     let burst = fanout(
         root,
         &certs,
@@ -115,14 +117,14 @@ pub fn run(root: &Path, scratch: &Path) -> Result<()> {
             "--clients",
             "5000",
             "--messages",
-            "120",
+            "133",
             "--interval-ms",
-            "33",
+            "30",
         ],
     )?;
     let rate = num(&burst, "/delivered")? / num(&burst, "/posting_seconds")?;
     rows.push(Row {
-        target: "deliveries per second (5 000 clients × 30 msg/s), none missing",
+        target: "deliveries per second (5 000 clients × 33 msg/s offered), none missing",
         goal: "≥ 150 000/s",
         measured: format!("{rate:.0}/s"),
         met: rate >= 150_000.0 && num(&burst, "/delivered")? >= num(&burst, "/expected")?,
