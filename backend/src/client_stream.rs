@@ -1,44 +1,17 @@
 //! The body of one `/msgs` or `/msgs/events` response: lines from the client's registry
 //! queue.
 //!
-//! The [`Registration`] guard lives inside the body, so the moment actix drops the response
-//! (client gone, stream reset, server stopping) the client leaves the registry.
+//! The hub's [`Registration`] guard lives inside the body, so the moment actix drops the
+//! response (client gone, stream reset, server stopping) the client leaves the registry.
 
-use crate::hub::{Hub, Subscription};
-use crate::registry::ClientId;
-use crate::registry::Mode;
+use crate::hub::{Registration, Subscription};
 use bytes::{Bytes, BytesMut};
+use common::Transport;
 use futures_util::Stream;
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::Weak;
 use std::task::{Context, Poll};
 use tokio::sync::mpsc;
-
-/// Removes the client from the hub's registry when dropped.
-#[derive(Debug)]
-pub struct Registration {
-    hub: Weak<Hub>,
-    id: ClientId,
-}
-
-impl Registration {
-    pub(crate) fn new(hub: Weak<Hub>, id: ClientId) -> Self {
-        Self { hub, id }
-    }
-
-    pub fn id(&self) -> ClientId {
-        self.id
-    }
-}
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        if let Some(hub) = self.hub.upgrade() {
-            hub.unregister(self.id);
-        }
-    }
-}
 
 /// Most bytes joined into one chunk when several lines are queued.
 pub const COALESCE_MAX: usize = 16 * 1024;
@@ -47,7 +20,7 @@ pub const COALESCE_MAX: usize = 16 * 1024;
 #[derive(Debug)]
 pub struct ClientStream {
     rx: mpsc::Receiver<Bytes>,
-    registration: Registration,
+    _registration: Registration,
     /// Join lines that are already queued into one chunk: one HTTP/2 DATA frame, one TLS
     /// record and one write instead of several when a client has fallen a little behind.
     coalesce: bool,
@@ -57,14 +30,10 @@ impl ClientStream {
     pub fn new(subscription: Subscription) -> Self {
         Self {
             rx: subscription.rx,
-            registration: subscription.registration,
+            _registration: subscription.registration,
             // The course client parses every chunk as one JSON document: never join there.
-            coalesce: subscription.mode != Mode::Window,
+            coalesce: subscription.transport != Transport::Window,
         }
-    }
-
-    pub fn id(&self) -> ClientId {
-        self.registration.id()
     }
 }
 
@@ -95,7 +64,9 @@ mod tests {
     use super::*;
     use futures_util::StreamExt;
 
-    fn stream_with(mode: Mode, lines: &[&'static str]) -> ClientStream {
+    use std::sync::Weak;
+
+    fn stream_with(transport: Transport, lines: &[&'static str]) -> ClientStream {
         let (tx, rx) = mpsc::channel(16);
         for line in lines {
             tx.try_send(Bytes::from_static(line.as_bytes())).unwrap();
@@ -104,7 +75,7 @@ mod tests {
         ClientStream::new(Subscription {
             rx,
             registration: Registration::new(Weak::new(), 1),
-            mode,
+            transport,
         })
     }
 
@@ -118,14 +89,14 @@ mod tests {
 
     #[tokio::test]
     async fn queued_delta_lines_leave_as_one_chunk() {
-        let got = chunks(stream_with(Mode::Delta, &["a\n", "b\n", "c\n"])).await;
+        let got = chunks(stream_with(Transport::Stream, &["a\n", "b\n", "c\n"])).await;
         assert_eq!(got, vec![Bytes::from_static(b"a\nb\nc\n")]);
     }
 
     #[tokio::test]
     async fn window_lines_are_never_joined() {
         let got = chunks(stream_with(
-            Mode::Window,
+            Transport::Window,
             &["{\"msg\":[]}\n", "{\"msg\":[]}\n"],
         ))
         .await;

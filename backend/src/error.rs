@@ -1,10 +1,14 @@
 //! Every failure a client can cause becomes a 4xx with a JSON body `{"error": "..."}`
 //! naming the problem; nothing of it reaches the store or the other clients.
+//!
+//! This module owns every conversion into [`ApiError`]: the modules that fail (validation,
+//! the store, the limits) return errors of their own and know nothing of HTTP.
 
-use crate::metrics::{Metrics, Rejection};
+use crate::limits::{LimitReached, RateLimited};
+use crate::store::StoreError;
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use common::{ErrorBody, ValidationError};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,11 +29,25 @@ pub enum ApiError {
     #[error("no such resource: {0}")]
     NotFound(String),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Store(#[from] StoreError),
     #[error("too many messages: wait {retry_after_secs} s before posting again")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(String),
+}
+
+impl From<RateLimited> for ApiError {
+    fn from(limited: RateLimited) -> Self {
+        Self::TooManyRequests {
+            retry_after_secs: limited.retry_after_secs,
+        }
+    }
+}
+
+impl From<LimitReached> for ApiError {
+    fn from(limit: LimitReached) -> Self {
+        Self::Unavailable(limit.to_string())
+    }
 }
 
 impl ResponseError for ApiError {
@@ -64,24 +82,13 @@ impl ResponseError for ApiError {
 
 /// Maps actix's JSON extractor failures to our errors (its defaults are plain text).
 pub fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
-    let (api, reason) = match &err {
+    let api = match &err {
         JsonPayloadError::OverflowKnownLength { limit, .. }
-        | JsonPayloadError::Overflow { limit } => {
-            (ApiError::TooLarge { limit: *limit }, Rejection::TooLarge)
-        }
-        JsonPayloadError::ContentType => (ApiError::UnsupportedMediaType, Rejection::ContentType),
-        JsonPayloadError::Deserialize(e) => (
-            ApiError::BadRequest(format!("invalid JSON body: {e}")),
-            Rejection::BadBody,
-        ),
-        other => (
-            ApiError::BadRequest(format!("cannot read request body: {other}")),
-            Rejection::BadBody,
-        ),
+        | JsonPayloadError::Overflow { limit } => ApiError::TooLarge { limit: *limit },
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest(format!("invalid JSON body: {e}")),
+        other => ApiError::BadRequest(format!("cannot read request body: {other}")),
     };
-    if let Some(metrics) = req.app_data::<web::Data<Metrics>>() {
-        metrics.rejected(reason);
-    }
     tracing::info!(path = %req.path(), error = %api, "request rejected");
     api.into()
 }

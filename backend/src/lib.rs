@@ -2,42 +2,60 @@
 //! long-lived HTTP/2 response (`GET /msgs`).
 //!
 //! # Layout
-//! - [`config`]: command-line flags and their environment variables.
-//! - [`tls`]: loads the certificate, or generates a self-signed one on first start.
+//!
+//! The [`hub`] is the centre: the stores feed it committed messages, the routes open
+//! streams on it, and it offers every event to every open stream. Leaf modules (the first
+//! group) import nothing of the crate above them.
+//!
+//! Leaves:
+//! - `config`: command-line flags and their environment variables ([`Settings`]).
+//! - `clock`: wall-clock milliseconds and new history names (epochs).
+//! - `tls`: loads the certificate, or generates a self-signed one on first start; TLS
+//!   session tickets so reconnecting browsers resume.
+//! - `window`: the recent messages kept in memory for new and resuming clients.
+//! - `registry`: one bounded queue per open stream; fan-out and slow-consumer cuts.
+//! - `metrics`: the Prometheus counters behind `GET /metrics`.
+//! - `limits`: post rate per client address, caps on open streams, trusted proxies.
+//! - [`telemetry`]: `tracing` to stderr.
+//! - [`fd_limit`]: raises the open-files limit so thousands of streams fit (the load tool
+//!   uses it too).
+//!
+//! The middle:
 //! - [`store`]: where messages live and ids come from: SQLite with group commit on a writer
-//!   thread, or (`--redis`) a Redis Stream that every node appends to and tails.
-//! - [`window`]: the recent messages kept in memory for new and resuming clients.
-//! - [`registry`]: one bounded queue per open stream; fan-out and slow-consumer cuts.
+//!   thread, or (`--redis`) a Redis Stream that every node appends to and tails. Tells its
+//!   listener (the hub) about every committed message.
 //! - [`hub`]: window and registry under one lock, fed committed messages in id order, so
-//!   fan-out order and each new stream's first line agree.
-//! - [`retention`]: the background task that deletes what `--retain-*` does not keep.
-//! - [`client_stream`]: the response body of one `/msgs` client, with the drop guard that
-//!   removes it from the registry.
-//! - [`metrics`]: the Prometheus counters behind `GET /metrics`.
-//! - [`limits`]: post rate per client IP and caps on open streams.
-//! - [`heartbeat`]: the periodic line that keeps idle streams alive and finds dead ones.
-//! - [`routes`]: HTTP handlers; [`static_files`]: the built frontend with its headers.
-//! - [`error`]: the JSON `{"error": ...}` responses.
-//! - [`fd_limit`]: raises the open-files limit so thousands of streams fit.
-//! - [`startup`]: [`startup::Application`], which binds, runs and stops the server.
+//!   fan-out order and each new stream's first line agree; its `Registration` guard takes a
+//!   stream out when the response is dropped.
+//! - `client_stream`: the response body of one stream, lines from its queue.
+//! - `heartbeat`, `retention`: the background tasks that keep idle streams alive and delete
+//!   what `--retain-*` does not keep.
+//! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
+//! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
+//! - `routes`: the route table and HTTP handlers, the built frontend with its headers.
+//! - [`shutdown`]: the graceful-stop handle and the signals.
+//! - [`startup`]: [`Application`], which builds, runs and stops the server.
 
-pub mod client_stream;
+mod client_stream;
+mod clock;
 pub mod config;
-pub mod error;
+mod error;
 pub mod fd_limit;
-pub mod heartbeat;
+mod heartbeat;
 pub mod hub;
-pub mod limits;
-pub mod metrics;
-pub mod registry;
-pub mod retention;
-pub mod routes;
+mod limits;
+mod metrics;
+mod post_pipeline;
+mod registry;
+mod retention;
+mod routes;
+pub mod shutdown;
 pub mod startup;
-pub mod static_files;
 pub mod store;
 pub mod telemetry;
-pub mod tls;
-pub mod window;
+mod tls;
+mod window;
 
 pub use config::Settings;
+pub use shutdown::ShutdownHandle;
 pub use startup::Application;

@@ -1,7 +1,6 @@
 //! Per-client limits, so one client cannot crowd out the others: a post rate per IP
 //! (`governor`'s keyed token bucket) and caps on open streams (counted in the registry).
 
-use crate::error::ApiError;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
@@ -68,14 +67,14 @@ impl PostLimiter {
     }
 
     /// Takes one post from `ip`'s budget, or says how long to wait.
-    pub fn check(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+    pub fn check(&self, ip: Option<IpAddr>) -> Result<(), RateLimited> {
         let (Some(limiter), Some(ip)) = (&self.limiter, ip) else {
             return Ok(());
         };
         limiter.check_key(&ip).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             tracing::info!(%ip, "post rate limit reached");
-            ApiError::TooManyRequests {
+            RateLimited {
                 retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
             }
         })
@@ -88,6 +87,31 @@ impl PostLimiter {
             limiter.shrink_to_fit();
         }
     }
+
+    /// Runs [`PostLimiter::forget_idle`] every `every` until the limiter is dropped.
+    pub fn spawn_cleanup(
+        limiter: std::sync::Weak<Self>,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                let Some(limiter) = limiter.upgrade() else {
+                    break;
+                };
+                limiter.forget_idle();
+            }
+        })
+    }
+}
+
+/// A post was refused because its address spent its budget (answered 429).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many messages: wait {retry_after_secs} s before posting again")]
+pub struct RateLimited {
+    /// Whole seconds until the next post fits the budget, at least 1.
+    pub retry_after_secs: u64,
 }
 
 /// A new stream was refused because a cap is reached (answered 503).
@@ -97,12 +121,6 @@ pub enum LimitReached {
     PerIp(usize),
     #[error("the server is at its limit of {0} open streams; try again later")]
     Total(usize),
-}
-
-impl From<LimitReached> for ApiError {
-    fn from(limit: LimitReached) -> Self {
-        ApiError::Unavailable(limit.to_string())
-    }
 }
 
 /// Caps on open streams; 0 means no limit.
@@ -124,10 +142,12 @@ mod tests {
         for _ in 0..3 {
             limiter.check(a).unwrap();
         }
-        match limiter.check(a) {
-            Err(ApiError::TooManyRequests { retry_after_secs }) => assert_eq!(retry_after_secs, 1),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(
+            limiter.check(a),
+            Err(RateLimited {
+                retry_after_secs: 1
+            })
+        );
         limiter
             .check(b)
             .expect("another address has its own budget");

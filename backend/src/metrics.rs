@@ -1,8 +1,8 @@
 //! `GET /metrics` in Prometheus text format. One registry per application (tests run many
-//! servers in one process), fed by the hub, the store writer and the handlers; stream
+//! servers in one process), fed by the hub, the store and the post pipeline; stream
 //! gauges are read from the registry when scraped, so they can never drift.
 
-use crate::hub::Hub;
+use common::Transport;
 use prometheus::{
     Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
@@ -194,12 +194,13 @@ impl Metrics {
         self.commit_seconds.observe(took.as_secs_f64());
     }
 
-    /// The text exposition, with stream gauges read from `hub` now.
-    pub fn render(&self, hub: &Hub) -> String {
-        for (transport, count) in hub.stream_counts() {
+    /// The text exposition, with the stream gauges set from `streams` (the registry's counts,
+    /// read by the caller at scrape time).
+    pub fn render(&self, streams: &[(Transport, usize)]) -> String {
+        for (transport, count) in streams {
             self.streams
-                .with_label_values(&[transport])
-                .set(count as i64);
+                .with_label_values(&[transport.name()])
+                .set(*count as i64);
         }
         let mut out = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);

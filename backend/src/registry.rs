@@ -4,41 +4,29 @@
 //! `since` when it reconnects.
 
 use bytes::Bytes;
+use common::Transport;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 pub type ClientId = u64;
 
-/// Which wire format a client reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// The course's contract: every line is the whole window, `{"msg":[...]}`.
-    Window,
-    /// Our protocol: a hello line, then only new messages (`?since=`).
-    Delta,
-    /// Server-Sent Events (`/msgs/events`): the delta JSON in `data:` fields.
-    Sse,
-    /// WebSocket (`/msgs/ws`): the delta JSON as text frames.
-    Ws,
-}
-
-/// One event encoded once for every wire format; `None` skips clients of that format.
+/// One event encoded once for every transport; `None` skips clients of that transport.
 #[derive(Debug, Clone, Default)]
 pub struct Lines {
     pub window: Option<Bytes>,
-    pub delta: Option<Bytes>,
+    pub stream: Option<Bytes>,
     pub sse: Option<Bytes>,
     pub ws: Option<Bytes>,
 }
 
 impl Lines {
-    fn for_mode(&self, mode: Mode) -> Option<&Bytes> {
-        match mode {
-            Mode::Window => self.window.as_ref(),
-            Mode::Delta => self.delta.as_ref(),
-            Mode::Sse => self.sse.as_ref(),
-            Mode::Ws => self.ws.as_ref(),
+    pub fn for_transport(&self, transport: Transport) -> Option<&Bytes> {
+        match transport {
+            Transport::Window => self.window.as_ref(),
+            Transport::Stream => self.stream.as_ref(),
+            Transport::Sse => self.sse.as_ref(),
+            Transport::Ws => self.ws.as_ref(),
         }
     }
 }
@@ -46,7 +34,7 @@ impl Lines {
 #[derive(Debug)]
 struct Client {
     tx: mpsc::Sender<Bytes>,
-    mode: Mode,
+    transport: Transport,
     ip: Option<IpAddr>,
 }
 
@@ -92,7 +80,7 @@ impl Registry {
     /// Adds a client whose queue already holds `first_line`.
     pub fn register(
         &mut self,
-        mode: Mode,
+        transport: Transport,
         first_line: Bytes,
         ip: Option<IpAddr>,
     ) -> (ClientId, mpsc::Receiver<Bytes>) {
@@ -104,7 +92,7 @@ impl Registry {
         if let Some(ip) = ip {
             *self.per_ip.entry(ip).or_default() += 1;
         }
-        self.clients.insert(id, Client { tx, mode, ip });
+        self.clients.insert(id, Client { tx, transport, ip });
         (id, rx)
     }
 
@@ -119,16 +107,11 @@ impl Registry {
         }
     }
 
-    /// Open streams per format.
-    pub fn counts_by_mode(&self) -> [(Mode, usize); 4] {
-        let mut counts = [
-            (Mode::Window, 0),
-            (Mode::Delta, 0),
-            (Mode::Sse, 0),
-            (Mode::Ws, 0),
-        ];
+    /// Open streams per transport.
+    pub fn counts_by_transport(&self) -> [(Transport, usize); 4] {
+        let mut counts = Transport::ALL.map(|transport| (transport, 0));
         for client in self.clients.values() {
-            if let Some(slot) = counts.iter_mut().find(|(mode, _)| *mode == client.mode) {
+            if let Some(slot) = counts.iter_mut().find(|(t, _)| *t == client.transport) {
                 slot.1 += 1;
             }
         }
@@ -144,17 +127,13 @@ impl Registry {
         self.clients.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.clients.is_empty()
-    }
-
-    /// Offers each client the encoding of its format. `Bytes` clones share one buffer, so
+    /// Offers each client the encoding of its transport. `Bytes` clones share one buffer, so
     /// this allocates nothing per client.
     pub fn broadcast(&mut self, lines: &Lines) -> Fanout {
         let mut fanout = Fanout::default();
         let per_ip = &mut self.per_ip;
         self.clients.retain(|id, client| {
-            let Some(line) = lines.for_mode(client.mode) else {
+            let Some(line) = lines.for_transport(client.transport) else {
                 return true;
             };
             match client.tx.try_send(line.clone()) {
@@ -179,33 +158,29 @@ impl Registry {
 
     /// Offers a last event (the shutdown notice) without cutting anyone: every stream ends
     /// right after anyway.
-    pub fn offer_all(&mut self, lines: &Lines) -> usize {
-        self.clients
-            .values()
-            .filter_map(|c| {
-                lines
-                    .for_mode(c.mode)
-                    .map(|line| c.tx.try_send(line.clone()))
-            })
-            .filter(Result::is_ok)
-            .count()
-    }
-
-    /// Offers one client its encoding of `lines`, if it has room.
-    pub fn offer_to(&mut self, id: ClientId, lines: &Lines) {
-        if let Some(client) = self.clients.get(&id) {
-            if let Some(line) = lines.for_mode(client.mode) {
+    pub fn offer_all(&mut self, lines: &Lines) {
+        for client in self.clients.values() {
+            if let Some(line) = lines.for_transport(client.transport) {
                 let _ = client.tx.try_send(line.clone());
             }
         }
     }
 
-    /// Closes the queue of every client but the window-mode ones: each such stream sends
-    /// what it holds, then ends.
+    /// Offers one client its encoding of `lines`, if it has room.
+    pub fn offer_to(&mut self, id: ClientId, lines: &Lines) {
+        if let Some(client) = self.clients.get(&id) {
+            if let Some(line) = lines.for_transport(client.transport) {
+                let _ = client.tx.try_send(line.clone());
+            }
+        }
+    }
+
+    /// Closes the queue of every client but the window ones: each such stream sends what
+    /// it holds, then ends.
     pub fn end_delta_streams(&mut self) {
         let per_ip = &mut self.per_ip;
         self.clients.retain(|_, client| {
-            let keep = client.mode == Mode::Window;
+            let keep = client.transport == Transport::Window;
             if !keep {
                 forget(per_ip, client.ip);
             }
@@ -228,13 +203,13 @@ mod tests {
     fn full_queue_cuts_only_that_client() {
         let mut registry = Registry::new(2);
         let (slow, mut slow_rx) =
-            registry.register(Mode::Delta, Bytes::from_static(b"hello\n"), None);
+            registry.register(Transport::Stream, Bytes::from_static(b"hello\n"), None);
         let (_fast, mut fast_rx) =
-            registry.register(Mode::Window, Bytes::from_static(b"w0\n"), None);
+            registry.register(Transport::Window, Bytes::from_static(b"w0\n"), None);
         assert_eq!(fast_rx.try_recv().unwrap(), "w0\n");
         let lines = Lines {
             window: Some(Bytes::from_static(b"w\n")),
-            delta: Some(Bytes::from_static(b"d\n")),
+            stream: Some(Bytes::from_static(b"d\n")),
             ..Lines::default()
         };
         assert_eq!(registry.broadcast(&lines).delivered, 2);
@@ -256,29 +231,29 @@ mod tests {
     #[test]
     fn dropped_receivers_are_pruned_on_send() {
         let mut registry = Registry::new(4);
-        let (_, rx) = registry.register(Mode::Delta, Bytes::new(), None);
+        let (_, rx) = registry.register(Transport::Stream, Bytes::new(), None);
         drop(rx);
         let line = Some(Bytes::from_static(b"x\n"));
         let fanout = registry.broadcast(&Lines {
             window: line.clone(),
-            delta: line.clone(),
+            stream: line.clone(),
             sse: line.clone(),
             ws: line,
         });
         assert_eq!(fanout, Fanout::default());
-        assert!(registry.is_empty());
+        assert_eq!(registry.len(), 0);
     }
 }
 
 #[cfg(test)]
-mod format_tests {
+mod transport_tests {
     use super::*;
 
     #[test]
-    fn each_format_gets_its_own_encoding_and_none_skips() {
+    fn each_transport_gets_its_own_encoding_and_none_skips() {
         let mut registry = Registry::new(4);
-        let (_, mut sse) = registry.register(Mode::Sse, Bytes::new(), None);
-        let (_, mut ws) = registry.register(Mode::Ws, Bytes::new(), None);
+        let (_, mut sse) = registry.register(Transport::Sse, Bytes::new(), None);
+        let (_, mut ws) = registry.register(Transport::Ws, Bytes::new(), None);
         sse.try_recv().unwrap();
         ws.try_recv().unwrap();
         let fanout = registry.broadcast(&Lines {
@@ -300,22 +275,22 @@ mod per_ip_tests {
     fn counts_follow_every_way_out() {
         let ip: IpAddr = "10.1.2.3".parse().unwrap();
         let mut registry = Registry::new(2);
-        let (a, _rx_a) = registry.register(Mode::Delta, Bytes::new(), Some(ip));
-        let (_b, rx_b) = registry.register(Mode::Delta, Bytes::new(), Some(ip));
-        let (_c, _rx_c) = registry.register(Mode::Delta, Bytes::new(), Some(ip));
+        let (a, _rx_a) = registry.register(Transport::Stream, Bytes::new(), Some(ip));
+        let (_b, rx_b) = registry.register(Transport::Stream, Bytes::new(), Some(ip));
+        let (_c, _rx_c) = registry.register(Transport::Stream, Bytes::new(), Some(ip));
         assert_eq!(registry.streams_from(ip), 3);
         registry.remove(a);
         assert_eq!(registry.streams_from(ip), 2);
         drop(rx_b);
         let line = Bytes::from_static(b"x\n");
         let lines = Lines {
-            delta: Some(line),
+            stream: Some(line),
             ..Lines::default()
         };
         registry.broadcast(&lines); // b is closed, c's queue now full (first + x)
         assert_eq!(registry.streams_from(ip), 1);
         registry.broadcast(&lines); // c is cut
         assert_eq!(registry.streams_from(ip), 0);
-        assert!(registry.is_empty());
+        assert_eq!(registry.len(), 0);
     }
 }

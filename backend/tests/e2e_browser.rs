@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use testkit::BackendProcess;
 use tokio::process::{Child, Command};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -22,9 +22,10 @@ fn workspace_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The backend as a child process; it prints `h2chat is serving https://ADDR/` on stdout.
+/// The backend as a child process (started by `testkit`, which reads its announce line).
 struct Backend {
-    child: Child,
+    process: BackendProcess,
+    /// `https://127.0.0.1:PORT/`, with the trailing slash.
     url: String,
 }
 
@@ -49,45 +50,31 @@ async fn start_backend_serving(
         "{} has no index.html: run `trunk build --release` (cargo xtask test does)",
         dist.display()
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_backend"))
-        .args(["--listen", listen, "--heartbeat-secs", "2", "--static-dir"])
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backend"));
+    cmd.args(["--listen", listen, "--heartbeat-secs", "2", "--static-dir"])
         .arg(dist)
         .arg("--certs-dir")
         .arg(certs)
         .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("backend starts");
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = tokio::time::timeout(WAIT, async {
-        while let Some(line) = stdout.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("h2chat is serving ") {
-                return url.trim().to_owned();
-            }
-        }
-        panic!("backend exited before serving");
-    })
-    .await
-    .expect("backend announces its address");
-    tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
-    Backend { child, url }
+        .env(
+            "RUST_LOG",
+            std::env::var("TEST_LOG").map_or("warn".into(), |_| "info".to_owned()),
+        );
+    let process = tokio::task::spawn_blocking(move || BackendProcess::start(cmd, WAIT))
+        .await
+        .unwrap()
+        .expect("backend starts and serves");
+    let url = format!("{}/", process.url());
+    Backend { process, url }
 }
 
 impl Backend {
     /// SIGTERM, then wait for the process to exit.
-    async fn stop(mut self) {
-        let pid = self.child.id().expect("running").to_string();
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let exit = tokio::time::timeout(WAIT, self.child.wait())
+    async fn stop(self) {
+        let exit = tokio::task::spawn_blocking(move || self.process.stop(WAIT))
             .await
-            .expect("backend stops after SIGTERM")
-            .unwrap();
+            .unwrap()
+            .expect("backend stops after SIGTERM");
         assert!(exit.success(), "{exit:?}");
     }
 }

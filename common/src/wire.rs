@@ -2,6 +2,52 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How a client reads the chat: the one name for the wire format of an open stream, used by
+/// the server's registry and metrics (`h2chat_streams{transport}`), the page's
+/// `?transport=` and the load tool's `--transport`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// The course's contract, plain `GET /msgs`: every line is the whole recent window.
+    Window,
+    /// Our protocol on the same HTTP/2 response, `GET /msgs?since=ID`: a `hello`, then only
+    /// what is new, one JSON event per line.
+    Stream,
+    /// The same events as Server-Sent Events, `GET /msgs/events`.
+    Sse,
+    /// The same events as WebSocket text frames, `/msgs/ws` (which also takes posts).
+    Ws,
+}
+
+impl Transport {
+    pub const ALL: [Transport; 4] = [Self::Window, Self::Stream, Self::Sse, Self::Ws];
+
+    /// The short name: `window`, `stream`, `sse` or `ws`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Window => "window",
+            Self::Stream => "stream",
+            Self::Sse => "sse",
+            Self::Ws => "ws",
+        }
+    }
+
+    /// The inverse of [`Transport::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// What a person reads, e.g. in the page's header.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Window => "HTTP/2 stream (whole window)",
+            Self::Stream => "HTTP/2 stream",
+            Self::Sse => "Server-Sent Events",
+            Self::Ws => "WebSocket",
+        }
+    }
+}
+
 /// A stored chat message, the same on every line shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
@@ -230,6 +276,14 @@ mod tests {
             "type is required"
         );
         assert!(StreamEvent::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn transport_names_round_trip() {
+        for transport in Transport::ALL {
+            assert_eq!(Transport::from_name(transport.name()), Some(transport));
+        }
+        assert_eq!(Transport::from_name("pigeon"), None);
     }
 
     #[test]

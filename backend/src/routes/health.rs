@@ -33,5 +33,5 @@ pub async fn metrics(metrics: web::Data<Metrics>, hub: web::Data<Hub>) -> HttpRe
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
-        .body(metrics.render(&hub))
+        .body(metrics.render(&hub.stream_counts()))
 }

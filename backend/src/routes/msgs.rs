@@ -1,16 +1,14 @@
 //! `/msgs`: the long-lived message stream (GET) and posting (POST).
 
+use super::resume::ResumeQuery;
 use crate::client_stream::ClientStream;
 use crate::error::ApiError;
-use crate::hub::{Hub, Subscribe};
-use crate::limits::{client_ip, PostLimiter};
-use crate::metrics::{Metrics, Rejection};
-use crate::registry::Mode;
-use crate::routes::events::ResumeQuery;
+use crate::hub::{Hub, Since, Subscribe};
+use crate::limits::client_ip;
+use crate::post_pipeline::PostPipeline;
 use crate::store::Store;
-use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
-use common::{HistoryPage, NewMessage};
+use common::HistoryPage;
 use serde::Deserialize;
 
 /// `GET /msgs[?since=ID[&epoch=E]]`: 200 at once, then one JSON document per line, forever.
@@ -23,11 +21,7 @@ pub async fn stream(
     let (request, content_type) = match (since, epoch) {
         (None, None) => (Subscribe::Window, "text/plain; charset=utf-8"),
         (Some(since), epoch) => (
-            Subscribe::Since {
-                since,
-                epoch,
-                format: Mode::Delta,
-            },
+            Subscribe::Stream(Since { since, epoch }),
             "application/x-ndjson; charset=utf-8",
         ),
         (None, Some(_)) => {
@@ -51,21 +45,10 @@ pub async fn stream(
 /// only once the message is durably committed; its fan-out to every stream follows at once.
 pub async fn post(
     req: HttpRequest,
-    store: web::Data<Store>,
-    limiter: web::Data<PostLimiter>,
-    metrics: web::Data<Metrics>,
-    body: web::Json<NewMessage>,
+    payload: web::Payload,
+    pipeline: web::Data<PostPipeline>,
 ) -> Result<HttpResponse, ApiError> {
-    limiter
-        .check(client_ip(&req))
-        .inspect_err(|_| metrics.rejected(Rejection::RateLimited))?;
-    let valid = body.validate().inspect_err(|err| {
-        metrics.rejected(Rejection::Invalid);
-        tracing::info!(error = %err, "post rejected");
-    })?;
-    let stored = store.append(valid).await.inspect_err(|err| {
-        tracing::warn!(error = %err, "post not stored");
-    })?;
+    let stored = pipeline.accept_post(&req, payload).await?;
     Ok(HttpResponse::Created().json(stored))
 }
 
@@ -94,34 +77,4 @@ pub async fn history(
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(HistoryPage { msgs, more }))
-}
-
-/// Any other method on `/msgs`.
-pub async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed {
-        method: req.method().to_string(),
-        allowed: "GET, POST",
-    })
-}
-
-/// Any method but GET on a read-only resource.
-pub async fn get_only(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed {
-        method: req.method().to_string(),
-        allowed: "GET",
-    })
-}
-
-/// Unknown paths under the API (not static files).
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(
-        if req.method() == Method::GET || req.method() == Method::HEAD {
-            ApiError::NotFound(req.path().to_owned())
-        } else {
-            ApiError::MethodNotAllowed {
-                method: req.method().to_string(),
-                allowed: "GET",
-            }
-        },
-    )
 }

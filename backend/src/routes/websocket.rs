@@ -1,23 +1,23 @@
 //! `GET /msgs/ws`: the same deltas as WebSocket text frames; clients may also send messages
-//! over the socket, validated and stored exactly like `POST /msgs`.
+//! over the socket, which take the same way in as `POST /msgs` (the post pipeline).
 //!
 //! One task per socket moves three things: queued events out, client frames in, and a
 //! ping every heartbeat interval. A peer that misses two pings, or stays unwritable for
 //! [`SEND_TIMEOUT`], is closed; a peer that falls behind is cut by the registry like any
 //! stream (its queue closes) and gets a close frame telling it to reconnect.
 
+use super::resume::ResumeQuery;
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe, Subscription};
-use crate::limits::{client_ip, PostLimiter};
-use crate::registry::Mode;
-use crate::routes::events::{resume_point, ResumeQuery};
-use crate::store::Store;
+use crate::limits::client_ip;
+use crate::post_pipeline::PostPipeline;
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
 use bytestring::ByteString;
 use common::validation::BODY_LIMIT_BYTES;
-use common::{NewMessage, WsReply};
+use common::WsReply;
 use futures_util::StreamExt;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,43 +32,33 @@ pub async fn websocket(
     req: HttpRequest,
     body: web::Payload,
     hub: web::Data<Hub>,
-    store: web::Data<Store>,
+    pipeline: web::Data<PostPipeline>,
     ping: web::Data<PingEvery>,
-    limiter: web::Data<PostLimiter>,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let since = resume_point(&req, &query)?;
+    let since = query.into_inner().resume_point(&req)?;
     let peer = client_ip(&req);
     let (response, session, messages) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
     let hub = hub.into_inner();
-    let subscription = hub.subscribe(
-        Subscribe::Since {
-            since,
-            epoch: query.into_inner().epoch,
-            format: Mode::Ws,
-        },
-        peer,
-    )?;
+    let subscription = hub.subscribe(Subscribe::Ws(since), peer)?;
     // Frames a little over the body limit still arrive, so they can be refused politely.
     let messages = messages
         .max_frame_size(4 * BODY_LIMIT_BYTES)
         .aggregate_continuations()
         .max_continuation_size(4 * BODY_LIMIT_BYTES);
     let sender = Sender {
-        store: store.get_ref().clone(),
-        limiter: limiter.into_inner(),
+        pipeline: pipeline.into_inner(),
         peer,
     };
     actix_web::rt::spawn(run(session, messages, subscription, sender, hub, ping.0));
     Ok(response)
 }
 
-/// What a message sent over the socket needs: the store, and the poster's rate budget.
+/// Who sends what arrives over the socket, and where it goes in.
 struct Sender {
-    store: Store,
-    limiter: Arc<PostLimiter>,
-    peer: Option<std::net::IpAddr>,
+    pipeline: Arc<PostPipeline>,
+    peer: Option<IpAddr>,
 }
 
 async fn run(
@@ -144,37 +134,14 @@ fn close(code: CloseCode, description: &str) -> CloseReason {
     }
 }
 
-/// Validates and stores a message sent over the socket, like `POST /msgs` (same rate
-/// budget, same rules, same error texts).
+/// A message sent over the socket, through the post pipeline: the reply frame says what
+/// `POST /msgs` would have answered.
 async fn post(sender: &Sender, frame: &[u8]) -> String {
-    let checked = sender
-        .limiter
-        .check(sender.peer)
-        .map_err(|e| e.to_string())
-        .and_then(|()| parse(frame));
-    let reply = match checked {
-        Err(error) => WsReply::Error { error },
-        Ok(valid) => match sender.store.append(valid).await {
-            Ok(msg) => WsReply::Posted { msg },
-            Err(err) => WsReply::Error {
-                error: err.to_string(),
-            },
+    let reply = match sender.pipeline.accept_frame(sender.peer, frame).await {
+        Ok(msg) => WsReply::Posted { msg },
+        Err(err) => WsReply::Error {
+            error: err.to_string(),
         },
     };
-    if let WsReply::Error { error } = &reply {
-        tracing::info!(%error, "websocket message rejected");
-    }
     serde_json::to_string(&reply).unwrap_or_default()
-}
-
-fn parse(frame: &[u8]) -> Result<common::ValidNewMessage, String> {
-    if frame.len() > BODY_LIMIT_BYTES {
-        return Err(ApiError::TooLarge {
-            limit: BODY_LIMIT_BYTES,
-        }
-        .to_string());
-    }
-    let message: NewMessage =
-        serde_json::from_slice(frame).map_err(|e| format!("invalid JSON body: {e}"))?;
-    message.validate().map_err(|e| e.to_string())
 }

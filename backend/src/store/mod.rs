@@ -8,18 +8,17 @@
 //! file. Ids come from SQLite (`AUTOINCREMENT`): strictly increasing and never reused, even
 //! after retention deletes old rows.
 //!
-//! Redis (`--redis`): a post is appended to the stream ([`redis_store`]) and answered once
+//! Redis (`--redis`): a post is appended to the stream ([`redis`](self::redis)) and answered once
 //! Redis has it; every node, including the one that took the post, fans out what it reads
-//! back from the stream ([`redis_tail`]), so all nodes deliver the same messages in the
-//! same order.
+//! back from the stream (its tail), so all nodes deliver the same messages in the same
+//! order.
 
 pub mod database;
-pub mod redis_store;
-pub mod redis_tail;
+pub mod redis;
 pub mod writer;
 
+pub use self::redis::{RedisConfig, RedisStore, RedisThread, Snapshot};
 pub use database::{Database, DbLocation};
-pub use redis_store::{RedisConfig, RedisStore, RedisThread, Snapshot};
 pub use writer::{Retention, SqliteStore, StoreListener, WriterThread};
 
 use common::{Message, ValidNewMessage};

@@ -8,8 +8,8 @@
 
 use super::database::{older_than, Database};
 use super::StoreError;
-use crate::hub::now_ms;
-use crate::metrics::{Metrics, Rejection};
+use crate::clock::now_ms;
+use crate::metrics::Metrics;
 use common::{Message, ValidNewMessage};
 use rusqlite::{params, Connection};
 use std::sync::Arc;
@@ -214,7 +214,6 @@ fn commit_group(
             // writes on its worker. Nothing is lost by the order: the group is committed,
             // and any stream opened in between is registered before the broadcast below,
             // so it still receives the group exactly once.
-            metrics.accepted.inc_by(stored.len() as u64);
             for (reply, message) in replies.into_iter().zip(stored.iter().cloned()) {
                 let _ = reply.send(Ok(message));
             }
@@ -224,9 +223,6 @@ fn commit_group(
             // Rolled back: nothing of the group is stored, no id was spent, nothing was sent.
             tracing::error!(error = %err, group = replies.len(), "commit failed; posts refused");
             let error = StoreError::Unavailable(err.to_string());
-            for _ in &replies {
-                metrics.rejected(Rejection::StoreUnavailable);
-            }
             for reply in replies {
                 let _ = reply.send(Err(error.clone()));
             }

@@ -120,16 +120,17 @@ async fn concurrent_posters_get_gap_free_ids_and_every_201_is_stored_in_order() 
 
 /// The backend binary on the database `dir/chat.db`, with a window large enough to resume
 /// from anywhere in the test.
-async fn spawn_backend(dir: &Path) -> (tokio::process::Child, String) {
+fn spawn_backend(dir: &Path) -> BackendProcess {
     let db = dir.join("chat.db").display().to_string();
-    spawn_backend_process(dir, &["--history", "5000", "--post-rate", "0", "--db", &db]).await
+    spawn_backend_process(dir, &["--history", "5000", "--post-rate", "0", "--db", &db])
 }
 
 #[tokio::test]
 async fn kill_9_loses_nothing_acknowledged_and_resume_has_no_gap_or_duplicate() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("chat.db");
-    let (mut child, url) = spawn_backend(dir.path()).await;
+    let mut child = spawn_backend(dir.path());
+    let url = child.url().to_owned();
     let client = client_trusting(dir.path());
 
     // A streaming client records everything it sees until the server dies.
@@ -179,8 +180,7 @@ async fn kill_9_loses_nothing_acknowledged_and_resume_has_no_gap_or_duplicate() 
         }));
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    child.start_kill().unwrap(); // SIGKILL
-    child.wait().await.unwrap();
+    child.kill().unwrap(); // SIGKILL
     for poster in posters {
         poster.await.unwrap();
     }
@@ -208,7 +208,8 @@ async fn kill_9_loses_nothing_acknowledged_and_resume_has_no_gap_or_duplicate() 
     assert_eq!(ids(&stored), (1..=stored.len() as u64).collect::<Vec<_>>());
 
     // Restart on the same database; the client resumes from the last id it saw.
-    let (_child, url) = spawn_backend(dir.path()).await;
+    let restarted = spawn_backend(dir.path());
+    let url = restarted.url();
     let last_seen = before_crash.last().map_or(0, |m| m.id);
     let mut resumed = LineStream::open(
         &client,

@@ -2,7 +2,7 @@
 //! clients that trust exactly that certificate.
 
 use backend::hub::Hub;
-use backend::startup::ShutdownHandle;
+use backend::ShutdownHandle;
 use backend::{Application, Settings};
 use common::{FrameError, LineFramer, Message, StreamEvent};
 use rustls::crypto::aws_lc_rs;
@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
+pub use testkit::BackendProcess;
 
 pub struct TestApp {
     pub port: u16,
@@ -23,13 +24,21 @@ pub struct TestApp {
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
+/// Server logs go to stderr only when `TEST_LOG` is set (`TEST_LOG=1 cargo test …`); a
+/// normal run shows test results, not the servers' INFO lines.
+fn init_test_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        backend::telemetry::init();
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
 /// Starts the server with test settings adjusted by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    backend::telemetry::init();
+    init_test_logs();
     let certs = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_tests_in(certs.path());
     tweak(&mut settings);
@@ -213,35 +222,24 @@ impl LineStream {
 }
 
 /// The backend binary as a child process: `--listen 127.0.0.1:0`, certificates in
-/// `dir/certs`, plus `args` (which must name a `--db`). Waits until it announces its URL
-/// (`https://127.0.0.1:PORT`, returned without the trailing slash).
-pub async fn spawn_backend_process(
-    dir: &std::path::Path,
-    args: &[&str],
-) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_backend"))
-        .args(["--listen", "127.0.0.1:0", "--certs-dir"])
+/// `dir/certs`, plus `args` (which must name a `--db` or `--redis`). Returns once it
+/// announced its URL (`BackendProcess::url`, `https://127.0.0.1:PORT`).
+pub fn spawn_backend_process(dir: &std::path::Path, args: &[&str]) -> BackendProcess {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_backend"));
+    cmd.args(["--listen", "127.0.0.1:0", "--certs-dir"])
         .arg(dir.join("certs"))
         .args(args)
-        .env("RUST_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("backend binary starts");
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = tokio::time::timeout(SOON, async {
-        loop {
-            let line = lines.next_line().await.unwrap().expect("backend exited");
-            if let Some(url) = line.strip_prefix("h2chat is serving ") {
-                return url.trim_end_matches('/').to_owned();
-            }
-        }
-    })
-    .await
-    .expect("backend announced its address");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, url)
+        .env("RUST_LOG", child_log_level());
+    BackendProcess::start(cmd, SOON).expect("backend binary starts and serves")
+}
+
+/// `RUST_LOG` for backend processes: silent (their stderr is not the test's, so the
+/// harness cannot capture it), unless `TEST_LOG` asks for their logs.
+pub fn child_log_level() -> String {
+    match std::env::var("TEST_LOG") {
+        Ok(_) => std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+        Err(_) => "off".into(),
+    }
 }
 
 /// A client trusting the certificate a [`spawn_backend_process`] in `dir` generated.
@@ -251,16 +249,6 @@ pub fn client_trusting(dir: &std::path::Path) -> reqwest::Client {
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
         .build()
         .unwrap()
-}
-
-/// Sends `signal` (e.g. `-TERM`) to a child process.
-pub fn send_signal(child: &tokio::process::Child, signal: &str) {
-    let pid = child.id().expect("still running").to_string();
-    let status = std::process::Command::new("kill")
-        .args([signal, &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 /// Asserts an error answer: `status`, a JSON body, and an `error` text containing `needle`.

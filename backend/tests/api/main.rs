@@ -1,5 +1,6 @@
 //! Integration tests: the real server over real TLS + HTTP/2, started on port 0.
 
+mod connections;
 mod durability;
 mod helpers;
 mod history;
@@ -8,7 +9,6 @@ mod metrics;
 mod posting;
 mod redis_server;
 mod scale_out;
+mod sse_and_websocket;
 mod static_and_health;
 mod streaming;
-mod transport;
-mod transports;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// A backend process on the shared Redis, in a folder of its own (its certificate).
 struct Node {
-    _process: tokio::process::Child,
+    _process: BackendProcess,
     _dir: tempfile::TempDir,
     url: String,
     client: reqwest::Client,
@@ -19,7 +19,7 @@ struct Node {
 
 async fn start_node(redis_url: &str, prefix: &str) -> Node {
     let dir = tempfile::tempdir().unwrap();
-    let (process, url) = spawn_backend_process(
+    let process = spawn_backend_process(
         dir.path(),
         &[
             "--redis",
@@ -31,13 +31,12 @@ async fn start_node(redis_url: &str, prefix: &str) -> Node {
             "--max-streams-per-ip",
             "0",
         ],
-    )
-    .await;
+    );
     let client = client_trusting(dir.path());
     Node {
+        url: process.url().to_owned(),
         _process: process,
         _dir: dir,
-        url,
         client,
     }
 }

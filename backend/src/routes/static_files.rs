@@ -139,7 +139,7 @@ pub fn files(dir: &Path) -> actix_files::Files {
         .prefer_utf8(true)
         .use_etag(true)
         .use_last_modified(true)
-        .default_handler(web::to(crate::routes::msgs::not_found))
+        .default_handler(web::to(super::not_found))
 }
 
 /// Security and caching headers for every response.

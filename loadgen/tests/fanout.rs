@@ -10,7 +10,7 @@ use tempfile::TempDir;
 struct Server {
     url: String,
     certs: TempDir,
-    shutdown: backend::startup::ShutdownHandle,
+    shutdown: backend::ShutdownHandle,
 }
 
 async fn start(tweak: impl FnOnce(&mut Settings)) -> Server {

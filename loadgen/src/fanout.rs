@@ -5,22 +5,27 @@
 //! runs out. Bounded in count and time; exits non-zero when deliveries are missing.
 
 use crate::h2_streams::{run_connection, Target};
-use crate::proc_stats::{cpu_seconds, raise_fd_limit, rss_bytes};
+use crate::proc_stats::{cpu_seconds, rss_bytes};
 use crate::readers::{now_micros, run_ws_client, Opened, Totals};
 use crate::stats::{percentiles, Percentiles};
 use anyhow::{bail, Context};
+use common::Transport;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch, Semaphore};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    Stream,
-    Sse,
-    Ws,
+/// `--transport`: one of the three transports that carry one event per message. The
+/// course's window transport re-sends the whole window on every line: nothing to time.
+fn parse_transport(name: &str) -> Result<Transport, String> {
+    match Transport::from_name(name) {
+        Some(Transport::Window) => {
+            Err("the window transport carries no per-message events: use stream, sse or ws".into())
+        }
+        Some(transport) => Ok(transport),
+        None => Err(format!("unknown transport {name:?}: use stream, sse or ws")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -32,7 +37,8 @@ pub struct FanoutArgs {
     /// PEM certificate to trust (the server's certs/cert.pem).
     #[arg(long)]
     ca: PathBuf,
-    #[arg(long, value_enum, default_value = "stream")]
+    /// stream (NDJSON over HTTP/2), sse or ws.
+    #[arg(long, value_parser = parse_transport, default_value = "stream")]
     transport: Transport,
     /// Streaming clients.
     #[arg(long, default_value = "1000")]
@@ -98,7 +104,8 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     if args.messages == 0 && args.idle_secs == 0 {
         bail!("give --messages (at least 1) or --messages 0 with --idle-secs");
     }
-    let fd_limit = raise_fd_limit();
+    let fd_limit =
+        backend::fd_limit::raise_to_hard_limit().context("cannot raise the open-files limit")?;
     // WebSocket clients always have a connection each.
     let connections = match args.transport {
         Transport::Ws => args.clients,
@@ -134,6 +141,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
         Transport::Stream => "/msgs?since=0",
         Transport::Sse => "/msgs/events",
         Transport::Ws => "/msgs/ws",
+        Transport::Window => bail!("{}", parse_transport("window").unwrap_err()),
     };
     // One task per WebSocket client, or per HTTP/2 connection with all its streams.
     // Client i uses connection i % connections, and connection c talks to node c % nodes.

@@ -1,4 +1,4 @@
-//! TLS, ALPN and connection lifetime.
+//! TLS, ALPN, connection lifetime, and stopping the server.
 
 use crate::helpers::*;
 use std::sync::Arc;
@@ -117,31 +117,30 @@ async fn shutdown_says_bye_and_ends_streams_promptly() {
 #[tokio::test]
 async fn sigterm_stops_the_real_binary_promptly() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, _url) = spawn_backend_process(dir.path(), &["--db", ":memory:"]).await;
-    send_signal(&child, "-TERM");
-    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+    let mut child = spawn_backend_process(dir.path(), &["--db", ":memory:"]);
+    child.signal("TERM").unwrap();
+    let exit = child
+        .wait_async(Duration::from_secs(10))
         .await
-        .expect("exited within 10 s of SIGTERM")
-        .unwrap();
+        .unwrap()
+        .expect("exited within 10 s of SIGTERM");
     assert!(exit.success(), "{exit:?}");
 }
 
 #[tokio::test]
 async fn a_second_signal_exits_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, url) = spawn_backend_process(dir.path(), &["--db", ":memory:"]).await;
+    let mut child = spawn_backend_process(dir.path(), &["--db", ":memory:"]);
+    let url = child.url().to_owned();
     // An open HTTP/2 connection makes a graceful stop wait (up to its timeout).
     let client = client_trusting(dir.path());
     let _stream = LineStream::open(&client, &format!("{url}/msgs?since=0")).await;
     let started = tokio::time::Instant::now();
     for _ in 0..2 {
-        send_signal(&child, "-TERM");
+        child.signal("TERM").unwrap();
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let exit = tokio::time::timeout(SOON, child.wait())
-        .await
-        .expect("exited")
-        .unwrap();
+    let exit = child.wait_async(SOON).await.unwrap().expect("exited");
     assert_eq!(exit.code(), Some(130), "{exit:?}");
     assert!(
         started.elapsed() < Duration::from_secs(2),

@@ -7,8 +7,8 @@
 //! fast with 503, and the tail reconnects with capped, jittered backoff, then carries on
 //! after the last id it handed over, so nothing Redis accepted is missed.
 
-use super::redis_store::{snapshot, to_message, RedisStore, COMMAND_TIMEOUT};
-use super::StoreListener;
+use super::{snapshot, to_message, RedisStore, COMMAND_TIMEOUT};
+use crate::store::StoreListener;
 use redis::aio::MultiplexedConnection;
 use redis::streams::StreamReadReply;
 use redis::AsyncConnectionConfig;

@@ -9,9 +9,11 @@
 //! All Redis I/O runs on one thread of its own ([`RedisThread`]): the connection drivers and
 //! the tail live there, and a post handler only hands its command over and awaits the answer.
 
-use super::redis_tail;
+mod tail;
+
 use super::{StoreError, StoreListener};
-use crate::metrics::{Metrics, Rejection};
+use crate::clock::new_epoch;
+use crate::metrics::Metrics;
 use anyhow::Context;
 use common::{Message, ValidNewMessage};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// How long one command may take before the store counts as unreachable.
-pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Takes the next id and appends the entry, atomically, so two nodes can never append out
 /// of id order. Guards against a lost counter by never going below the stream's last id.
@@ -57,7 +59,7 @@ pub struct RedisConfig {
 
 /// The keys of one chat.
 #[derive(Debug)]
-pub(super) struct Keys {
+struct Keys {
     pub msgs: String,
     pub next_id: String,
     pub epoch: String,
@@ -75,7 +77,7 @@ impl Keys {
 
 /// Whether the tail currently reaches Redis. Posts fail fast while it does not.
 #[derive(Debug)]
-pub(super) struct Reachable(AtomicBool);
+struct Reachable(AtomicBool);
 
 impl Reachable {
     pub fn is_up(&self) -> bool {
@@ -104,11 +106,11 @@ pub struct RedisStore {
     /// Opens the tail's own connection. Shared: it is large, and this handle is cloned per call.
     client: Arc<redis::Client>,
     conn: ConnectionManager,
-    pub(super) keys: Arc<Keys>,
-    pub(super) config: Arc<RedisConfig>,
+    keys: Arc<Keys>,
+    config: Arc<RedisConfig>,
     runtime: tokio::runtime::Handle,
-    pub(super) reachable: Arc<Reachable>,
-    pub(super) metrics: Arc<Metrics>,
+    reachable: Arc<Reachable>,
+    metrics: Arc<Metrics>,
     script: Arc<redis::Script>,
 }
 
@@ -211,7 +213,7 @@ impl RedisStore {
     /// Starts following the stream after `last_id` (of history `epoch`), handing every new
     /// entry to `listener` in stream order.
     pub fn start_tail(&self, listener: Arc<dyn StoreListener>, last_id: u64, epoch: String) {
-        self.runtime.spawn(redis_tail::run(
+        self.runtime.spawn(tail::run(
             (*self.client).clone(),
             self.clone(),
             listener,
@@ -223,7 +225,6 @@ impl RedisStore {
     /// Appends a message; returns it with its id once Redis has it.
     pub async fn append(&self, message: ValidNewMessage) -> Result<Message, StoreError> {
         if !self.reachable.is_up() {
-            self.metrics.rejected(Rejection::StoreUnavailable);
             return Err(unreachable_now());
         }
         let started = Instant::now();
@@ -253,16 +254,7 @@ impl RedisStore {
             })
             .await;
         self.metrics.observe_commit(started.elapsed());
-        match result {
-            Ok(message) => {
-                self.metrics.accepted.inc();
-                Ok(message)
-            }
-            Err(err) => {
-                self.metrics.rejected(Rejection::StoreUnavailable);
-                Err(err)
-            }
-        }
+        result
     }
 
     /// Up to `limit` messages older than `before` (all if `None`), oldest first, and whether
@@ -306,7 +298,7 @@ impl RedisStore {
 
     /// Answers PING through the posting connection: after an outage this makes the
     /// connection manager replace its dead connection before posts are let through again.
-    pub(super) async fn ping(&self) -> bool {
+    async fn ping(&self) -> bool {
         let mut conn = self.conn.clone();
         self.run(async move { redis::cmd("PING").query_async::<String>(&mut conn).await })
             .await
@@ -321,7 +313,7 @@ fn unreachable_now() -> StoreError {
 }
 
 /// Reads the epoch (creating it for an empty Redis) and the newest `history` messages.
-pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
+async fn snapshot<C: redis::aio::ConnectionLike + Send>(
     conn: &mut C,
     keys: &Keys,
     history: usize,
@@ -329,7 +321,7 @@ pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
     // NX: every node that starts on an empty Redis agrees on the first epoch written.
     redis::cmd("SET")
         .arg(&keys.epoch)
-        .arg(crate::hub::new_epoch())
+        .arg(new_epoch())
         .arg("NX")
         .exec_async(conn)
         .await?;
@@ -363,7 +355,7 @@ async fn newest<C: redis::aio::ConnectionLike + Send>(
 }
 
 /// A stream entry as a message; `None` (logged) for entries we did not write.
-pub(super) fn to_message(entry: &StreamId) -> Option<Message> {
+fn to_message(entry: &StreamId) -> Option<Message> {
     let message = (|| {
         let (id, seq) = entry.id.split_once('-')?;
         if seq != "0" {

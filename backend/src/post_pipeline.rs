@@ -1,0 +1,140 @@
+//! One way in for every message, whatever the door: `POST /msgs` and a frame sent over the
+//! WebSocket both go through the same steps ([`PostPipeline`]), so they share the size limit, the
+//! JSON shape, the rate budget, the validation rules, the store, the error texts and the
+//! `h2chat_messages_{accepted,rejected}_total` counts.
+//!
+//! The order is the same for both doors: size, JSON, rate limit, validation, store (HTTP
+//! checks its content type first). A body that is not even a message does not spend its
+//! sender's budget.
+
+use crate::error::ApiError;
+use crate::limits::{client_ip, PostLimiter};
+use crate::metrics::{Metrics, Rejection};
+use crate::store::Store;
+use actix_web::http::header;
+use actix_web::mime;
+use actix_web::{web, HttpRequest};
+use common::validation::BODY_LIMIT_BYTES;
+use common::{Message, NewMessage};
+use futures_util::StreamExt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Everything a message needs on its way in. One per server, shared by every worker.
+pub struct PostPipeline {
+    store: Store,
+    limiter: Arc<PostLimiter>,
+    metrics: Arc<Metrics>,
+}
+
+impl PostPipeline {
+    pub fn new(store: Store, limiter: Arc<PostLimiter>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            store,
+            limiter,
+            metrics,
+        }
+    }
+
+    /// `POST /msgs`: a JSON body `{"user": …, "text": …}`. Returns the message stored, with
+    /// its id, or why not. Every outcome is counted.
+    pub async fn accept_post(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+    ) -> Result<Message, ApiError> {
+        let outcome = match read_json_body(req, payload).await {
+            Ok(body) => self.store_message(client_ip(req), &body).await,
+            Err(error) => Err(error),
+        };
+        self.count(&outcome);
+        outcome
+    }
+
+    /// A text or binary frame sent by `ip` over the WebSocket: the same JSON as a post body,
+    /// the same outcome.
+    pub async fn accept_frame(
+        &self,
+        ip: Option<IpAddr>,
+        frame: &[u8],
+    ) -> Result<Message, ApiError> {
+        let outcome = self.store_message(ip, frame).await;
+        self.count(&outcome);
+        outcome
+    }
+
+    async fn store_message(&self, ip: Option<IpAddr>, body: &[u8]) -> Result<Message, ApiError> {
+        if body.len() > BODY_LIMIT_BYTES {
+            return Err(ApiError::TooLarge {
+                limit: BODY_LIMIT_BYTES,
+            });
+        }
+        let message: NewMessage = serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+        self.limiter.check(ip)?;
+        let valid = message.validate()?;
+        Ok(self.store.append(valid).await?)
+    }
+
+    fn count(&self, outcome: &Result<Message, ApiError>) {
+        let error = match outcome {
+            Ok(_) => {
+                self.metrics.accepted.inc();
+                return;
+            }
+            Err(error) => error,
+        };
+        let reason = match error {
+            ApiError::Invalid(_) => Rejection::Invalid,
+            ApiError::TooLarge { .. } => Rejection::TooLarge,
+            ApiError::UnsupportedMediaType => Rejection::ContentType,
+            ApiError::TooManyRequests { .. } => Rejection::RateLimited,
+            ApiError::Store(_) | ApiError::Unavailable(_) => Rejection::StoreUnavailable,
+            ApiError::BadRequest(_) | ApiError::MethodNotAllowed { .. } | ApiError::NotFound(_) => {
+                Rejection::BadBody
+            }
+        };
+        self.metrics.rejected(reason);
+        match reason {
+            Rejection::StoreUnavailable => tracing::warn!(%error, "message not stored"),
+            _ => tracing::info!(%error, "message refused"),
+        }
+    }
+}
+
+/// The body of an HTTP post, read whole if it is JSON and not larger than a message may be.
+async fn read_json_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<web::BytesMut, ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let too_large = ApiError::TooLarge {
+        limit: BODY_LIMIT_BYTES,
+    };
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|len| len > BODY_LIMIT_BYTES) {
+        return Err(too_large);
+    }
+    let mut body = web::BytesMut::with_capacity(announced.unwrap_or(256));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read request body: {e}")))?;
+        if body.len() + chunk.len() > BODY_LIMIT_BYTES {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
