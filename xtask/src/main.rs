@@ -7,12 +7,10 @@
 //! - `test`: setup, Chromium + chromedriver (apt) if missing, then every test suite.
 //! - `bench`: short benchmark runs against the release backend, printed as a table.
 //!
-//! Layout: [`tools`] finds and installs tools; [`suites`] runs the test suites.
+//! Layout: [`tools`] finds and installs tools; [`suites`] runs the test suites (with
+//! [`test_redis`] for the scale-out tests); [`bench`] runs the benchmarks.
 
 mod bench;
-mod bench_frontend;
-mod bench_quick;
-mod bench_redis;
 mod suites;
 mod test_redis;
 mod tools;

@@ -3,10 +3,10 @@
 //! the full run in `docs/BENCHMARKS.md`, so its numbers are indicative; the full commands
 //! are there.
 
-use crate::bench::{
+use super::frontend::{bundle_gzip, first_paints};
+use super::harness::{
     fanout_on_fresh_server as fanout, median, server_with_history, FIVE_THOUSAND_BROWSERS,
 };
-use crate::bench_frontend::{bundle_gzip, first_paints};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::path::Path;
@@ -169,7 +169,7 @@ pub fn run(root: &Path, scratch: &Path) -> Result<()> {
     });
     let server = server_with_history(root, &certs)?;
     let paints =
-        tokio::runtime::Runtime::new()?.block_on(first_paints(&format!("{}/", server.url), 3))?;
+        tokio::runtime::Runtime::new()?.block_on(first_paints(&format!("{}/", server.url()), 3))?;
     let paint = median(paints);
     rows.push(Row {
         target: "first history painted after navigation (median of 3 cold loads)",

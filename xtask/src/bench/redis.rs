@@ -2,7 +2,7 @@
 //! against the same 5 000 on one node with SQLite, alternating in one run so machine noise
 //! hits both alike.
 
-use crate::bench::{loadgen_nodes, median_at, start_server_with, FIVE_THOUSAND_BROWSERS, RUNS};
+use super::harness::{loadgen_nodes, median_at, start_server_with, FIVE_THOUSAND_BROWSERS, RUNS};
 use crate::test_redis::TestRedis;
 use anyhow::Result;
 use std::path::Path;

@@ -1,0 +1,150 @@
+//! What every benchmark shares: the release backend as a fresh process per run, the load
+//! tool, medians, and the headline load.
+
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+use testkit::BackendProcess;
+
+pub const RUNS: usize = 3;
+
+/// A release backend process, stopped gracefully (SIGTERM) when dropped.
+pub struct Server(Option<BackendProcess>);
+
+impl Server {
+    pub fn url(&self) -> &str {
+        self.0.as_ref().map_or("", BackendProcess::url)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.as_ref().map_or(0, BackendProcess::pid)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(process) = self.0.take() {
+            // A clean database close; the process is killed if it takes longer.
+            let _ = process.stop(Duration::from_secs(30));
+        }
+    }
+}
+
+pub fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
+    start_server_with(root, certs, &["--db", db])
+}
+
+/// A release backend with the bench defaults plus `store_args` (`--db ...` or `--redis ...`).
+pub fn start_server_with(root: &Path, certs: &Path, store_args: &[&str]) -> Result<Server> {
+    let mut cmd = Command::new(root.join("target/release/backend"));
+    // One address posts and connects as fast as it can: no per-client limits.
+    cmd.args([
+        "--listen",
+        "127.0.0.1:0",
+        "--post-rate",
+        "0",
+        "--max-streams-per-ip",
+        "0",
+    ])
+    .args(store_args)
+    .arg("--certs-dir")
+    .arg(certs)
+    .env("RUST_LOG", "error");
+    let process = BackendProcess::start(cmd, Duration::from_secs(60))
+        .context("starting target/release/backend")?;
+    Ok(Server(Some(process)))
+}
+
+/// The middle value (NaN for none, which no goal accepts).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The median of one number (a JSON pointer such as `/fanout/p99_ms`) across loadgen reports.
+pub fn median_at(reports: &[serde_json::Value], pointer: &str) -> f64 {
+    median(
+        reports
+            .iter()
+            .filter_map(|r| r.pointer(pointer).and_then(serde_json::Value::as_f64))
+            .collect(),
+    )
+}
+
+/// Runs `loadgen MODE --json` against `server` with `args`; returns its JSON report.
+pub fn loadgen(
+    root: &Path,
+    mode: &str,
+    server: &Server,
+    certs: &Path,
+    args: &[&str],
+) -> Result<serde_json::Value> {
+    loadgen_nodes(root, mode, &[server], certs, args)
+}
+
+/// [`loadgen`] against several nodes of one chat (`--url` and `--server-pid` for each).
+pub fn loadgen_nodes(
+    root: &Path,
+    mode: &str,
+    servers: &[&Server],
+    certs: &Path,
+    args: &[&str],
+) -> Result<serde_json::Value> {
+    let mut cmd = Command::new(root.join("target/release/loadgen"));
+    cmd.args([mode, "--json"]);
+    for server in servers {
+        cmd.args(["--url", server.url()]);
+        if mode == "fanout" {
+            cmd.args(["--server-pid", &server.pid().to_string()]);
+        }
+    }
+    let out = cmd
+        .arg("--ca")
+        .arg(certs.join("cert.pem"))
+        .args(args)
+        .output()
+        .context("running loadgen")?;
+    if !out.status.success() {
+        bail!(
+            "loadgen {mode} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+/// The headline load: 5 000 browsers, 20 messages 50 ms apart.
+pub const FIVE_THOUSAND_BROWSERS: [&str; 6] = [
+    "--clients",
+    "5000",
+    "--messages",
+    "20",
+    "--interval-ms",
+    "50",
+];
+
+/// One `loadgen fanout` run on a fresh in-memory server (loadgen reads its RSS and CPU
+/// through its pid).
+pub fn fanout_on_fresh_server(
+    root: &Path,
+    certs: &Path,
+    args: &[&str],
+) -> Result<serde_json::Value> {
+    let server = start_server(root, ":memory:", certs)?;
+    loadgen(root, "fanout", &server, certs, args)
+}
+
+/// A fresh in-memory server holding 50 messages: a page has history to paint.
+pub fn server_with_history(root: &Path, certs: &Path) -> Result<Server> {
+    let server = start_server(root, ":memory:", certs)?;
+    loadgen(
+        root,
+        "posts",
+        &server,
+        certs,
+        &["--posters", "1", "--count", "50"],
+    )
+    .context("seeding messages")?;
+    Ok(server)
+}

@@ -1,0 +1,51 @@
+//! `cargo xtask bench`: short, repeatable benchmark runs against the release backend,
+//! printed as tables. Each configuration runs several times on fresh server processes; the
+//! tables show medians and, where they compare two setups, ratios measured in the same run.
+//!
+//! Layout: [`harness`] is what every bench shares (servers, the load tool, medians); each
+//! other module is one `cargo xtask bench NAME`, and [`quick`] (no name) is the short pass
+//! over every target.
+
+mod frontend;
+mod harness;
+mod quick;
+mod redis;
+mod store;
+mod transports;
+
+use crate::run;
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The page's size and time to first history, against a server with 50 messages.
+fn frontend_bench(root: &Path, scratch: &Path) -> Result<()> {
+    crate::tools::trunk_build(root, true)?;
+    let server = harness::server_with_history(root, &scratch.join("certs"))?;
+    frontend::run(root, &format!("{}/", server.url()))
+}
+
+/// `cargo xtask bench [store|transports|frontend|redis|all]`; without a name, the short
+/// pass over every target.
+pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
+    run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
+    let scratch: PathBuf =
+        std::env::temp_dir().join(format!("h2chat-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let result = match which {
+        Some("store") => store::store_throughput(root, &scratch),
+        Some("transports") => transports::transports(root, &scratch),
+        Some("frontend") => frontend_bench(root, &scratch),
+        Some("redis") => redis::two_nodes_vs_one(root, &scratch),
+        None => quick::run(root, &scratch),
+        Some("all") => store::store_throughput(root, &scratch)
+            .and_then(|()| transports::transports(root, &scratch))
+            .and_then(|()| frontend_bench(root, &scratch))
+            .and_then(|()| redis::two_nodes_vs_one(root, &scratch)),
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown benchmark {other:?}: store, transports, frontend, redis or all"
+        )),
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
