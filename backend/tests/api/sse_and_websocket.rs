@@ -304,3 +304,51 @@ async fn websocket_peer_that_stops_answering_pings_is_closed() {
     // Pings go out every second; two unanswered ones close it.
     app.wait_for_clients(0, Duration::from_secs(6)).await;
 }
+
+#[tokio::test]
+async fn websocket_posts_are_limited_and_counted_like_http_posts() {
+    let app = spawn_app_with(|s| {
+        s.post_rate = 1;
+        s.post_burst = 2;
+    })
+    .await;
+    let mut socket = open_socket(&app, "?since=0", None).await;
+    next_text(&mut socket).await; // hello
+    let big = format!(r#"{{"user":"w","text":"{}"}}"#, "b".repeat(20_000));
+    let frames = [
+        (r#"{"user":"","text":"x"}"#.to_owned(), "user must not be empty"),
+        ("not json".to_owned(), "invalid JSON"),
+        (big, "larger than 16384 bytes"),
+        (r#"{"user":"w","text":"one"}"#.to_owned(), ""),
+        // The invalid message above spent the first unit of the burst of 2.
+        (r#"{"user":"w","text":"two"}"#.to_owned(), "too many messages"),
+    ];
+    for (frame, needle) in frames {
+        socket.send(Frame::text(frame)).await.unwrap();
+        loop {
+            let text = next_text(&mut socket).await;
+            match serde_json::from_str::<WsReply>(&text) {
+                Ok(WsReply::Error { error }) => {
+                    assert!(error.contains(needle), "{error:?} lacks {needle:?}");
+                    break;
+                }
+                Ok(WsReply::Posted { .. }) => {
+                    assert!(needle.is_empty(), "posted, expected {needle:?}");
+                    break;
+                }
+                Err(_) => continue, // the stream's own events
+            }
+        }
+    }
+    let metrics = crate::metrics::scrape(&app).await;
+    for (reason, count) in [
+        ("invalid", 1.0),
+        ("bad_body", 1.0),
+        ("too_large", 1.0),
+        ("rate_limited", 1.0),
+    ] {
+        let key = format!(r#"h2chat_messages_rejected_total{{reason="{reason}"}}"#);
+        assert_eq!(metrics[&key], count, "{key}");
+    }
+    assert_eq!(metrics["h2chat_messages_accepted_total"], 1.0);
+}
