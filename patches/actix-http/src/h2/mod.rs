@@ -57,6 +57,21 @@ impl Stream for Payload {
     }
 }
 
+/// Largest request header list an HTTP/2 connection accepts (`SETTINGS_MAX_HEADER_LIST_SIZE`),
+/// in octets as RFC 9113 counts them: uncompressed name and value lengths plus 32 per field.
+///
+/// h2chat patch (see `patches/README.md` in the h2chat repository): unpatched actix-http
+/// leaves h2's default of 16 MiB, and h2 only closes a connection whose header block never
+/// ends (a CONTINUATION flood) after about 1.25 times this size in CONTINUATION frames, so
+/// each such connection could make the server buffer some 20 MiB of junk.
+///
+/// 32 KiB is what nginx allows a request's headers by default (`large_client_header_buffers
+/// 4 8k`) and twice hyper's server default (16 KiB), while a browser's request, cookies
+/// included, is a few KiB. A larger block is answered `431 Request Header Fields Too Large`
+/// and its stream reset; a block that keeps going is cut off after 5 CONTINUATION frames
+/// (h2's minimum) with GOAWAY `ENHANCE_YOUR_CALM`.
+const H2_MAX_HEADER_LIST_SIZE: u32 = 32 * 1024;
+
 pub(crate) fn handshake_with_timeout<T>(io: T, config: &ServiceConfig) -> HandshakeWithTimeout<T>
 where
     T: AsyncRead + AsyncWrite + Unpin,
@@ -64,7 +79,8 @@ where
     let mut builder = Builder::new();
     builder
         .initial_window_size(config.h2_initial_window_size())
-        .initial_connection_window_size(config.h2_initial_connection_window_size());
+        .initial_connection_window_size(config.h2_initial_connection_window_size())
+        .max_header_list_size(H2_MAX_HEADER_LIST_SIZE);
 
     HandshakeWithTimeout {
         handshake: builder.handshake(io),
