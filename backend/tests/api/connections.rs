@@ -148,3 +148,83 @@ async fn a_second_signal_exits_at_once() {
         started.elapsed()
     );
 }
+
+/// A stream on a connection of its own, spoken with the `h2` crate directly so that the
+/// test decides how the connection ends.
+struct RawStream {
+    connection: tokio::task::JoinHandle<()>,
+    _body: h2::RecvStream,
+}
+
+impl RawStream {
+    async fn open(app: &TestApp, path: &str) -> Self {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+            .await
+            .unwrap();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(app.tls_config(&[b"h2"])));
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = connector.connect(name, tcp).await.unwrap();
+        let (mut send, connection) = h2::client::handshake(tls).await.unwrap();
+        let connection = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let request = http::Request::get(app.url(path)).body(()).unwrap();
+        let (response, _) = send.send_request(request, true).unwrap();
+        let response = response.await.unwrap();
+        assert_eq!(response.status(), 200);
+        let mut body = response.into_body();
+        let hello = body.data().await.expect("a first line").unwrap();
+        assert!(hello.starts_with(b"{\"type\":\"hello\""));
+        Self {
+            connection,
+            _body: body,
+        }
+    }
+
+    /// Closes the socket the way a vanished browser's kernel does: no RST_STREAM, no
+    /// GOAWAY, no TLS close_notify.
+    async fn vanish(self) {
+        self.connection.abort();
+        let _ = self.connection.await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_end_the_moment_their_connections_close() {
+    const CLIENTS: usize = 1000;
+    // Client and server sockets both live in this process.
+    backend::fd_limit::raise_to_hard_limit().unwrap();
+    // No heartbeat, no message: nothing is written that could notice the dead peers.
+    let app = spawn_app_with(|s| s.heartbeat_secs = 3600).await;
+    let mut clients = Vec::with_capacity(CLIENTS);
+    for _ in 0..CLIENTS / 50 {
+        let batch = (0..50).map(|_| RawStream::open(&app, "/msgs?since=0"));
+        clients.extend(futures_util::future::join_all(batch).await);
+    }
+    app.wait_for_clients(CLIENTS, SOON).await;
+
+    let vanished = tokio::time::Instant::now();
+    futures_util::future::join_all(clients.into_iter().map(RawStream::vanish)).await;
+    app.wait_for_clients(0, Duration::from_secs(1)).await;
+    println!(
+        "{CLIENTS} streams left the registry {:?} after their connections closed",
+        vanished.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_reset_stream_leaves_at_once_while_its_connection_carries_on() {
+    let app = spawn_app_with(|s| s.heartbeat_secs = 3600).await;
+    // One client, one HTTP/2 connection, two streams: two tabs of one browser.
+    let mut first = app.open_stream("?since=0").await;
+    let second = app.open_stream("?since=0").await;
+    first.next_event(SOON).await;
+    app.wait_for_clients(2, SOON).await;
+    drop(second); // RST_STREAM (CANCEL), as when a tab closes
+    app.wait_for_clients(1, Duration::from_secs(1)).await;
+    let sent = app.post("ann", "still here").await;
+    assert_eq!(
+        first.next_non_heartbeat(SOON).await,
+        common::StreamEvent::Msgs { msgs: vec![sent] }
+    );
+}

@@ -316,12 +316,18 @@ async fn websocket_posts_are_limited_and_counted_like_http_posts() {
     next_text(&mut socket).await; // hello
     let big = format!(r#"{{"user":"w","text":"{}"}}"#, "b".repeat(20_000));
     let frames = [
-        (r#"{"user":"","text":"x"}"#.to_owned(), "user must not be empty"),
+        (
+            r#"{"user":"","text":"x"}"#.to_owned(),
+            "user must not be empty",
+        ),
         ("not json".to_owned(), "invalid JSON"),
         (big, "larger than 16384 bytes"),
         (r#"{"user":"w","text":"one"}"#.to_owned(), ""),
         // The invalid message above spent the first unit of the burst of 2.
-        (r#"{"user":"w","text":"two"}"#.to_owned(), "too many messages"),
+        (
+            r#"{"user":"w","text":"two"}"#.to_owned(),
+            "too many messages",
+        ),
     ];
     for (frame, needle) in frames {
         socket.send(Frame::text(frame)).await.unwrap();

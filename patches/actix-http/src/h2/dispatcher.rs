@@ -232,7 +232,27 @@ where
     let mut body = pin!(body);
 
     // poll response body and send chunks to client
-    while let Some(res) = poll_fn(|cx| body.as_mut().poll_next(cx)).await {
+    loop {
+        // h2chat patch: stop as soon as the client is gone. A long-lived streaming body
+        // (a chat stream, SSE) may produce nothing for a long while; without this, a stream
+        // the client reset, or whose connection closed, would live on (and keep its state
+        // and its place in the application's registries) until its next chunk fails to
+        // send. h2 wakes this task when the peer resets the stream, and for every stream
+        // when the connection ends. hyper's HTTP/2 server does the same.
+        let next = poll_fn(|cx| {
+            if stream.poll_reset(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            body.as_mut().poll_next(cx).map(Some)
+        })
+        .await;
+        let res = match next {
+            // The client is gone: nobody reads the rest. Drop the body now.
+            None => return Ok(()),
+            // The body ended: send the end of the stream below.
+            Some(None) => break,
+            Some(Some(res)) => res,
+        };
         let mut chunk = res.map_err(|err| DispatchError::ResponseBody(err.into()))?;
 
         'send: loop {
