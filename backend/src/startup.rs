@@ -26,6 +26,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Connections (TLS handshakes included) one worker serves at once. Not the binding limit:
+/// the open-files limit (raised to the hard limit at start, 20 000 here) and --max-streams
+/// come first.
+const MAX_CONNECTIONS_PER_WORKER: usize = 25_000;
+
 /// Entries the Redis stream keeps when --retain-messages is not given.
 const DEFAULT_REDIS_MAX_LEN: u64 = 1_000_000;
 
@@ -290,13 +295,22 @@ fn serve(
     // every browser reconnect at once; with the default 1024, SYNs beyond the queue are
     // dropped and retried a second or more later.
     .backlog(4096)
-    // Per worker. Not the binding limit: the open-files limit (raised to the hard limit
-    // at start, 20 000 here) and --max-streams come first; this only must not be lower.
-    .max_connections(25_000)
-    // TLS handshakes in progress per worker (actix's default, kept on purpose): each is
-    // about a millisecond of CPU, and admitting more at once during a reconnect storm
-    // would only delay the messages of the streams already open.
-    .max_connection_rate(256)
+    .max_connections(MAX_CONNECTIONS_PER_WORKER)
+    // TLS handshakes in progress per worker. actix's default, 256, stops a worker from
+    // accepting anything while that many handshakes are unfinished, and a handshake that
+    // does not progress costs nothing but counts all the same: ~520 connections that send
+    // three bytes of a ClientHello and stop locked every new browser out until they timed
+    // out (a fresh client's /healthz took 0.7-2 s or timed out). A cap on how many
+    // handshakes run at once never bounded their CPU anyway (every one must be done; the
+    // cap only makes the later ones wait in the backlog), so it is as high as the
+    // connection cap: no connection waits behind handshakes that are not progressing.
+    // What a stalled handshake holds (a socket, a few KiB) is bounded by the timeout below
+    // and by the open-files limit, as for any connection.
+    .max_connection_rate(MAX_CONNECTIONS_PER_WORKER)
+    // A TLS 1.3 handshake takes the server one round trip after the TCP accept; 2 s covers
+    // slow mobile links (even 600 ms satellite round trips) and frees the socket of a peer
+    // that stalls sooner than actix's 3 s.
+    .tls_handshake_timeout(Duration::from_secs(2))
     // HTTP/2 receive windows. Clients send us only posts (at most 16 KiB each), never
     // bulk uploads, so actix's 1 MiB stream / 2 MiB connection defaults only let a
     // hostile client park megabytes per connection in our buffers. 64 KiB per stream

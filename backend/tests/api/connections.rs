@@ -46,7 +46,7 @@ async fn dropped_client_leaves_the_registry() {
     let plain = app.open_stream("").await;
     app.wait_for_clients(2, SOON).await;
     drop(stream);
-    // The server notices a reset HTTP/2 stream at its next write: the heartbeat at the latest.
+    // The server notices a reset HTTP/2 stream at once (see patches/README.md).
     app.wait_for_clients(1, SOON).await;
     drop(plain);
     app.wait_for_clients(0, SOON).await;

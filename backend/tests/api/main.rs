@@ -1,5 +1,6 @@
 //! Integration tests: the real server over real TLS + HTTP/2, started on port 0.
 
+mod abuse_handshakes;
 mod abuse_headers;
 mod connections;
 mod durability;
