@@ -187,6 +187,39 @@ async fn send(page: &Client, user: &str, text: &str) {
     area.send_keys("\u{E007}").await.unwrap();
 }
 
+/// The `Link` preloads the page's headers announce are used, not fetched beside the
+/// page's own requests: each stylesheet, script and wasm file arrives exactly once.
+#[tokio::test]
+#[ignore = "needs chromium, chromedriver and dist/: run by `cargo xtask test`"]
+async fn the_page_fetches_each_of_its_files_once() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let scratch = tempfile::tempdir().unwrap();
+    let backend = start_backend("127.0.0.1:0", &scratch.path().join("certs")).await;
+    let (_driver, webdriver) = start_chromedriver().await;
+    let page = open_browser(&webdriver, &scratch.path().join("profile")).await;
+    page.goto(&backend.url).await.unwrap();
+    wait_for("page live", || async { presence(&page).await == "live" }).await;
+    let fetched: Vec<String> = serde_json::from_value(
+        js(
+            &page,
+            "return performance.getEntriesByType('resource').map(e => e.name)\
+               .filter(n => /\\.(css|js|wasm)$/.test(n));",
+        )
+        .await,
+    )
+    .unwrap();
+    for kind in [".css", ".js", ".wasm"] {
+        let of_kind: Vec<&String> = fetched.iter().filter(|n| n.ends_with(kind)).collect();
+        assert_eq!(
+            of_kind.len(),
+            1,
+            "one {kind} file, fetched once: {fetched:?}"
+        );
+    }
+    page.close().await.unwrap();
+    backend.stop().await;
+}
+
 #[tokio::test]
 #[ignore = "needs chromium, chromedriver and dist/: run by `cargo xtask test`"]
 async fn two_pages_chat_survive_a_restart_and_never_render_html() {

@@ -58,6 +58,10 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
 /// (`modulepreload`), its wasm (`preload` as fetch) and stylesheets. This is what replaced
 /// HTTP/2 server push: the browser learns of the files with the page's headers and fetches
 /// them in parallel with parsing the page, over the same HTTP/2 connection.
+///
+/// Each preload carries the `integrity` trunk gave the page's own tag: a browser uses a
+/// preload only for a request with the same integrity, and without it Chromium fetched the
+/// stylesheet and the module twice ("not used due to an integrity mismatch").
 pub fn preload_links(html: &str) -> Option<String> {
     let mut links = Vec::new();
     let mut rest = html;
@@ -77,12 +81,14 @@ pub fn preload_links(html: &str) -> Option<String> {
         } else {
             ""
         };
+        let integrity = attribute(tag, "integrity")
+            .map_or_else(String::new, |i| format!("; integrity=\"{i}\""));
         match rel {
-            "modulepreload" => links.push(format!("<{href}>; rel=modulepreload{cors}")),
+            "modulepreload" => links.push(format!("<{href}>; rel=modulepreload{cors}{integrity}")),
             "preload" if attribute(tag, "as") == Some("fetch") => links.push(format!(
-                "<{href}>; rel=preload; as=fetch; type=\"application/wasm\"{cors}"
+                "<{href}>; rel=preload; as=fetch; type=\"application/wasm\"{cors}{integrity}"
             )),
-            "stylesheet" => links.push(format!("<{href}>; rel=preload; as=style")),
+            "stylesheet" => links.push(format!("<{href}>; rel=preload; as=style{integrity}")),
             _ => {}
         }
     }
@@ -188,14 +194,14 @@ mod tests {
     }
 
     #[test]
-    fn preloads_what_trunk_links() {
+    fn preloads_what_trunk_links_with_its_integrity() {
         let html = r#"<link rel="stylesheet" href="/style-0123456789abcdef.css" integrity="x"/>
 <link rel="modulepreload" href="/app-0123456789abcdef.js" crossorigin="anonymous" integrity="y"><link rel="preload" href="/app-0123456789abcdef_bg.wasm" crossorigin="anonymous" integrity="z" as="fetch" type="application/wasm"><link rel="icon" href="data:,">"#;
         assert_eq!(
             preload_links(html).unwrap(),
-            "</style-0123456789abcdef.css>; rel=preload; as=style, \
-             </app-0123456789abcdef.js>; rel=modulepreload; crossorigin, \
-             </app-0123456789abcdef_bg.wasm>; rel=preload; as=fetch; type=\"application/wasm\"; crossorigin"
+            "</style-0123456789abcdef.css>; rel=preload; as=style; integrity=\"x\", \
+             </app-0123456789abcdef.js>; rel=modulepreload; crossorigin; integrity=\"y\", \
+             </app-0123456789abcdef_bg.wasm>; rel=preload; as=fetch; type=\"application/wasm\"; crossorigin; integrity=\"z\""
         );
         assert_eq!(preload_links("<html></html>"), None);
     }
