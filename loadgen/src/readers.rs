@@ -2,6 +2,7 @@
 //! `h2_streams`). For each message, a reader records the delay since the poster stamped it
 //! (`lg <seq> <micros>` in the text).
 
+use crate::tls::WsSocket;
 use common::StreamEvent;
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,9 +52,6 @@ impl Seen {
     }
 }
 
-pub type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
-
 /// What opening one task's streams gave.
 pub struct Opened {
     pub streams: usize,
@@ -90,7 +88,11 @@ pub async fn run_ws_client(
 }
 
 /// Reads WebSocket text frames until `stop`.
-async fn read_ws(mut socket: Socket, totals: Arc<Totals>, mut stop: watch::Receiver<bool>) -> Seen {
+async fn read_ws(
+    mut socket: WsSocket,
+    totals: Arc<Totals>,
+    mut stop: watch::Receiver<bool>,
+) -> Seen {
     let mut seen = Seen::default();
     loop {
         let frame = tokio::select! {

@@ -52,11 +52,12 @@ pub fn h2_client(tls: Arc<rustls::ClientConfig>) -> anyhow::Result<reqwest::Clie
         .context("cannot build the HTTP/2 client")
 }
 
+/// A WebSocket client's socket: TLS over TCP.
+pub type WsSocket =
+    tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
 /// A WebSocket over TLS + HTTP/1.1 to `url` (`https://host:port/path`).
-pub async fn open_ws(
-    url: &str,
-    tls: Arc<rustls::ClientConfig>,
-) -> anyhow::Result<crate::readers::Socket> {
+pub async fn open_ws(url: &str, tls: Arc<rustls::ClientConfig>) -> anyhow::Result<WsSocket> {
     let rest = url
         .strip_prefix("https://")
         .context("URL must start with https://")?;
