@@ -37,7 +37,12 @@ pub fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
 
 /// A release backend with the bench defaults plus `store_args` (`--db ...` or `--redis ...`).
 pub fn start_server_with(root: &Path, certs: &Path, store_args: &[&str]) -> Result<Server> {
-    let mut cmd = Command::new(root.join("target/release/backend"));
+    start_binary(&root.join("target/release/backend"), certs, store_args)
+}
+
+/// [`start_server_with`] for another build of the backend (an A/B baseline).
+pub fn start_binary(binary: &Path, certs: &Path, store_args: &[&str]) -> Result<Server> {
+    let mut cmd = Command::new(binary);
     // One address posts and connects as fast as it can: no per-client limits.
     cmd.args([
         "--listen",
@@ -52,7 +57,7 @@ pub fn start_server_with(root: &Path, certs: &Path, store_args: &[&str]) -> Resu
     .arg(certs)
     .env("RUST_LOG", "error");
     let process = BackendProcess::start(cmd, Duration::from_secs(60))
-        .context("starting target/release/backend")?;
+        .with_context(|| format!("starting {}", binary.display()))?;
     Ok(Server(Some(process)))
 }
 

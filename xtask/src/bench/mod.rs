@@ -6,6 +6,7 @@
 //! other module is one `cargo xtask bench NAME`, and [`quick`] (no name) is the short pass
 //! over every target.
 
+mod baseline;
 mod frontend;
 mod harness;
 mod quick;
@@ -25,9 +26,10 @@ fn frontend_bench(root: &Path, scratch: &Path) -> Result<()> {
     frontend::run(root, &format!("{}/", server.url()))
 }
 
-/// `cargo xtask bench [store|transports|frontend|redis|all]`; without a name, the short
-/// pass over every target.
-pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
+/// `cargo xtask bench [store|transports|frontend|redis|all|baseline REV]`; without a name,
+/// the short pass over every target.
+pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
+    let which = args.first().map(String::as_str);
     run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
     let scratch: PathBuf =
         std::env::temp_dir().join(format!("h2chat-bench-{}", std::process::id()));
@@ -37,13 +39,14 @@ pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
         Some("transports") => transports::transports(root, &scratch),
         Some("frontend") => frontend_bench(root, &scratch),
         Some("redis") => redis::two_nodes_vs_one(root, &scratch),
+        Some("baseline") => baseline::against(root, &scratch, args.get(1).map(String::as_str)),
         None => quick::run(root, &scratch),
         Some("all") => store::store_throughput(root, &scratch)
             .and_then(|()| transports::transports(root, &scratch))
             .and_then(|()| frontend_bench(root, &scratch))
             .and_then(|()| redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend, redis or all"
+            "unknown benchmark {other:?}: store, transports, frontend, redis, all or baseline REV"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);
