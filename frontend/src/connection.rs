@@ -73,7 +73,8 @@ pub const FIRST_LINE_MS: u32 = 20_000;
 /// as dead.
 const STALE_MARGIN_MS: f64 = 5_000.0;
 
-/// The signals a connection drives.
+/// The signals a connection drives and the page shows. [`crate::components::App`] provides
+/// them as context; components read them with `expect_context::<ConnectionSignals>()`.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionSignals {
     pub timeline: RwSignal<Timeline>,

@@ -150,7 +150,10 @@ fn mount_signals() -> (HtmlElement, ConnectionSignals) {
     let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&host).unwrap();
     let signals = new_signals();
-    let handle = leptos::mount::mount_to(host.clone(), move || view! { <ChatView signals /> });
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        provide_context(signals);
+        view! { <ChatView /> }
+    });
     handle.forget();
     (host, signals)
 }
