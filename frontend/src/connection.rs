@@ -217,10 +217,9 @@ impl Connection {
                     }
                     _ => {}
                 }
-                s.presence.set(Presence::Live);
-                s.timeline.update(|t| {
-                    t.apply(event);
-                });
+                set_if_changed(s.presence, Presence::Live);
+                // Only a change notifies: a heartbeat re-runs nothing on the page.
+                s.timeline.maybe_update(|t| t.apply(event));
                 true
             }
             Err(err) => {
@@ -345,6 +344,15 @@ impl Connection {
             }
         }
     }
+}
+
+/// Sets `signal` to `value`, notifying its readers only if that is a change.
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    signal.maybe_update(|current| {
+        let changed = *current != value;
+        *current = value;
+        changed
+    });
 }
 
 /// `wss://host/msgs/ws?…` for the page's own origin (`ws://` behind `trunk serve`).

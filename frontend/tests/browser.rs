@@ -8,6 +8,8 @@ use frontend::timeline::Timeline;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Function, Uint8Array};
 use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, ReadableStream};
@@ -495,6 +497,64 @@ async fn a_degraded_server_is_shown_until_it_recovers() {
     .await;
     settle().await;
     assert!(query(&host, ".degraded")[0].hidden());
+    connection.stop();
+    page_script("window.EventSource = window.__RealEventSource; return true;");
+    host.remove();
+}
+
+/// Counts how often `read` runs as an effect: once at first, then once per notification.
+fn count_runs(read: impl Fn() + 'static) -> (Effect<LocalStorage>, Rc<Cell<u32>>) {
+    let runs = Rc::new(Cell::new(0));
+    let counter = runs.clone();
+    let effect = Effect::new(move |_| {
+        read();
+        counter.set(counter.get() + 1);
+    });
+    (effect, runs)
+}
+
+#[wasm_bindgen_test]
+async fn a_heartbeat_notifies_nothing_on_the_page() {
+    let (hello, more) = events_json();
+    fake_event_source(&[hello]);
+    let (host, signals) = mount_signals();
+    // Everything on the page that shows the timeline (the message list's memo, the state
+    // above the oldest message) re-runs when it notifies; the presence dot likewise.
+    let (timeline_effect, timeline_runs) = count_runs(move || signals.timeline.track());
+    let (presence_effect, presence_runs) = count_runs(move || signals.presence.track());
+    signals.transport.set(Transport::Sse);
+    let connection = Connection::start(signals);
+    wait_until("the hello", || {
+        signals.timeline.with_untracked(|t| t.messages().len()) == 1
+    })
+    .await;
+    settle().await;
+    assert_eq!(signals.presence.get_untracked(), Presence::Live);
+    let before = (timeline_runs.get(), presence_runs.get());
+
+    let heartbeat = serde_json::to_string(&StreamEvent::Heartbeat { time: 7 }).unwrap();
+    for _ in 0..3 {
+        page_script(&format!(
+            "window.__source.onmessage({{ data: {heartbeat:?} }}); return true;"
+        ));
+        settle().await;
+    }
+    assert_eq!(
+        (timeline_runs.get(), presence_runs.get()),
+        before,
+        "a heartbeat notified the page"
+    );
+    assert_eq!(signals.presence.get_untracked(), Presence::Live);
+    assert_eq!(query(&host, ".message").len(), 1);
+
+    page_script(&format!(
+        "window.__source.onmessage({{ data: {more:?} }}); return true;"
+    ));
+    settle().await;
+    assert_eq!(timeline_runs.get(), before.0 + 1, "a new message notifies");
+    assert_eq!(query(&host, ".message").len(), 2);
+    timeline_effect.stop();
+    presence_effect.stop();
     connection.stop();
     page_script("window.EventSource = window.__RealEventSource; return true;");
     host.remove();
