@@ -1,6 +1,6 @@
 //! Runs in headless Chromium: `cargo xtask test` (or wasm-bindgen-test-runner directly).
 
-use common::{Message, StreamEvent};
+use common::{HistoryPage, Message, StreamEvent};
 use frontend::components::{new_signals, ChatView};
 use frontend::connection::{Connection, ConnectionSignals, Presence, Transport};
 use frontend::stream_reader::{read_lines, read_lines_with_deadline, ReadError};
@@ -232,6 +232,60 @@ async fn chat_renders_messages_as_text_and_the_presence_state() {
     settle().await;
     assert_eq!(query(&host, ".message").len(), 3);
     assert_eq!(dot.get_attribute("data-state").as_deref(), Some("down"));
+    host.remove();
+}
+
+fn shown(host: &HtmlElement) -> Vec<(String, String)> {
+    query(host, ".message")
+        .iter()
+        .map(|li| {
+            let text = li.query_selector(".text").unwrap().unwrap().text_content();
+            (li.get_attribute("data-id").unwrap(), text.unwrap())
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn older_pages_render_above_and_a_reset_replaces_the_rows() {
+    let (host, timeline, _presence) = mount_chat();
+    timeline.update(|t| {
+        t.apply(StreamEvent::Msgs {
+            msgs: vec![message(5, "five"), message(6, "six")],
+        });
+    });
+    settle().await;
+    let older = || {
+        query(&host, ".older")[0]
+            .get_attribute("data-state")
+            .unwrap()
+    };
+    assert_eq!(older(), "available");
+
+    timeline.update(|t| {
+        t.prepend(HistoryPage {
+            msgs: vec![message(3, "three"), message(4, "four")],
+            more: false,
+        });
+    });
+    settle().await;
+    let expected: Vec<(String, String)> = [(3, "three"), (4, "four"), (5, "five"), (6, "six")]
+        .iter()
+        .map(|(id, text)| (id.to_string(), text.to_string()))
+        .collect();
+    assert_eq!(shown(&host), expected);
+    assert_eq!(older(), "beginning");
+
+    timeline.update(|t| {
+        t.apply(StreamEvent::Hello {
+            epoch: "new".into(),
+            reset: true,
+            heartbeat_ms: 15_000,
+            msgs: vec![message(1, "one")],
+        });
+    });
+    settle().await;
+    assert_eq!(shown(&host), vec![("1".to_owned(), "one".to_owned())]);
+    assert_eq!(older(), "beginning");
     host.remove();
 }
 
