@@ -94,38 +94,20 @@ pub fn ChatView() -> impl IntoView {
             <header class="bar">
                 <h1>"h2chat"</h1>
                 <span class="status">
-                    <TransportLabel transport />
+                    <span class="transport" title="How new messages reach this page">
+                        {move || transport.get().label()}
+                    </span>
                     <PresenceDot presence />
                 </span>
             </header>
-            <Notice class="notice" role="status" text=notice />
-            <Notice class="notice degraded" role="alert" text=degraded />
+            <p class="notice" role="status" hidden=move || notice.with(Option::is_none)>
+                {move || notice.get().unwrap_or_default()}
+            </p>
+            <p class="notice degraded" role="alert" hidden=move || degraded.with(Option::is_none)>
+                {move || degraded.get().unwrap_or_default()}
+            </p>
             <MessageList messages older load_older />
             <Composer />
         </main>
-    }
-}
-
-/// How new messages reach this page.
-#[component]
-fn TransportLabel(#[prop(into)] transport: Signal<Transport>) -> impl IntoView {
-    view! {
-        <span class="transport" title="How new messages reach this page">
-            {move || transport.get().label()}
-        </span>
-    }
-}
-
-/// A sentence for the user, hidden while there is none.
-#[component]
-fn Notice(
-    class: &'static str,
-    role: &'static str,
-    #[prop(into)] text: Signal<Option<String>>,
-) -> impl IntoView {
-    view! {
-        <p class=class role=role hidden=move || text.with(Option::is_none)>
-            {move || text.get().unwrap_or_default()}
-        </p>
     }
 }
