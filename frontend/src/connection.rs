@@ -73,7 +73,8 @@ pub const FIRST_LINE_MS: u32 = 20_000;
 /// as dead.
 const STALE_MARGIN_MS: f64 = 5_000.0;
 
-/// The signals a connection drives.
+/// The signals a connection drives and the page shows. [`crate::components::App`] provides
+/// them as context; components read them with `expect_context::<ConnectionSignals>()`.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionSignals {
     pub timeline: RwSignal<Timeline>,
@@ -216,10 +217,9 @@ impl Connection {
                     }
                     _ => {}
                 }
-                s.presence.set(Presence::Live);
-                s.timeline.update(|t| {
-                    t.apply(event);
-                });
+                set_if_changed(s.presence, Presence::Live);
+                // Only a change notifies: a heartbeat re-runs nothing on the page.
+                s.timeline.maybe_update(|t| t.apply(event));
                 true
             }
             Err(err) => {
@@ -344,6 +344,15 @@ impl Connection {
             }
         }
     }
+}
+
+/// Sets `signal` to `value`, notifying its readers only if that is a change.
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    signal.maybe_update(|current| {
+        let changed = *current != value;
+        *current = value;
+        changed
+    });
 }
 
 /// `wss://host/msgs/ws?…` for the page's own origin (`ws://` behind `trunk serve`).

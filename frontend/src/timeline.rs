@@ -58,21 +58,23 @@ impl Timeline {
         }
     }
 
-    /// Applies one stream line; returns whether the shown messages changed.
+    /// Applies one stream line; returns whether anything changed: the messages shown, whether
+    /// older ones can be loaded, or the resume position. `false` means the timeline is exactly
+    /// as it was (a heartbeat, a replayed line), so readers need not be told.
     pub fn apply(&mut self, event: StreamEvent) -> bool {
         match event {
             StreamEvent::Hello {
                 epoch, reset, msgs, ..
             } => {
+                let new_epoch = self.epoch.as_ref() != Some(&epoch);
                 self.epoch = Some(epoch);
                 if reset {
-                    self.older_exhausted = false;
-                    let changed = self.messages != msgs;
-                    self.messages = msgs;
+                    let was_exhausted = std::mem::replace(&mut self.older_exhausted, false);
+                    let old = std::mem::replace(&mut self.messages, msgs);
                     self.trim();
-                    return changed;
+                    return new_epoch || was_exhausted || self.messages != old;
                 }
-                self.append(msgs)
+                self.append(msgs) || new_epoch
             }
             StreamEvent::Msgs { msgs } => self.append(msgs),
             StreamEvent::Heartbeat { .. }
@@ -83,13 +85,15 @@ impl Timeline {
     }
 
     /// Appends messages newer than the last one shown, so a replayed line never duplicates.
+    /// Returns whether any message was new.
     fn append(&mut self, msgs: Vec<Message>) -> bool {
         let last = self.last_id();
         let before = self.messages.len();
         self.messages
             .extend(msgs.into_iter().filter(|m| m.id > last));
+        let added = self.messages.len() != before;
         self.trim();
-        self.messages.len() != before || before == MAX_SHOWN
+        added
     }
 
     fn trim(&mut self) {
@@ -205,6 +209,59 @@ mod tests {
         assert_eq!(ids(&t), vec![1, 2, 3, 4, 5, 6]);
         assert!(!t.can_load_older());
         assert_eq!(t.resume_query(), "?since=6");
+    }
+
+    fn hello(epoch: &str, reset: bool, msgs: Vec<Message>) -> StreamEvent {
+        StreamEvent::Hello {
+            epoch: epoch.into(),
+            reset,
+            heartbeat_ms: 15_000,
+            msgs,
+        }
+    }
+
+    #[test]
+    fn a_heartbeat_or_a_replay_changes_nothing() {
+        let mut t = Timeline::default();
+        t.apply(hello("e", false, vec![m(1), m(2)]));
+        let before = t.clone();
+        assert!(!t.apply(StreamEvent::Heartbeat { time: 1 }));
+        assert!(!t.apply(StreamEvent::Msgs { msgs: vec![m(2)] }));
+        assert!(!t.apply(hello("e", false, vec![m(1), m(2)])));
+        assert_eq!(t, before);
+    }
+
+    #[test]
+    fn a_replay_at_the_cap_changes_nothing() {
+        let mut t = Timeline::default();
+        let full: Vec<Message> = (1..=MAX_SHOWN as u64).map(m).collect();
+        t.apply(StreamEvent::Msgs { msgs: full });
+        let before = t.clone();
+        assert!(!t.apply(StreamEvent::Msgs {
+            msgs: vec![m(MAX_SHOWN as u64)]
+        }));
+        assert_eq!(t, before);
+        assert!(t.apply(StreamEvent::Msgs {
+            msgs: vec![m(MAX_SHOWN as u64 + 1)]
+        }));
+    }
+
+    #[test]
+    fn a_change_besides_the_messages_is_reported() {
+        let mut t = Timeline::default();
+        t.apply(StreamEvent::Msgs { msgs: vec![m(5)] });
+        // The resume position moves to another epoch.
+        assert!(t.apply(hello("e1", false, vec![])));
+        assert_eq!(t.resume_query(), "?since=5&epoch=e1");
+        // The same messages after a reset, but older ones may be loadable again.
+        t.prepend(HistoryPage {
+            msgs: vec![],
+            more: false,
+        });
+        assert!(!t.can_load_older());
+        assert!(t.apply(hello("e1", true, vec![m(5)])));
+        assert!(t.can_load_older());
+        assert!(!t.apply(hello("e1", true, vec![m(5)])));
     }
 
     #[test]

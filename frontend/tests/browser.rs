@@ -1,6 +1,6 @@
 //! Runs in headless Chromium: `cargo xtask test` (or wasm-bindgen-test-runner directly).
 
-use common::{Message, StreamEvent};
+use common::{HistoryPage, Message, StreamEvent};
 use frontend::components::{new_signals, ChatView};
 use frontend::connection::{Connection, ConnectionSignals, Presence, Transport};
 use frontend::stream_reader::{read_lines, read_lines_with_deadline, ReadError};
@@ -8,6 +8,8 @@ use frontend::timeline::Timeline;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Function, Uint8Array};
 use leptos::prelude::*;
+use std::cell::Cell;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, ReadableStream};
@@ -150,7 +152,10 @@ fn mount_signals() -> (HtmlElement, ConnectionSignals) {
     let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&host).unwrap();
     let signals = new_signals();
-    let handle = leptos::mount::mount_to(host.clone(), move || view! { <ChatView signals /> });
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        provide_context(signals);
+        view! { <ChatView /> }
+    });
     handle.forget();
     (host, signals)
 }
@@ -227,6 +232,60 @@ async fn chat_renders_messages_as_text_and_the_presence_state() {
     settle().await;
     assert_eq!(query(&host, ".message").len(), 3);
     assert_eq!(dot.get_attribute("data-state").as_deref(), Some("down"));
+    host.remove();
+}
+
+fn shown(host: &HtmlElement) -> Vec<(String, String)> {
+    query(host, ".message")
+        .iter()
+        .map(|li| {
+            let text = li.query_selector(".text").unwrap().unwrap().text_content();
+            (li.get_attribute("data-id").unwrap(), text.unwrap())
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn older_pages_render_above_and_a_reset_replaces_the_rows() {
+    let (host, timeline, _presence) = mount_chat();
+    timeline.update(|t| {
+        t.apply(StreamEvent::Msgs {
+            msgs: vec![message(5, "five"), message(6, "six")],
+        });
+    });
+    settle().await;
+    let older = || {
+        query(&host, ".older")[0]
+            .get_attribute("data-state")
+            .unwrap()
+    };
+    assert_eq!(older(), "available");
+
+    timeline.update(|t| {
+        t.prepend(HistoryPage {
+            msgs: vec![message(3, "three"), message(4, "four")],
+            more: false,
+        });
+    });
+    settle().await;
+    let expected: Vec<(String, String)> = [(3, "three"), (4, "four"), (5, "five"), (6, "six")]
+        .iter()
+        .map(|(id, text)| (id.to_string(), text.to_string()))
+        .collect();
+    assert_eq!(shown(&host), expected);
+    assert_eq!(older(), "beginning");
+
+    timeline.update(|t| {
+        t.apply(StreamEvent::Hello {
+            epoch: "new".into(),
+            reset: true,
+            heartbeat_ms: 15_000,
+            msgs: vec![message(1, "one")],
+        });
+    });
+    settle().await;
+    assert_eq!(shown(&host), vec![("1".to_owned(), "one".to_owned())]);
+    assert_eq!(older(), "beginning");
     host.remove();
 }
 
@@ -492,6 +551,64 @@ async fn a_degraded_server_is_shown_until_it_recovers() {
     .await;
     settle().await;
     assert!(query(&host, ".degraded")[0].hidden());
+    connection.stop();
+    page_script("window.EventSource = window.__RealEventSource; return true;");
+    host.remove();
+}
+
+/// Counts how often `read` runs as an effect: once at first, then once per notification.
+fn count_runs(read: impl Fn() + 'static) -> (Effect<LocalStorage>, Rc<Cell<u32>>) {
+    let runs = Rc::new(Cell::new(0));
+    let counter = runs.clone();
+    let effect = Effect::new(move |_| {
+        read();
+        counter.set(counter.get() + 1);
+    });
+    (effect, runs)
+}
+
+#[wasm_bindgen_test]
+async fn a_heartbeat_notifies_nothing_on_the_page() {
+    let (hello, more) = events_json();
+    fake_event_source(&[hello]);
+    let (host, signals) = mount_signals();
+    // Everything on the page that shows the timeline (the message list's memo, the state
+    // above the oldest message) re-runs when it notifies; the presence dot likewise.
+    let (timeline_effect, timeline_runs) = count_runs(move || signals.timeline.track());
+    let (presence_effect, presence_runs) = count_runs(move || signals.presence.track());
+    signals.transport.set(Transport::Sse);
+    let connection = Connection::start(signals);
+    wait_until("the hello", || {
+        signals.timeline.with_untracked(|t| t.messages().len()) == 1
+    })
+    .await;
+    settle().await;
+    assert_eq!(signals.presence.get_untracked(), Presence::Live);
+    let before = (timeline_runs.get(), presence_runs.get());
+
+    let heartbeat = serde_json::to_string(&StreamEvent::Heartbeat { time: 7 }).unwrap();
+    for _ in 0..3 {
+        page_script(&format!(
+            "window.__source.onmessage({{ data: {heartbeat:?} }}); return true;"
+        ));
+        settle().await;
+    }
+    assert_eq!(
+        (timeline_runs.get(), presence_runs.get()),
+        before,
+        "a heartbeat notified the page"
+    );
+    assert_eq!(signals.presence.get_untracked(), Presence::Live);
+    assert_eq!(query(&host, ".message").len(), 1);
+
+    page_script(&format!(
+        "window.__source.onmessage({{ data: {more:?} }}); return true;"
+    ));
+    settle().await;
+    assert_eq!(timeline_runs.get(), before.0 + 1, "a new message notifies");
+    assert_eq!(query(&host, ".message").len(), 2);
+    timeline_effect.stop();
+    presence_effect.stop();
     connection.stop();
     page_script("window.EventSource = window.__RealEventSource; return true;");
     host.remove();

@@ -86,13 +86,29 @@ pub fn MessageList(
             <Show when=move || messages.with(Vec::is_empty)>
                 <li class="empty">"No messages yet. Say hello!"</li>
             </Show>
-            <For each=move || messages.get() key=|m| m.id let:m>
-                <li class="message" data-id=m.id>
-                    <span class="user">{m.user}</span>
-                    <time class="time">{format_time(m.time)}</time>
-                    <p class="text">{m.text}</p>
-                </li>
+            // Keyed by id, `For` needs every id but only the messages it has no row for yet:
+            // cloning all of them on each change would be wasted. New messages arrive at the
+            // end, where the search starts.
+            <For each=move || messages.with(|all| all.iter().map(|m| m.id).collect::<Vec<_>>())
+                key=|id| *id
+                let:id
+            >
+                {messages
+                    .with_untracked(|all| all.iter().rfind(|m| m.id == id).cloned())
+                    .map(|message| view! { <MessageItem message /> })}
             </For>
         </ol>
+    }
+}
+
+/// One message; its text is inserted as text, never as HTML.
+#[component]
+fn MessageItem(message: Message) -> impl IntoView {
+    view! {
+        <li class="message" data-id=message.id>
+            <span class="user">{message.user}</span>
+            <time class="time">{format_time(message.time)}</time>
+            <p class="text">{message.text}</p>
+        </li>
     }
 }

@@ -32,27 +32,32 @@ pub fn new_signals() -> ConnectionSignals {
     }
 }
 
-/// The app: owns the connection for as long as it is mounted.
+/// The app: provides the signals as context and owns the connection for as long as it is
+/// mounted.
 #[component]
 pub fn App() -> impl IntoView {
     let signals = new_signals();
+    provide_context(signals);
     // Leptos cleanups must be Send; the browser has one thread, so the wrapper never moves.
     let connection = SendWrapper::new(Connection::start(signals));
     on_cleanup(move || connection.stop());
-    view! { <ChatView signals /> }
+    view! { <ChatView /> }
 }
 
-/// Everything visible, driven by signals (so tests can drive it without a server).
+/// Everything visible, driven by the [`ConnectionSignals`] in context (so tests can provide
+/// them and drive the page without a server).
 #[component]
-pub fn ChatView(signals: ConnectionSignals) -> impl IntoView {
+pub fn ChatView() -> impl IntoView {
     let ConnectionSignals {
         timeline,
         presence,
         transport,
         notice,
         degraded,
-    } = signals;
-    let messages = Signal::derive(move || timeline.with(|t| t.messages().to_vec()));
+    } = expect_context();
+    // Cloned once per timeline change and shared by every reader (the list, its scroll
+    // effect, `older`), which re-run only if the messages differ: the memo compares.
+    let messages = Memo::new(move |_| timeline.with(|t| t.messages().to_vec()));
     let loading_older = RwSignal::new(false);
     let load_older = Callback::new(move |()| {
         if loading_older.get_untracked() {
@@ -73,10 +78,10 @@ pub fn ChatView(signals: ConnectionSignals) -> impl IntoView {
             loading_older.set(false);
         });
     });
-    let older = Signal::derive(move || {
+    let older = Memo::new(move |_| {
         if loading_older.get() {
             OlderState::Loading
-        } else if timeline.with(|t| t.messages().is_empty()) {
+        } else if messages.with(Vec::is_empty) {
             OlderState::Nothing
         } else if timeline.with(Timeline::can_load_older) {
             OlderState::Available

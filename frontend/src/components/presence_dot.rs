@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 /// Green while the stream is live, red otherwise (amber while connecting).
 #[component]
-pub fn PresenceDot(presence: RwSignal<Presence>) -> impl IntoView {
+pub fn PresenceDot(#[prop(into)] presence: Signal<Presence>) -> impl IntoView {
     let state = move || match presence.get() {
         Presence::Live => "live",
         Presence::Connecting => "connecting",
