@@ -13,7 +13,7 @@
 use crate::backoff;
 use crate::stream_reader::{read_lines_with_deadline, ReadError};
 use crate::timeline::Timeline;
-use common::StreamEvent;
+use common::{StreamEvent, Transport};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
@@ -34,34 +34,18 @@ pub enum Presence {
     Down,
 }
 
-/// How events reach the page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    Stream,
-    Sse,
-    Ws,
-}
-
-impl Transport {
-    /// From a location search string such as `?transport=sse`; the HTTP/2 stream otherwise.
-    pub fn from_search(search: &str) -> Self {
-        let value = search
-            .trim_start_matches('?')
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("transport="));
-        match value {
-            Some("sse") => Self::Sse,
-            Some("ws") => Self::Ws,
-            _ => Self::Stream,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Stream => "HTTP/2 stream",
-            Self::Sse => "Server-Sent Events",
-            Self::Ws => "WebSocket",
-        }
+/// The transport the page reads, from its location's search string: `?transport=sse` or
+/// `?transport=ws`, the HTTP/2 stream otherwise. The page always asks for deltas, so the
+/// course's `window` form is never chosen.
+pub fn transport_from_search(search: &str) -> Transport {
+    let value = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("transport="));
+    match value.and_then(Transport::from_name) {
+        Some(Transport::Sse) => Transport::Sse,
+        Some(Transport::Ws) => Transport::Ws,
+        _ => Transport::Stream,
     }
 }
 
@@ -173,9 +157,10 @@ impl Connection {
         while !self.inner.stopped.get() {
             s.presence.set(Presence::Connecting);
             let outcome = match s.transport.get_untracked() {
-                Transport::Stream => self.read_stream(s).await,
                 Transport::Sse => self.read_events(s, Transport::Sse).await,
                 Transport::Ws => self.read_events(s, Transport::Ws).await,
+                // The page reads deltas on the HTTP/2 stream, never the course's window form.
+                Transport::Stream | Transport::Window => self.read_stream(s).await,
             };
             if self.inner.stopped.get() {
                 break;
@@ -376,11 +361,15 @@ mod tests {
 
     #[test]
     fn transport_from_the_query_string() {
-        assert_eq!(Transport::from_search(""), Transport::Stream);
-        assert_eq!(Transport::from_search("?transport=sse"), Transport::Sse);
-        assert_eq!(Transport::from_search("?a=1&transport=ws"), Transport::Ws);
+        assert_eq!(transport_from_search(""), Transport::Stream);
+        assert_eq!(transport_from_search("?transport=sse"), Transport::Sse);
+        assert_eq!(transport_from_search("?a=1&transport=ws"), Transport::Ws);
         assert_eq!(
-            Transport::from_search("?transport=pigeon"),
+            transport_from_search("?transport=pigeon"),
+            Transport::Stream
+        );
+        assert_eq!(
+            transport_from_search("?transport=window"),
             Transport::Stream
         );
     }

@@ -1,8 +1,8 @@
 //! Runs in headless Chromium: `cargo xtask test` (or wasm-bindgen-test-runner directly).
 
-use common::{HistoryPage, Message, StreamEvent};
+use common::{HistoryPage, Message, StreamEvent, Transport};
 use frontend::components::{new_signals, ChatView};
-use frontend::connection::{Connection, ConnectionSignals, Presence, Transport};
+use frontend::connection::{Connection, ConnectionSignals, Presence};
 use frontend::stream_reader::{read_lines, read_lines_with_deadline, ReadError};
 use frontend::timeline::Timeline;
 use gloo_timers::future::TimeoutFuture;

@@ -9,7 +9,7 @@ pub use message_list::{format_time, MessageList, OlderState};
 pub use presence_dot::PresenceDot;
 
 use crate::api;
-use crate::connection::{Connection, ConnectionSignals, Presence, Transport};
+use crate::connection::{transport_from_search, Connection, ConnectionSignals, Presence};
 use crate::timeline::Timeline;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -26,7 +26,7 @@ pub fn new_signals() -> ConnectionSignals {
     ConnectionSignals {
         timeline: RwSignal::new(Timeline::default()),
         presence: RwSignal::new(Presence::Connecting),
-        transport: RwSignal::new(Transport::from_search(&search)),
+        transport: RwSignal::new(transport_from_search(&search)),
         notice: RwSignal::new(None),
         degraded: RwSignal::new(None),
     }
