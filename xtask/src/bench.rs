@@ -243,8 +243,8 @@ fn frontend(root: &Path, scratch: &Path) -> Result<()> {
     crate::bench_frontend::run(root, &format!("{}/", server.url))
 }
 
-/// `cargo xtask bench [store|transports|frontend|redis|all]`; without a name, the short
-/// pass over every target.
+/// `cargo xtask bench [store|transports|frontend|redis|peers|all]`; without a name, the
+/// short pass over every target. `all` leaves out `peers`, which installs nginx.
 pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
     run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
     let scratch: PathBuf =
@@ -255,13 +255,14 @@ pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
         Some("transports") => transports(root, &scratch),
         Some("frontend") => frontend(root, &scratch),
         Some("redis") => crate::bench_redis::two_nodes_vs_one(root, &scratch),
+        Some("peers") => crate::bench_peers::run(root, &scratch),
         None => crate::bench_quick::run(root, &scratch),
         Some("all") => store_throughput(root, &scratch)
             .and_then(|()| transports(root, &scratch))
             .and_then(|()| frontend(root, &scratch))
             .and_then(|()| crate::bench_redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend, redis or all"
+            "unknown benchmark {other:?}: store, transports, frontend, redis, peers or all"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);

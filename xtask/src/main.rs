@@ -5,12 +5,14 @@
 //! - `build [--debug]`: `trunk build --offline` into `dist/` (release by default).
 //! - `run [-- BACKEND ARGS]`: setup, release build, then the backend serving it.
 //! - `test`: setup, Chromium + chromedriver (apt) if missing, then every test suite.
-//! - `bench`: short benchmark runs against the release backend, printed as a table.
+//! - `bench`: short benchmark runs against the release backend, printed as a table;
+//!   `bench peers` runs the same loads against nginx + nchan (installed with apt if missing).
 //!
 //! Layout: [`tools`] finds and installs tools; [`suites`] runs the test suites.
 
 mod bench;
 mod bench_frontend;
+mod bench_peers;
 mod bench_quick;
 mod bench_redis;
 mod suites;
@@ -21,7 +23,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|all]>";
+const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|peers|all]>";
 
 fn main() {
     if let Err(err) = real_main() {
