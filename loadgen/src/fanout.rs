@@ -3,6 +3,11 @@
 //! Phases: connect all clients (bounded handshake concurrency), settle, post K messages at
 //! a fixed interval, then wait until every client has every message or the drain time
 //! runs out. Bounded in count and time; exits non-zero when deliveries are missing.
+//!
+//! With `--wire raw` the same load runs against a pub/sub peer that relays each posted body
+//! verbatim as one stream line (nginx + nchan, `cargo xtask bench peers`): the poster then
+//! publishes the very line h2chat would have sent, after a hello for every stream to start
+//! with. Nothing else changes.
 
 use crate::h2_streams::{run_connection, Target};
 use crate::proc_stats::{cpu_seconds, rss_bytes};
@@ -28,6 +33,21 @@ fn parse_transport(name: &str) -> Result<Transport, String> {
     }
 }
 
+/// What the server speaks on `/msgs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Wire {
+    /// h2chat: posts are `{"user","text"}`, answered 201; the server builds each stream line,
+    /// and `GET /msgs?since=0` starts with a hello.
+    H2chat,
+    /// A peer that relays each posted body verbatim, followed by a newline (nchan's
+    /// http-raw-stream subscriber at `GET /msgs`, its publisher at `POST /msgs`): posts are
+    /// the `msgs` line h2chat would send for them, answered 201 or 202. Before the readers
+    /// connect, a hello is published for the relay to give each of them first. HTTP/2
+    /// stream transport only.
+    Raw,
+}
+
 #[derive(clap::Args)]
 pub struct FanoutArgs {
     /// Server base URL (https://127.0.0.1:PORT). Repeat it for several nodes of one chat:
@@ -40,6 +60,9 @@ pub struct FanoutArgs {
     /// stream (NDJSON over HTTP/2), sse or ws.
     #[arg(long, value_parser = parse_transport, default_value = "stream")]
     transport: Transport,
+    /// What the server speaks: h2chat, or `raw` for a relay such as nginx + nchan.
+    #[arg(long, value_enum, default_value = "h2chat")]
+    wire: Wire,
     /// Streaming clients.
     #[arg(long, default_value = "1000")]
     clients: usize,
@@ -74,6 +97,7 @@ pub struct FanoutArgs {
 #[derive(serde::Serialize)]
 struct Report {
     transport: Transport,
+    wire: Wire,
     nodes: usize,
     clients: usize,
     connections: usize,
@@ -104,6 +128,9 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     if args.messages == 0 && args.idle_secs == 0 {
         bail!("give --messages (at least 1) or --messages 0 with --idle-secs");
     }
+    if args.wire == Wire::Raw && args.transport != Transport::Stream {
+        bail!("--wire raw works with --transport stream only");
+    }
     let fd_limit =
         backend::fd_limit::raise_to_hard_limit().context("cannot raise the open-files limit")?;
     // WebSocket clients always have a connection each.
@@ -129,6 +156,9 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     let pem =
         std::fs::read(&args.ca).with_context(|| format!("cannot read {}", args.ca.display()))?;
     let tls = crate::tls::client_config(&pem)?;
+    if args.wire == Wire::Raw {
+        publish_hello(&bases, &tls).await?;
+    }
     let rss_baseline = rss_now();
 
     // Connect.
@@ -137,11 +167,12 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     let gate = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
     let started = Instant::now();
     let mut readers = Vec::with_capacity(connections);
-    let path = match args.transport {
-        Transport::Stream => "/msgs?since=0",
-        Transport::Sse => "/msgs/events",
-        Transport::Ws => "/msgs/ws",
-        Transport::Window => bail!("{}", parse_transport("window").unwrap_err()),
+    let path = match (args.transport, args.wire) {
+        (Transport::Stream, Wire::Raw) => "/msgs",
+        (Transport::Stream, Wire::H2chat) => "/msgs?since=0",
+        (Transport::Sse, _) => "/msgs/events",
+        (Transport::Ws, _) => "/msgs/ws",
+        (Transport::Window, _) => bail!("{}", parse_transport("window").unwrap_err()),
     };
     // One task per WebSocket client, or per HTTP/2 connection with all its streams.
     // Client i uses connection i % connections, and connection c talks to node c % nodes.
@@ -215,6 +246,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     let poster = StampedPoster {
         bases: bases.clone(),
         tls: tls.clone(),
+        wire: args.wire,
         messages: args.messages,
         interval: Duration::from_millis(args.interval_ms),
     };
@@ -250,6 +282,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     };
     let report = Report {
         transport: args.transport,
+        wire: args.wire,
         nodes: bases.len(),
         clients: args.clients,
         connections,
@@ -298,6 +331,7 @@ enum Job {
 struct StampedPoster {
     bases: Vec<String>,
     tls: Arc<rustls::ClientConfig>,
+    wire: Wire,
     messages: usize,
     interval: Duration,
 }
@@ -321,20 +355,76 @@ impl StampedPoster {
         for seq in 0..self.messages {
             tokio::time::sleep_until((started + self.interval * seq as u32).into()).await;
             let text = format!("lg {seq} {}", now_micros());
-            let body = serde_json::json!({"user": "loadgen", "text": text});
             let t = Instant::now();
-            let response = poster
-                .post(format!("{}/msgs", self.bases[seq % self.bases.len()]))
-                .json(&body)
-                .send()
-                .await?;
-            if response.status() != 201 {
+            let request = poster.post(format!("{}/msgs", self.bases[seq % self.bases.len()]));
+            let request = match self.wire {
+                Wire::H2chat => request.json(&serde_json::json!({"user": "loadgen", "text": text})),
+                Wire::Raw => request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(event_line(seq, text)?),
+            };
+            let response = request.send().await?;
+            // nchan answers 202 when no subscriber was there to take the message; the missing
+            // deliveries are then counted like any other.
+            let accepted = match self.wire {
+                Wire::H2chat => response.status() == 201,
+                Wire::Raw => [201, 202].contains(&response.status().as_u16()),
+            };
+            if !accepted {
                 bail!("post {seq} answered {}", response.status());
             }
             latencies.push(t.elapsed());
         }
         Ok((started, latencies))
     }
+}
+
+/// Publishes, on each of `bases`, the hello h2chat sends first on every new stream (a relay
+/// has none of its own), before any reader connects: nchan then gives it to each subscriber
+/// as its first line (`nchan_subscriber_first_message oldest`, `bench/nchan.conf`).
+///
+/// Needed as well as fair: nginx 1.22 over TLS leaves the HEADERS frame of a response that
+/// has no body yet in its TLS buffer until a DATA frame flushes it, so without a first line
+/// every stream after the first on a connection would wait for its 200 until the first
+/// message.
+async fn publish_hello(bases: &[String], tls: &Arc<rustls::ClientConfig>) -> anyhow::Result<()> {
+    let client = crate::tls::h2_client(tls.clone())?;
+    let hello = common::StreamEvent::Hello {
+        epoch: format!("{:016x}", now_micros()),
+        reset: false,
+        heartbeat_ms: 0,
+        msgs: Vec::new(),
+    };
+    for base in bases {
+        let response = client
+            .post(format!("{base}/msgs"))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(&hello)?)
+            .send()
+            .await?;
+        if ![201, 202].contains(&response.status().as_u16()) {
+            bail!(
+                "{base}: publishing the hello answered {}",
+                response.status()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The stream line h2chat sends for the `seq`th post (ids from 1, as on a fresh server; the
+/// time in milliseconds), without its newline: what `--wire raw` publishes, so a relay
+/// delivers the same bytes h2chat does.
+fn event_line(seq: usize, text: String) -> anyhow::Result<Vec<u8>> {
+    let msg = common::Message {
+        id: seq as u64 + 1,
+        user: "loadgen".to_owned(),
+        text,
+        time: now_micros() / 1000,
+    };
+    Ok(serde_json::to_vec(&common::StreamEvent::Msgs {
+        msgs: vec![msg],
+    })?)
 }
 
 /// `host:port` of a base URL `https://host:port`.
@@ -386,5 +476,24 @@ fn print_summary(r: &Report) {
     }
     if let Some(own) = r.loadgen_cpu_seconds_posting {
         println!("  load tool CPU {own:.2} s while posting");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::readers::Seen;
+
+    #[test]
+    fn a_raw_post_is_a_line_the_readers_record() {
+        let line = event_line(6, format!("lg 6 {}", now_micros())).unwrap();
+        let text = String::from_utf8(line).unwrap();
+        assert!(text.starts_with(r#"{"type":"msgs","msgs":[{"id":7,"user":"loadgen","#));
+        assert!(!text.contains('\n'), "the relay adds the newline");
+        let totals = Totals::default();
+        let mut seen = Seen::default();
+        seen.record(common::StreamEvent::from_json(&text).unwrap(), &totals);
+        assert_eq!(seen.seqs, [6]);
+        assert_eq!(totals.deliveries.load(Ordering::Relaxed), 1);
     }
 }

@@ -5,7 +5,8 @@
 //! - `build [--debug]`: `trunk build --offline` into `dist/` (release by default).
 //! - `run [-- BACKEND ARGS]`: setup, release build, then the backend serving it.
 //! - `test`: setup, Chromium + chromedriver (apt) if missing, then every test suite.
-//! - `bench`: short benchmark runs against the release backend, printed as a table.
+//! - `bench`: short benchmark runs against the release backend, printed as a table;
+//!   `bench peers` runs the same loads against nginx + nchan (installed with apt if missing).
 //!
 //! Layout: [`tools`] finds and installs tools; [`suites`] runs the test suites (with
 //! [`test_redis`] for the scale-out tests); [`bench`] runs the benchmarks.
@@ -19,7 +20,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|all|baseline REV]>";
+const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|peers|all|baseline REV]>";
 
 fn main() {
     if let Err(err) = real_main() {

@@ -132,7 +132,12 @@ const APT_PACKAGES: [(&str, &str); 3] = [
 /// Installs (with apt-get) whichever of [`APT_PACKAGES`] is missing: Chromium for the
 /// browser suites, redis-server for the scale-out tests.
 pub fn ensure_apt_packages() -> Result<()> {
-    let missing: Vec<&str> = APT_PACKAGES
+    install_missing(&APT_PACKAGES)
+}
+
+/// Installs with apt-get each `(file, package)` whose file is missing.
+pub fn install_missing(packages: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .filter(|(file, _)| !Path::new(file).exists())
         .map(|(_, package)| *package)
@@ -146,6 +151,8 @@ pub fn ensure_apt_packages() -> Result<()> {
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
     run(Command::new("apt-get")
         .args(["install", "-y", "--no-install-recommends"])
+        // Another apt may be running (the machine is shared): wait for its lock, not fail.
+        .args(["-o", "DPkg::Lock::Timeout=600"])
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
     .with_context(|| format!("apt-get install {} (needs root)", missing.join(" ")))

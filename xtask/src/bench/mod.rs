@@ -9,6 +9,7 @@
 mod baseline;
 mod frontend;
 mod harness;
+mod peers;
 mod quick;
 mod redis;
 mod store;
@@ -26,8 +27,8 @@ fn frontend_bench(root: &Path, scratch: &Path) -> Result<()> {
     frontend::run(root, &format!("{}/", server.url()))
 }
 
-/// `cargo xtask bench [store|transports|frontend|redis|all|baseline REV]`; without a name,
-/// the short pass over every target.
+/// `cargo xtask bench [store|transports|frontend|redis|peers|all|baseline REV]`; without a
+/// name, the short pass over every target. `all` leaves out `peers`, which installs nginx.
 pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
     let which = args.first().map(String::as_str);
     run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
@@ -39,6 +40,7 @@ pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
         Some("transports") => transports::transports(root, &scratch),
         Some("frontend") => frontend_bench(root, &scratch),
         Some("redis") => redis::two_nodes_vs_one(root, &scratch),
+        Some("peers") => peers::run(root, &scratch),
         Some("baseline") => baseline::against(root, &scratch, args.get(1).map(String::as_str)),
         None => quick::run(root, &scratch),
         Some("all") => store::store_throughput(root, &scratch)
@@ -46,7 +48,7 @@ pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
             .and_then(|()| frontend_bench(root, &scratch))
             .and_then(|()| redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend, redis, all or baseline REV"
+            "unknown benchmark {other:?}: store, transports, frontend, redis, peers, all or baseline REV"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);
