@@ -117,6 +117,69 @@ pub struct Settings {
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "H2CHAT_WORKERS")]
     pub workers: Option<NonZeroUsize>,
+
+    /// Who may create an account: `invite` (with an admin's invite link), `open` (anyone),
+    /// or `closed` (nobody).
+    #[arg(long, env = "H2CHAT_SIGNUP", value_enum, default_value = "invite")]
+    pub signup: Signup,
+
+    /// Whether people without an account may read and post in the lobby (`on`) or must
+    /// sign in (`off`).
+    #[arg(long, env = "H2CHAT_GUESTS", value_enum, default_value = "on")]
+    pub guests: OnOff,
+
+    /// Another origin whose pages may sign in and post, besides the server's own, e.g.
+    /// `http://127.0.0.1:8080` for `trunk serve`. Repeat, or comma-separate in the
+    /// variable. Never a wildcard.
+    #[arg(
+        long = "allow-origin",
+        env = "H2CHAT_ALLOW_ORIGINS",
+        value_delimiter = ',',
+        value_parser = parse_origin
+    )]
+    pub allow_origins: Vec<String>,
+}
+
+/// `--signup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Signup {
+    Invite,
+    Open,
+    Closed,
+}
+
+impl From<Signup> for common::account::SignupMode {
+    fn from(signup: Signup) -> Self {
+        match signup {
+            Signup::Invite => Self::Invite,
+            Signup::Open => Self::Open,
+            Signup::Closed => Self::Closed,
+        }
+    }
+}
+
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing more.
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let origin = raw.trim().trim_end_matches('/');
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| {
+            format!("{raw:?} is not an origin: it must start with https:// or http://")
+        })?;
+    if rest.is_empty() || rest.contains(['/', '*', '?', '#', ' ']) {
+        return Err(format!(
+            "{raw:?} is not an origin: scheme://host[:port] only, no path and no wildcard"
+        ));
+    }
+    Ok(origin.to_owned())
 }
 
 impl Settings {
@@ -187,6 +250,23 @@ mod tests {
         assert_eq!(s.redis_prefix, "h2chat");
         assert!(s.static_dir().ends_with("dist"));
         assert!(s.certs_dir().ends_with("certs"));
+    }
+
+    #[test]
+    fn origins_are_exact_and_never_wildcards() {
+        assert_eq!(
+            parse_origin("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "example.com",
+            "https://a.b/path",
+            "https://",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

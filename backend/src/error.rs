@@ -4,6 +4,7 @@
 //! This module owns every conversion into [`ApiError`]: the modules that fail (validation,
 //! the store, the limits) return errors of their own and know nothing of HTTP.
 
+use crate::accounts::AccountError;
 use crate::limits::{LimitReached, RateLimited};
 use crate::store::StoreError;
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
@@ -28,12 +29,45 @@ pub enum ApiError {
     },
     #[error("no such resource: {0}")]
     NotFound(String),
+    /// Not signed in, or wrong credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in (or not) but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Taken, or already done.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("too many messages: wait {retry_after_secs} s before posting again")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(key) => Self::Conflict(format!("{key} is taken")),
+            other => Self::Store(other),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Field(field) => Self::BadRequest(field.to_string()),
+            AccountError::BadRequest(text) => Self::BadRequest(text),
+            AccountError::Unauthorized(text) => Self::Unauthorized(text),
+            AccountError::Forbidden(text) => Self::Forbidden(text),
+            AccountError::NotFound(text) => Self::NotFound(text),
+            AccountError::Conflict(text) => Self::Conflict(text),
+            AccountError::RateLimited(limited) => limited.into(),
+            AccountError::Store(store) => store.into(),
+        }
+    }
 }
 
 impl From<RateLimited> for ApiError {
@@ -58,6 +92,9 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Store(_) | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         }

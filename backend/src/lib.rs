@@ -19,27 +19,37 @@
 //! - [`telemetry`]: `tracing` to stderr.
 //! - [`fd_limit`]: raises the open-files limit so thousands of streams fit (the load tool
 //!   uses it too).
+//! - [`event`]: the chat's log: messages and events (accounts, sessions, invites), one
+//!   order for everything.
 //!
 //! The middle:
 //! - [`store`]: where messages live and ids come from: SQLite with group commit on a writer
 //!   thread, or (`--redis`) a Redis Stream that every node appends to and tails. Tells its
 //!   listener (the hub) about every committed message.
-//! - [`hub`]: window and registry under one lock, fed committed messages in id order, so
-//!   fan-out order and each new stream's first line agree; its `Registration` guard takes a
-//!   stream out when the response is dropped.
+//! - [`accounts`]: accounts, sessions and invites (the directory every node builds from the
+//!   log), password hashing, brute-force limits.
+//! - [`hub`]: window and registry under one lock, fed committed entries in id order, so
+//!   fan-out order and each new stream's first line agree; it applies events to the
+//!   directory and ends the streams of sessions that ended; its `Registration` guard takes
+//!   a stream out when the response is dropped.
+//! - `auth`: the session cookie, the extractors for who is asking, the same-origin rule.
 //! - `client_stream`: the response body of one stream, lines from its queue.
 //! - `heartbeat`, `retention`: the background tasks that keep idle streams alive and delete
 //!   what `--retain-*` does not keep.
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
 //! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
-//! - `routes`: the route table and HTTP handlers, the built frontend with its headers.
+//! - `routes`: the route table and HTTP handlers (`routes/api`: the JSON API and its
+//!   OpenAPI document), the built frontend with its headers.
 //! - [`shutdown`]: the graceful-stop handle and the signals.
 //! - [`startup`]: [`Application`], which builds, runs and stops the server.
 
+pub mod accounts;
+mod auth;
 mod client_stream;
 mod clock;
 pub mod config;
 mod error;
+pub mod event;
 pub mod fd_limit;
 mod heartbeat;
 pub mod hub;

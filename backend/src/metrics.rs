@@ -42,6 +42,10 @@ pub enum Rejection {
     ContentType,
     RateLimited,
     StoreUnavailable,
+    /// A guest where guests are off.
+    NotAllowed,
+    /// A guest under an account's name.
+    NameTaken,
 }
 
 impl Rejection {
@@ -53,6 +57,8 @@ impl Rejection {
             Self::ContentType => "content_type",
             Self::RateLimited => "rate_limited",
             Self::StoreUnavailable => "store_unavailable",
+            Self::NotAllowed => "not_allowed",
+            Self::NameTaken => "name_taken",
         }
     }
 }
@@ -153,6 +159,8 @@ impl Metrics {
             Rejection::ContentType,
             Rejection::RateLimited,
             Rejection::StoreUnavailable,
+            Rejection::NotAllowed,
+            Rejection::NameTaken,
         ] {
             rejected.with_label_values(&[reason.label()]);
         }

@@ -7,14 +7,16 @@
 //! checks its content type first). A body that is not even a message does not spend its
 //! sender's budget.
 
+use crate::accounts::Accounts;
+use crate::auth::{not_signed_in, Caller};
 use crate::error::ApiError;
 use crate::limits::{client_ip, PostLimiter};
 use crate::metrics::{Metrics, Rejection};
-use crate::store::Store;
+use crate::store::{NewPost, Store};
 use actix_web::http::header;
 use actix_web::mime;
 use actix_web::{web, HttpRequest};
-use common::validation::BODY_LIMIT_BYTES;
+use common::validation::{MessageText, BODY_LIMIT_BYTES};
 use common::{Message, NewMessage};
 use futures_util::StreamExt;
 use std::net::IpAddr;
@@ -25,14 +27,21 @@ pub struct PostPipeline {
     store: Store,
     limiter: Arc<PostLimiter>,
     metrics: Arc<Metrics>,
+    accounts: Arc<Accounts>,
 }
 
 impl PostPipeline {
-    pub fn new(store: Store, limiter: Arc<PostLimiter>, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        store: Store,
+        limiter: Arc<PostLimiter>,
+        metrics: Arc<Metrics>,
+        accounts: Arc<Accounts>,
+    ) -> Self {
         Self {
             store,
             limiter,
             metrics,
+            accounts,
         }
     }
 
@@ -42,9 +51,10 @@ impl PostPipeline {
         &self,
         req: &HttpRequest,
         payload: web::Payload,
+        caller: &Caller,
     ) -> Result<Message, ApiError> {
         let outcome = match read_json_body(req, payload).await {
-            Ok(body) => self.store_message(client_ip(req), &body).await,
+            Ok(body) => self.store_message(client_ip(req), caller, &body).await,
             Err(error) => Err(error),
         };
         self.count(&outcome);
@@ -56,14 +66,20 @@ impl PostPipeline {
     pub async fn accept_frame(
         &self,
         ip: Option<IpAddr>,
+        caller: &Caller,
         frame: &[u8],
     ) -> Result<Message, ApiError> {
-        let outcome = self.store_message(ip, frame).await;
+        let outcome = self.store_message(ip, caller, frame).await;
         self.count(&outcome);
         outcome
     }
 
-    async fn store_message(&self, ip: Option<IpAddr>, body: &[u8]) -> Result<Message, ApiError> {
+    async fn store_message(
+        &self,
+        ip: Option<IpAddr>,
+        caller: &Caller,
+        body: &[u8],
+    ) -> Result<Message, ApiError> {
         if body.len() > BODY_LIMIT_BYTES {
             return Err(ApiError::TooLarge {
                 limit: BODY_LIMIT_BYTES,
@@ -72,8 +88,43 @@ impl PostPipeline {
         let message: NewMessage = serde_json::from_slice(body)
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
         self.limiter.check(ip)?;
+        let post = match caller.signed() {
+            // The account speaks, whatever `user` says.
+            Some(signed) => NewPost {
+                user: signed.account.display_name.clone(),
+                text: MessageText::parse(&message.text)?.into_inner(),
+                account: Some(signed.account.username.clone()),
+                guest: false,
+            },
+            None => self.guest_post(message)?,
+        };
+        Ok(self.store.post(post).await?)
+    }
+
+    /// A guest's post: allowed when guests are, under any name but a registered username
+    /// (compared ignoring case and look-alike characters).
+    fn guest_post(&self, message: NewMessage) -> Result<NewPost, ApiError> {
+        if !self.accounts.guests {
+            return Err(not_signed_in());
+        }
         let valid = message.validate()?;
-        Ok(self.store.append(valid).await?)
+        if self
+            .accounts
+            .directory()
+            .account_named(valid.user.as_str())
+            .is_some()
+        {
+            return Err(ApiError::Conflict(format!(
+                "{:?} is the name of an account: sign in to use it, or choose another name",
+                valid.user.as_str()
+            )));
+        }
+        Ok(NewPost {
+            user: valid.user.into_inner(),
+            text: valid.text.into_inner(),
+            account: None,
+            guest: true,
+        })
     }
 
     fn count(&self, outcome: &Result<Message, ApiError>) {
@@ -90,6 +141,8 @@ impl PostPipeline {
             ApiError::UnsupportedMediaType => Rejection::ContentType,
             ApiError::TooManyRequests { .. } => Rejection::RateLimited,
             ApiError::Store(_) | ApiError::Unavailable(_) => Rejection::StoreUnavailable,
+            ApiError::Unauthorized(_) | ApiError::Forbidden(_) => Rejection::NotAllowed,
+            ApiError::Conflict(_) => Rejection::NameTaken,
             ApiError::BadRequest(_) | ApiError::MethodNotAllowed { .. } | ApiError::NotFound(_) => {
                 Rejection::BadBody
             }

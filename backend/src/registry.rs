@@ -3,6 +3,7 @@
 //! grow memory: when its queue is full it is cut (its queue closed), and it resumes with
 //! `since` when it reconnects.
 
+use crate::event::{AccountId, SecretHash};
 use bytes::Bytes;
 use common::Transport;
 use std::collections::HashMap;
@@ -31,11 +32,20 @@ impl Lines {
     }
 }
 
+/// Who a stream belongs to, when a signed-in account opened it: its streams end when the
+/// session ends or the account is deactivated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub account: AccountId,
+    pub session: SecretHash,
+}
+
 #[derive(Debug)]
 struct Client {
     tx: mpsc::Sender<Bytes>,
     transport: Transport,
     ip: Option<IpAddr>,
+    owner: Option<Owner>,
 }
 
 /// Outcome of offering one line to every client.
@@ -83,6 +93,7 @@ impl Registry {
         transport: Transport,
         first_line: Bytes,
         ip: Option<IpAddr>,
+        owner: Option<Owner>,
     ) -> (ClientId, mpsc::Receiver<Bytes>) {
         let (tx, rx) = mpsc::channel(self.queue_capacity);
         // A fresh queue has room for one line.
@@ -92,7 +103,15 @@ impl Registry {
         if let Some(ip) = ip {
             *self.per_ip.entry(ip).or_default() += 1;
         }
-        self.clients.insert(id, Client { tx, transport, ip });
+        self.clients.insert(
+            id,
+            Client {
+                tx,
+                transport,
+                ip,
+                owner,
+            },
+        );
         (id, rx)
     }
 
@@ -188,6 +207,24 @@ impl Registry {
         });
     }
 
+    /// Offers `lines` (a goodbye) to the streams `which` picks, then closes their queues:
+    /// each sends what it holds and ends. Returns how many.
+    pub fn end_where(&mut self, lines: &Lines, which: impl Fn(&Owner) -> bool) -> usize {
+        let per_ip = &mut self.per_ip;
+        let before = self.clients.len();
+        self.clients.retain(|_, client| {
+            let ends = client.owner.as_ref().is_some_and(&which);
+            if ends {
+                if let Some(line) = lines.for_transport(client.transport) {
+                    let _ = client.tx.try_send(line.clone());
+                }
+                forget(per_ip, client.ip);
+            }
+            !ends
+        });
+        before - self.clients.len()
+    }
+
     /// Closes every queue: each stream sends what it holds, then ends.
     pub fn clear(&mut self) {
         self.clients.clear();
@@ -202,10 +239,14 @@ mod tests {
     #[test]
     fn full_queue_cuts_only_that_client() {
         let mut registry = Registry::new(2);
-        let (slow, mut slow_rx) =
-            registry.register(Transport::Stream, Bytes::from_static(b"hello\n"), None);
+        let (slow, mut slow_rx) = registry.register(
+            Transport::Stream,
+            Bytes::from_static(b"hello\n"),
+            None,
+            None,
+        );
         let (_fast, mut fast_rx) =
-            registry.register(Transport::Window, Bytes::from_static(b"w0\n"), None);
+            registry.register(Transport::Window, Bytes::from_static(b"w0\n"), None, None);
         assert_eq!(fast_rx.try_recv().unwrap(), "w0\n");
         let lines = Lines {
             window: Some(Bytes::from_static(b"w\n")),
@@ -231,7 +272,7 @@ mod tests {
     #[test]
     fn dropped_receivers_are_pruned_on_send() {
         let mut registry = Registry::new(4);
-        let (_, rx) = registry.register(Transport::Stream, Bytes::new(), None);
+        let (_, rx) = registry.register(Transport::Stream, Bytes::new(), None, None);
         drop(rx);
         let line = Some(Bytes::from_static(b"x\n"));
         let fanout = registry.broadcast(&Lines {
@@ -252,8 +293,8 @@ mod transport_tests {
     #[test]
     fn each_transport_gets_its_own_encoding_and_none_skips() {
         let mut registry = Registry::new(4);
-        let (_, mut sse) = registry.register(Transport::Sse, Bytes::new(), None);
-        let (_, mut ws) = registry.register(Transport::Ws, Bytes::new(), None);
+        let (_, mut sse) = registry.register(Transport::Sse, Bytes::new(), None, None);
+        let (_, mut ws) = registry.register(Transport::Ws, Bytes::new(), None, None);
         sse.try_recv().unwrap();
         ws.try_recv().unwrap();
         let fanout = registry.broadcast(&Lines {
@@ -268,6 +309,41 @@ mod transport_tests {
 }
 
 #[cfg(test)]
+mod owner_tests {
+    use super::*;
+
+    #[test]
+    fn ending_a_session_ends_only_its_streams_after_a_goodbye() {
+        let mut registry = Registry::new(4);
+        let owner = |account, session: &str| {
+            Some(Owner {
+                account,
+                session: session.into(),
+            })
+        };
+        let (_, mut a1) = registry.register(Transport::Stream, Bytes::new(), None, owner(1, "a"));
+        let (_, mut a2) = registry.register(Transport::Stream, Bytes::new(), None, owner(1, "b"));
+        let (_, mut guest) = registry.register(Transport::Stream, Bytes::new(), None, None);
+        for rx in [&mut a1, &mut a2, &mut guest] {
+            rx.try_recv().unwrap();
+        }
+        let bye = Lines {
+            stream: Some(Bytes::from_static(b"bye\n")),
+            ..Lines::default()
+        };
+        assert_eq!(registry.end_where(&bye, |o| o.session == "a"), 1);
+        assert_eq!(a1.try_recv().unwrap(), "bye\n");
+        assert!(matches!(
+            a1.try_recv(),
+            Err(mpsc::error::TryRecvError::Disconnected)
+        ));
+        assert_eq!(registry.end_where(&bye, |o| o.account == 1), 1);
+        assert_eq!(registry.len(), 1, "the guest stays");
+        assert!(guest.try_recv().is_err());
+    }
+}
+
+#[cfg(test)]
 mod per_ip_tests {
     use super::*;
 
@@ -275,9 +351,9 @@ mod per_ip_tests {
     fn counts_follow_every_way_out() {
         let ip: IpAddr = "10.1.2.3".parse().unwrap();
         let mut registry = Registry::new(2);
-        let (a, _rx_a) = registry.register(Transport::Stream, Bytes::new(), Some(ip));
-        let (_b, rx_b) = registry.register(Transport::Stream, Bytes::new(), Some(ip));
-        let (_c, _rx_c) = registry.register(Transport::Stream, Bytes::new(), Some(ip));
+        let (a, _rx_a) = registry.register(Transport::Stream, Bytes::new(), Some(ip), None);
+        let (_b, rx_b) = registry.register(Transport::Stream, Bytes::new(), Some(ip), None);
+        let (_c, _rx_c) = registry.register(Transport::Stream, Bytes::new(), Some(ip), None);
         assert_eq!(registry.streams_from(ip), 3);
         registry.remove(a);
         assert_eq!(registry.streams_from(ip), 2);

@@ -2,7 +2,9 @@
 //! (TLS, store and hub, HTTP server, background tasks); [`Application::run_until_stopped`]
 //! serves until a signal or a [`ShutdownHandle`] stops it, then closes the store.
 
-use crate::config::Settings;
+use crate::accounts::{Accounts, Directory};
+use crate::auth::{same_origin, AllowedOrigins};
+use crate::config::{OnOff, Settings};
 use crate::error::{json_error, query_error};
 use crate::hub::Hub;
 use crate::limits::{PostLimiter, StreamLimits, TrustedProxies};
@@ -42,11 +44,14 @@ pub struct Application {
     store: Store,
     store_thread: StoreThread,
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// While no account exists: the token of the setup link printed at start.
+    setup_token: Option<String>,
 }
 
-/// The store a server runs on, and the hub it feeds.
+/// The store a server runs on, and the hub and directory it feeds.
 struct Opened {
     hub: Arc<Hub>,
+    directory: Arc<Directory>,
     store: Store,
     thread: StoreThread,
 }
@@ -57,6 +62,8 @@ struct Shared {
     hub: web::Data<Hub>,
     store: web::Data<Store>,
     pipeline: web::Data<PostPipeline>,
+    accounts: web::Data<Accounts>,
+    origins: web::Data<AllowedOrigins>,
     metrics: web::Data<Metrics>,
     ping: web::Data<websocket::PingEvery>,
     static_dir: web::Data<StaticDir>,
@@ -78,8 +85,23 @@ impl Application {
         let addr = listener.local_addr().context("listener has no address")?;
 
         let metrics = Arc::new(Metrics::new());
-        let Opened { hub, store, thread } = open_store(&settings, metrics.clone()).await?;
+        let Opened {
+            hub,
+            directory,
+            store,
+            thread,
+        } = open_store(&settings, metrics.clone()).await?;
         let limiter = Arc::new(PostLimiter::new(settings.post_rate, settings.post_burst));
+        let accounts = Arc::new(Accounts::new(
+            directory,
+            store.clone(),
+            settings.signup.into(),
+            settings.guests == OnOff::On,
+        ));
+        let setup_token = accounts
+            .issue_setup_token()
+            .await
+            .context("cannot prepare the setup link")?;
         let shared = Shared {
             hub: web::Data::from(hub.clone()),
             store: web::Data::new(store.clone()),
@@ -87,14 +109,17 @@ impl Application {
                 store.clone(),
                 limiter.clone(),
                 metrics.clone(),
+                accounts.clone(),
             )),
+            accounts: web::Data::from(accounts.clone()),
+            origins: web::Data::new(AllowedOrigins(settings.allow_origins.clone())),
             metrics: web::Data::from(metrics),
             ping: web::Data::new(websocket::PingEvery(heartbeat_every(&settings))),
             static_dir: web::Data::new(StaticDir(static_dir)),
             proxies: web::Data::new(TrustedProxies(settings.trusted_proxies.clone())),
         };
         let server = serve(listener, tls_config, &settings, shared)?;
-        let background = spawn_background(&settings, &hub, &store, &limiter);
+        let background = spawn_background(&settings, &hub, &store, &limiter, &accounts);
         tracing::debug!(%addr, "server built");
         Ok(Self {
             addr,
@@ -103,6 +128,7 @@ impl Application {
             store,
             store_thread: thread,
             background,
+            setup_token,
         })
     }
 
@@ -134,6 +160,13 @@ impl Application {
         let mut signals = ShutdownSignals::install()?;
         tracing::info!(addr = %self.addr, epoch = self.hub.epoch(), "listening");
         println!("h2chat is serving https://{}/", self.addr);
+        if let Some(token) = &self.setup_token {
+            // Printed, never logged: whoever reads the server's output sets it up.
+            println!(
+                "h2chat has no account yet: create the first admin at https://{}/setup#{token}",
+                self.addr
+            );
+        }
         let shutdown = self.shutdown_handle();
         let mut server = self.server;
         let result = tokio::select! {
@@ -202,15 +235,18 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
         per_ip: settings.max_streams_per_ip,
     };
     let new_hub = |snapshot: Snapshot| {
+        let directory = Arc::new(Directory::new(&snapshot.events, snapshot.last_id));
         let window = RecentWindow::new(settings.history.get(), snapshot.recent, snapshot.last_id);
-        Hub::new(
+        let hub = Hub::new(
             window,
             snapshot.epoch,
+            directory.clone(),
             settings.client_queue as usize,
             heartbeat_every(settings),
             limits,
             metrics.clone(),
-        )
+        );
+        (hub, directory)
     };
     if let Some(url) = &settings.redis {
         let config = RedisConfig {
@@ -227,10 +263,11 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
             "Redis store open"
         );
         let (last_id, epoch) = (snapshot.last_id, snapshot.epoch.clone());
-        let hub = new_hub(snapshot);
+        let (hub, directory) = new_hub(snapshot);
         redis.start_tail(hub.clone(), last_id, epoch);
         return Ok(Opened {
             hub,
+            directory,
             store: Store::Redis(redis),
             thread: StoreThread::Redis(thread),
         });
@@ -240,10 +277,14 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
     let recent = db
         .recent(settings.history.get())
         .with_context(|| format!("cannot read recent messages from {location}"))?;
+    let events = db
+        .events()
+        .with_context(|| format!("cannot read the accounts from {location}"))?;
     tracing::info!(db = %location, epoch = %db.epoch, last_id = db.last_id, "database open");
-    let hub = new_hub(Snapshot {
+    let (hub, directory) = new_hub(Snapshot {
         epoch: db.epoch.clone(),
         recent,
+        events,
         last_id: db.last_id,
     });
     let (store, writer) = db
@@ -252,6 +293,7 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
     metrics.set_store_up("sqlite", true);
     Ok(Opened {
         hub,
+        directory,
         store: Store::Sqlite(store),
         thread: StoreThread::Sqlite(writer),
     })
@@ -275,6 +317,8 @@ fn serve(
             .app_data(shared.hub.clone())
             .app_data(shared.store.clone())
             .app_data(shared.pipeline.clone())
+            .app_data(shared.accounts.clone())
+            .app_data(shared.origins.clone())
             .app_data(shared.metrics.clone())
             .app_data(shared.ping.clone())
             .app_data(shared.static_dir.clone())
@@ -285,6 +329,7 @@ fn serve(
                     .error_handler(json_error),
             )
             .app_data(web::QueryConfig::default().error_handler(query_error))
+            .wrap(from_fn(same_origin))
             .wrap(from_fn(static_files::headers))
             .configure(|cfg| routes::configure(cfg, &static_dir))
     })
@@ -341,16 +386,19 @@ fn serve(
 }
 
 /// The tasks that run beside the server, each on its own schedule: heartbeats, retention
-/// (SQLite only: Redis trims on every append) and forgetting idle rate budgets.
+/// (SQLite only: Redis trims on every append), forgetting idle rate budgets and old
+/// sign-in failures.
 fn spawn_background(
     settings: &Settings,
     hub: &Arc<Hub>,
     store: &Store,
     limiter: &Arc<PostLimiter>,
+    accounts: &Arc<Accounts>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = vec![
         heartbeat::spawn(Arc::downgrade(hub), heartbeat_every(settings)),
         PostLimiter::spawn_cleanup(Arc::downgrade(limiter), retention::EVERY),
+        Accounts::spawn_cleanup(Arc::downgrade(accounts), retention::EVERY),
     ];
     if let Store::Sqlite(_) = store {
         let policy = Retention {

@@ -18,7 +18,8 @@ pub enum Resume {
 pub struct RecentWindow {
     window: VecDeque<Message>,
     capacity: usize,
-    /// Highest id ever committed (the window may be empty after retention).
+    /// Highest id ever committed, of a message or an event (the window may be empty after
+    /// retention).
     last_id: u64,
 }
 
@@ -45,6 +46,12 @@ impl RecentWindow {
             self.window.pop_front();
         }
         self.window.push_back(message);
+    }
+
+    /// Moves the position past `id`, the newest log entry applied (an event, or a message
+    /// pushed next), so a new stream resumes after it.
+    pub fn advance(&mut self, id: u64) {
+        self.last_id = self.last_id.max(id);
     }
 
     /// Drops messages with id below `first_kept` (deleted by retention).
@@ -95,6 +102,7 @@ mod tests {
             user: "u".into(),
             text: text.into(),
             time: 7,
+            ..Default::default()
         };
         store.push(message.clone());
         message

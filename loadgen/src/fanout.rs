@@ -421,6 +421,9 @@ fn event_line(seq: usize, text: String) -> anyhow::Result<Vec<u8>> {
         user: "loadgen".to_owned(),
         text,
         time: now_micros() / 1000,
+        account: None,
+        // The load tool posts as a guest on h2chat: the same bytes.
+        guest: true,
     };
     Ok(serde_json::to_vec(&common::StreamEvent::Msgs {
         msgs: vec![msg],

@@ -24,12 +24,12 @@ pub(super) fn window_line(window: &RecentWindow) -> Bytes {
     }))
 }
 
-/// `{"type":"msgs","msgs":[...]}` from a borrowed slice (no clone of the messages).
+/// `{"type":"msgs","msgs":[...]}` from borrowed messages (no clone of them).
 #[derive(Serialize)]
 pub(super) struct MsgsRef<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub msgs: &'a [Message],
+    pub msgs: &'a [&'a Message],
 }
 
 /// A delta event (one JSON line) for the stream, SSE and WebSocket transports; window

@@ -15,14 +15,17 @@ mod registration;
 #[cfg(test)]
 mod tests;
 
+pub use crate::registry::Owner;
 pub use lines::SSE_RETRY_MS;
 pub use registration::Registration;
 
+use crate::accounts::{Cut, Directory};
 use crate::clock::now_ms;
+use crate::event::Entry;
 use crate::limits::{LimitReached, StreamLimits};
 use crate::metrics::Metrics;
 use crate::registry::{ClientId, Fanout, Lines, Registry};
-use crate::store::StoreListener;
+use crate::store::{Snapshot, StoreListener};
 use crate::window::{RecentWindow, Resume};
 use bytes::Bytes;
 use common::wire::encode_line;
@@ -97,6 +100,9 @@ struct Inner {
 #[derive(Debug)]
 pub struct Hub {
     inner: Mutex<Inner>,
+    /// Accounts, sessions and invites: the log's events are applied here, in log order,
+    /// before the messages that follow them are fanned out.
+    directory: Arc<Directory>,
     heartbeat_ms: u64,
     limits: StreamLimits,
     metrics: Arc<Metrics>,
@@ -108,6 +114,7 @@ impl Hub {
     pub fn new(
         window: RecentWindow,
         epoch: String,
+        directory: Arc<Directory>,
         client_queue: usize,
         heartbeat: std::time::Duration,
         limits: StreamLimits,
@@ -115,6 +122,7 @@ impl Hub {
     ) -> Arc<Self> {
         let window_line = window_line(&window);
         Arc::new(Self {
+            directory,
             inner: Mutex::new(Inner {
                 window,
                 registry: Registry::new(client_queue),
@@ -133,12 +141,13 @@ impl Hub {
         self.inner.lock().epoch.clone()
     }
 
-    /// Opens a stream for a client at `ip`: checks the caps, then computes its first event
-    /// and registers it in one step.
+    /// Opens a stream for a client at `ip` (signed in as `owner`, if any): checks the caps,
+    /// then computes its first event and registers it in one step.
     pub fn subscribe(
         self: &Arc<Self>,
         request: Subscribe,
         ip: Option<IpAddr>,
+        owner: Option<Owner>,
     ) -> Result<Subscription, LimitReached> {
         let mut inner = self.inner.lock();
         let limits = self.limits;
@@ -176,7 +185,7 @@ impl Hub {
                 lines.for_transport(transport).cloned().unwrap_or_default()
             }
         };
-        let (id, rx) = inner.registry.register(transport, first, ip);
+        let (id, rx) = inner.registry.register(transport, first, ip, owner);
         if let Some(reason) = inner.degraded.clone() {
             inner.registry.offer_to(id, &status_lines(true, reason));
         }
@@ -261,25 +270,52 @@ impl Hub {
 }
 
 impl StoreListener for Hub {
-    /// Appends a committed group to the window and offers it to every open stream: encoded
-    /// once per transport for the whole group, shared by all clients of that transport.
-    fn committed(&self, messages: &[Message]) {
-        let Some(last) = messages.last().map(|m| m.id) else {
+    /// Applies a committed group in log order: its events to the directory (ending the
+    /// streams of sessions that ended), then its messages to the window and every open
+    /// stream, encoded once per transport for the whole group and shared by all clients of
+    /// that transport.
+    fn committed(&self, entries: &[Entry]) {
+        let Some(last) = entries.last().map(|e| e.id) else {
             return;
         };
-        let json = Bytes::from(encode_line(&MsgsRef {
-            kind: "msgs",
-            msgs: messages,
-        }));
-        let mut lines = wire_formats(json, Some(last), false);
+        let cuts: Vec<Cut> = entries
+            .iter()
+            .filter_map(|entry| self.directory.apply(entry))
+            .collect();
+        let messages: Vec<&Message> = entries.iter().filter_map(Entry::message).collect();
+        // Encoded before the lock is taken, once for every client.
+        let mut lines = (!messages.is_empty()).then(|| {
+            let json = Bytes::from(encode_line(&MsgsRef {
+                kind: "msgs",
+                msgs: &messages,
+            }));
+            wire_formats(json, Some(last), false)
+        });
         let started = std::time::Instant::now();
         let mut inner = self.inner.lock();
+        for cut in cuts {
+            let ended = inner
+                .registry
+                .end_where(&bye_lines("signed out"), |owner| match &cut {
+                    Cut::Session(session) => owner.session == *session,
+                    Cut::Account { account, except } => {
+                        owner.account == *account && except.as_ref() != Some(&owner.session)
+                    }
+                });
+            if ended > 0 {
+                tracing::info!(ended, ?cut, "streams of ended sessions closed");
+            }
+        }
+        inner.window.advance(last);
+        let Some(lines) = lines.as_mut() else {
+            return;
+        };
         for message in messages {
             inner.window.push(message.clone());
         }
         inner.window_line = window_line(&inner.window);
         lines.window = Some(inner.window_line.clone());
-        let fanout = inner.registry.broadcast(&lines);
+        let fanout = inner.registry.broadcast(lines);
         let clients = inner.registry.len();
         drop(inner);
         self.metrics.observe_fanout(started.elapsed());
@@ -315,11 +351,12 @@ impl StoreListener for Hub {
     /// Replaces the window and epoch, then ends every stream, SSE and WebSocket client with
     /// a `bye`: each reconnects, presents the old epoch, and gets the new history whole.
     /// Window clients simply get the new window.
-    fn reset(&self, epoch: String, recent: Vec<Message>, last_id: u64) {
+    fn reset(&self, snapshot: Snapshot) {
+        self.directory.replace(&snapshot.events, snapshot.last_id);
         let mut inner = self.inner.lock();
         let capacity = inner.window.capacity();
-        inner.window = RecentWindow::new(capacity, recent, last_id);
-        inner.epoch = epoch;
+        inner.window = RecentWindow::new(capacity, snapshot.recent, snapshot.last_id);
+        inner.epoch = snapshot.epoch;
         inner.window_line = window_line(&inner.window);
         let mut lines = bye_lines("history reset");
         lines.window = Some(inner.window_line.clone());

@@ -9,6 +9,7 @@ fn message(id: u64) -> Message {
         user: "u".into(),
         text: format!("m{id}"),
         time: 0,
+        ..Default::default()
     }
 }
 
@@ -16,6 +17,7 @@ fn hub() -> Arc<Hub> {
     Hub::new(
         RecentWindow::new(10, vec![message(1), message(2)], 2),
         "old".into(),
+        Arc::new(crate::accounts::Directory::new(&[], 2)),
         8,
         std::time::Duration::from_secs(15),
         StreamLimits::default(),
@@ -34,12 +36,17 @@ fn event(line: &Bytes) -> StreamEvent {
 #[test]
 fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
     let hub = hub();
-    let mut delta = hub.subscribe(since_zero(), None).unwrap();
-    let mut window = hub.subscribe(Subscribe::Window, None).unwrap();
+    let mut delta = hub.subscribe(since_zero(), None, None).unwrap();
+    let mut window = hub.subscribe(Subscribe::Window, None, None).unwrap();
     delta.rx.try_recv().unwrap(); // hello
     window.rx.try_recv().unwrap(); // first window
 
-    hub.reset("new".into(), vec![message(1)], 1);
+    hub.reset(crate::store::Snapshot {
+        epoch: "new".into(),
+        recent: vec![message(1)],
+        events: Vec::new(),
+        last_id: 1,
+    });
     assert_eq!(
         event(&delta.rx.try_recv().unwrap()),
         StreamEvent::Bye {
@@ -65,6 +72,7 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
                 epoch: Some("old".into()),
             }),
             None,
+            None,
         )
         .unwrap();
     match event(&back.rx.try_recv().unwrap()) {
@@ -82,8 +90,8 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
 #[test]
 fn degraded_state_reaches_open_and_new_delta_streams_only_on_change() {
     let hub = hub();
-    let mut open = hub.subscribe(since_zero(), None).unwrap();
-    let mut window = hub.subscribe(Subscribe::Window, None).unwrap();
+    let mut open = hub.subscribe(since_zero(), None, None).unwrap();
+    let mut window = hub.subscribe(Subscribe::Window, None, None).unwrap();
     open.rx.try_recv().unwrap();
     window.rx.try_recv().unwrap();
 
@@ -102,7 +110,7 @@ fn degraded_state_reaches_open_and_new_delta_streams_only_on_change() {
         "window clients get no status"
     );
 
-    let mut late = hub.subscribe(since_zero(), None).unwrap();
+    let mut late = hub.subscribe(since_zero(), None, None).unwrap();
     assert!(matches!(
         event(&late.rx.try_recv().unwrap()),
         StreamEvent::Hello { .. }

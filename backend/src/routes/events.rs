@@ -2,6 +2,7 @@
 //! and proxies that only pass `text/event-stream` through unbuffered.
 
 use super::resume::ResumeQuery;
+use crate::auth::Reader;
 use crate::client_stream::ClientStream;
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe};
@@ -11,12 +12,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub async fn events(
     req: HttpRequest,
     hub: web::Data<Hub>,
+    reader: Reader,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let since = query.into_inner().resume_point(&req)?;
-    let subscription = hub
-        .into_inner()
-        .subscribe(Subscribe::Sse(since), client_ip(&req))?;
+    let subscription =
+        hub.into_inner()
+            .subscribe(Subscribe::Sse(since), client_ip(&req), reader.owner)?;
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream; charset=utf-8")
         .insert_header(("cache-control", "no-store"))

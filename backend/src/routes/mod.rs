@@ -1,6 +1,7 @@
 //! HTTP handlers, and the route table ([`configure`]): the one place that says which path
 //! and method reach which handler.
 
+pub mod api;
 pub mod events;
 pub mod health;
 pub mod msgs;
@@ -15,6 +16,7 @@ use std::path::Path;
 
 /// Every route of the server. `static_dir` holds the built frontend.
 pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
+    api::configure(cfg);
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
@@ -42,6 +44,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         .route("/", web::get().to(static_files::index))
         .route("/", web::head().to(static_files::index))
         .route("/index.html", web::get().to(static_files::index))
+        // The page's own routes: the frontend reads the path.
+        .route("/setup", web::get().to(static_files::index))
+        .route("/signin", web::get().to(static_files::index))
+        .route("/admin", web::get().to(static_files::index))
+        .route("/join/{code}", web::get().to(static_files::index))
         .service(static_files::files(static_dir));
 }
 

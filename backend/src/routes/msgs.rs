@@ -1,6 +1,7 @@
 //! `/msgs`: the long-lived message stream (GET) and posting (POST).
 
 use super::resume::ResumeQuery;
+use crate::auth::{Caller, Reader};
 use crate::client_stream::ClientStream;
 use crate::error::ApiError;
 use crate::hub::{Hub, Since, Subscribe};
@@ -15,6 +16,7 @@ use serde::Deserialize;
 pub async fn stream(
     req: HttpRequest,
     hub: web::Data<Hub>,
+    reader: Reader,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ResumeQuery { since, epoch } = query.into_inner();
@@ -31,7 +33,7 @@ pub async fn stream(
         }
     };
     let peer = client_ip(&req);
-    let body = ClientStream::new(hub.into_inner().subscribe(request, peer)?);
+    let body = ClientStream::new(hub.into_inner().subscribe(request, peer, reader.owner)?);
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         // Every line must reach the browser now: no caching, no proxy buffering, and no
@@ -47,8 +49,9 @@ pub async fn post(
     req: HttpRequest,
     payload: web::Payload,
     pipeline: web::Data<PostPipeline>,
+    caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = pipeline.accept_post(&req, payload).await?;
+    let stored = pipeline.accept_post(&req, payload, &caller).await?;
     Ok(HttpResponse::Created().json(stored))
 }
 
@@ -65,6 +68,7 @@ pub struct HistoryQuery {
 /// `GET /msgs/history?before=ID&limit=N`: older messages for scrolling back, oldest first.
 pub async fn history(
     store: web::Data<Store>,
+    _reader: Reader,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(50);

@@ -7,6 +7,7 @@
 //! stream (its queue closes) and gets a close frame telling it to reconnect.
 
 use super::resume::ResumeQuery;
+use crate::auth::{Caller, Reader};
 use crate::error::ApiError;
 use crate::hub::{Hub, Subscribe, Subscription};
 use crate::limits::client_ip;
@@ -33,6 +34,7 @@ pub async fn websocket(
     body: web::Payload,
     hub: web::Data<Hub>,
     pipeline: web::Data<PostPipeline>,
+    reader: Reader,
     ping: web::Data<PingEvery>,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -41,7 +43,7 @@ pub async fn websocket(
     let (response, session, messages) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
     let hub = hub.into_inner();
-    let subscription = hub.subscribe(Subscribe::Ws(since), peer)?;
+    let subscription = hub.subscribe(Subscribe::Ws(since), peer, reader.owner)?;
     // Frames a little over the body limit still arrive, so they can be refused politely.
     let messages = messages
         .max_frame_size(4 * BODY_LIMIT_BYTES)
@@ -50,6 +52,7 @@ pub async fn websocket(
     let sender = Sender {
         pipeline: pipeline.into_inner(),
         peer,
+        caller: reader.caller,
     };
     actix_web::rt::spawn(run(session, messages, subscription, sender, hub, ping.0));
     Ok(response)
@@ -59,6 +62,8 @@ pub async fn websocket(
 struct Sender {
     pipeline: Arc<PostPipeline>,
     peer: Option<IpAddr>,
+    /// Who opened the socket: its frames are posted as that account (or guest).
+    caller: Caller,
 }
 
 async fn run(
@@ -137,7 +142,11 @@ fn close(code: CloseCode, description: &str) -> CloseReason {
 /// A message sent over the socket, through the post pipeline: the reply frame says what
 /// `POST /msgs` would have answered.
 async fn post(sender: &Sender, frame: &[u8]) -> String {
-    let reply = match sender.pipeline.accept_frame(sender.peer, frame).await {
+    let reply = match sender
+        .pipeline
+        .accept_frame(sender.peer, &sender.caller, frame)
+        .await
+    {
         Ok(msg) => WsReply::Posted { msg },
         Err(err) => WsReply::Error {
             error: err.to_string(),

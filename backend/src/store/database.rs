@@ -1,9 +1,11 @@
 //! Opening the database: location, pragmas, schema, and the checks that turn a bad file
 //! into a clear start-up error instead of a panic or a silent loss.
 
+use crate::event::{self, Entry, Record};
 use anyhow::{bail, Context};
 use common::Message;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
 use std::path::{Path, PathBuf};
 
 /// Where messages live.
@@ -38,24 +40,52 @@ pub struct Database {
     pub(crate) conn: Connection,
     /// Names this history: kept in the file, so it survives restarts (new for `:memory:`).
     pub epoch: String,
-    /// Highest id ever assigned (0 for a new database).
+    /// Highest id ever assigned, to a message or an event (0 for a new database).
     pub last_id: u64,
     pub location: DbLocation,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS messages (
-    id   INTEGER PRIMARY KEY AUTOINCREMENT,
-    user TEXT    NOT NULL,
-    text TEXT    NOT NULL,
-    time INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_time ON messages(time);
-CREATE TABLE IF NOT EXISTS meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-";
+/// The schema, one version per step (`PRAGMA user_version` says which ran). A database
+/// is brought up to the newest at start, in place, in one transaction per step.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        // 1: the schema before versions were kept. IF NOT EXISTS: a database made by an
+        // earlier release has it already (at user_version 0) and is marked 1 as it is.
+        M::up(
+            "CREATE TABLE IF NOT EXISTS messages (
+                 id   INTEGER PRIMARY KEY AUTOINCREMENT,
+                 user TEXT    NOT NULL,
+                 text TEXT    NOT NULL,
+                 time INTEGER NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS messages_time ON messages(time);
+             CREATE TABLE IF NOT EXISTS meta (
+                 key   TEXT PRIMARY KEY,
+                 value TEXT NOT NULL
+             );",
+        ),
+        // 2: a message records its author's account, or that a guest wrote it. Messages
+        // from before accounts existed were all written by whoever typed a name: guests.
+        M::up(
+            "ALTER TABLE messages ADD COLUMN account TEXT;
+             ALTER TABLE messages ADD COLUMN guest INTEGER NOT NULL DEFAULT 1;",
+        ),
+        // 3: the rest of the chat's log (accounts, sessions, invites: see event.rs), with
+        // ids from the same sequence as the messages, and the claims that keep usernames
+        // unique and count an invite's uses.
+        M::up(
+            "CREATE TABLE log (
+                 id    INTEGER PRIMARY KEY,
+                 time  INTEGER NOT NULL,
+                 event TEXT    NOT NULL
+             );
+             CREATE TABLE claims (
+                 key   TEXT PRIMARY KEY,
+                 count INTEGER NOT NULL
+             );",
+        ),
+    ])
+}
 
 impl Database {
     /// Opens (creating if needed) and checks the database. `max_mb` caps its size: writes
@@ -65,7 +95,7 @@ impl Database {
         max_mb: Option<u64>,
         new_epoch: &str,
     ) -> anyhow::Result<Self> {
-        let conn = match location {
+        let mut conn = match location {
             DbLocation::Memory => {
                 Connection::open_in_memory().context("cannot open an in-memory database")?
             }
@@ -94,8 +124,9 @@ impl Database {
             let pages = (mb.min(1 << 40) as i64 * 1024 * 1024) / page_size.max(1);
             conn.pragma_update(None, "max_page_count", pages)?;
         }
-        conn.execute_batch(SCHEMA)
-            .with_context(|| format!("cannot create the tables in database {what}"))?;
+        migrations()
+            .to_latest(&mut conn)
+            .with_context(|| format!("cannot bring database {what} to the current schema"))?;
         conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?1)",
             params![new_epoch],
@@ -105,17 +136,24 @@ impl Database {
             conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |row| {
                 row.get(0)
             })?;
-        let last_id: Option<i64> = conn
+        // Messages keep AUTOINCREMENT's high-water mark even after retention deleted them.
+        let last_message: Option<i64> = conn
             .query_row(
                 "SELECT seq FROM sqlite_sequence WHERE name = 'messages'",
                 [],
                 |row| row.get(0),
             )
             .optional()?;
+        let last_event: Option<i64> =
+            conn.query_row("SELECT MAX(id) FROM log", [], |row| row.get(0))?;
+        let last_id = last_message
+            .unwrap_or(0)
+            .max(last_event.unwrap_or(0))
+            .max(0) as u64;
         Ok(Self {
             conn,
             epoch,
-            last_id: last_id.unwrap_or(0).max(0) as u64,
+            last_id,
             location: location.clone(),
         })
     }
@@ -125,6 +163,22 @@ impl Database {
         let mut rows = older_than(&self.conn, i64::MAX, n)?;
         rows.reverse();
         Ok(rows)
+    }
+
+    /// Every event of the log, in order: what the accounts are made of.
+    pub fn events(&self) -> rusqlite::Result<Vec<Entry>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, time, event FROM log ORDER BY id")?;
+        let rows = stmt.query_map([], |row| {
+            let id = row.get::<_, i64>(0)?.max(0) as u64;
+            Ok(Entry {
+                id,
+                time: row.get::<_, i64>(1)?.max(0) as u64,
+                record: Record::Event(event::from_json(id, &row.get::<_, String>(2)?)),
+            })
+        })?;
+        rows.collect()
     }
 }
 
@@ -149,14 +203,17 @@ pub(crate) fn older_than(
     limit: usize,
 ) -> rusqlite::Result<Vec<Message>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, user, text, time FROM messages WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+        "SELECT id, user, text, time, account, guest FROM messages
+         WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![before, limit as i64], |row| {
         Ok(Message {
-            id: row.get::<_, i64>(0)? as u64,
+            id: row.get::<_, i64>(0)?.max(0) as u64,
             user: row.get(1)?,
             text: row.get(2)?,
             time: row.get::<_, i64>(3)?.max(0) as u64,
+            account: row.get(4)?,
+            guest: row.get(5)?,
         })
     })?;
     rows.collect()
@@ -207,6 +264,55 @@ mod tests {
             .unwrap();
         assert!(
             format!("{err:#}").contains("cannot create the database folder"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn a_database_of_the_previous_release_is_migrated_in_place_and_keeps_its_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chat.db");
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/chat-6aba7ea.db"
+        );
+        std::fs::copy(fixture, &path).unwrap();
+        let db = Database::open(&DbLocation::File(path.clone()), None, "new").unwrap();
+        assert_eq!(db.epoch, "e1f8f12dd3e507c7", "same history, same epoch");
+        assert_eq!(db.last_id, 3);
+        let messages = db.recent(10).unwrap();
+        let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["first message", "second, with <b>markup</b>", "third ✓"]
+        );
+        assert!(messages.iter().all(|m| m.guest && m.account.is_none()));
+        assert_eq!(messages[0].user, "ann");
+        assert_eq!(db.events().unwrap(), vec![]);
+        let version: u32 = db
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 3);
+        drop(db);
+        // Opening again changes nothing.
+        let db = Database::open(&DbLocation::File(path), None, "newer").unwrap();
+        assert_eq!(db.recent(10).unwrap(), messages);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_release_is_refused_clearly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chat.db");
+        drop(Database::open(&DbLocation::File(path.clone()), None, "e").unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Database::open(&DbLocation::File(path), None, "e")
+            .err()
+            .unwrap();
+        assert!(
+            format!("{err:#}").contains("cannot bring database"),
             "{err:#}"
         );
     }

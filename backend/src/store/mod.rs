@@ -17,19 +17,64 @@ pub mod database;
 pub mod redis;
 pub mod writer;
 
-pub use self::redis::{RedisConfig, RedisStore, RedisThread, Snapshot};
+pub use self::redis::{RedisConfig, RedisStore, RedisThread};
 pub use database::{Database, DbLocation};
 pub use writer::{Retention, SqliteStore, StoreListener, WriterThread};
 
-use common::{Message, ValidNewMessage};
+use crate::event::{Entry, Event};
+use common::Message;
 
-/// Why the store could not do what was asked. Shown to clients as a 503.
+/// Why the store could not do what was asked. Shown to clients as a 503 (a conflict as 409).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("storage is unavailable: {0}")]
     Unavailable(String),
     #[error("the server is shutting down")]
     Closed,
+    /// A [`Claim`] was already taken as often as it may be: nothing was appended.
+    #[error("{0} is taken")]
+    Conflict(String),
+}
+
+/// A message to store: who wrote it and what (the store adds its id and time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPost {
+    /// The name shown: the account's display name, or what a guest typed.
+    pub user: String,
+    pub text: String,
+    /// The author's username, when an account posts.
+    pub account: Option<String>,
+    pub guest: bool,
+}
+
+/// What to append to the chat's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewEntry {
+    Post(NewPost),
+    Event(Event),
+}
+
+/// A condition taken atomically with an append, on every node at once: at most `limit`
+/// appends may claim `key` (a username, the first admin, an invite's uses), and an append
+/// whose claim is used up is refused with [`StoreError::Conflict`], storing nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub key: String,
+    pub limit: u32,
+}
+
+/// What a store holds when a node starts: where its history stands, the recent messages,
+/// and every event (what the accounts are made of).
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Names this history; changes only if the store loses its data.
+    pub epoch: String,
+    /// The newest messages, oldest first.
+    pub recent: Vec<Message>,
+    /// Every event, in order.
+    pub events: Vec<Entry>,
+    /// The highest id ever given, to a message or an event.
+    pub last_id: u64,
 }
 
 /// Cheap, cloneable handle to whichever store the server runs on.
@@ -40,11 +85,23 @@ pub enum Store {
 }
 
 impl Store {
-    /// Stores a message; returns it with its id once it is safely stored.
-    pub async fn append(&self, message: ValidNewMessage) -> Result<Message, StoreError> {
+    /// Appends to the log if every claim can be taken; returns the entry, with its id, once
+    /// it is safely stored.
+    pub async fn append(&self, entry: NewEntry, claims: Vec<Claim>) -> Result<Entry, StoreError> {
         match self {
-            Self::Sqlite(store) => store.append(message).await,
-            Self::Redis(store) => store.append(message).await,
+            Self::Sqlite(store) => store.append(entry, claims).await,
+            Self::Redis(store) => store.append(entry, claims).await,
+        }
+    }
+
+    /// Stores a message; returns it with its id once it is safely stored.
+    pub async fn post(&self, post: NewPost) -> Result<Message, StoreError> {
+        let entry = self.append(NewEntry::Post(post), Vec::new()).await?;
+        match entry.record {
+            crate::event::Record::Message(message) => Ok(message),
+            crate::event::Record::Event(_) => Err(StoreError::Unavailable(
+                "the store returned an event for a post".into(),
+            )),
         }
     }
 
@@ -58,6 +115,22 @@ impl Store {
         match self {
             Self::Sqlite(store) => store.history(before, limit).await,
             Self::Redis(store) => store.history(before, limit).await,
+        }
+    }
+
+    /// Remembers a first-run setup token (its hash) for every node of the chat.
+    pub async fn add_setup_token(&self, hash: String) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(store) => store.setup_token(hash, true).await.map(drop),
+            Self::Redis(store) => store.setup_token(hash, true).await.map(drop),
+        }
+    }
+
+    /// Whether a setup token (its hash) was issued by a node of this chat.
+    pub async fn setup_token_known(&self, hash: String) -> Result<bool, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.setup_token(hash, false).await,
+            Self::Redis(store) => store.setup_token(hash, false).await,
         }
     }
 

@@ -1,17 +1,20 @@
 //! The writer thread: the only code that writes to the database.
 //!
-//! Posts arrive on a channel. The thread takes the first, then everything else already
-//! waiting (up to [`MAX_BATCH`]), and commits them in one transaction: one fsync for the whole
-//! group. While it syncs, new posts queue up and form the next group, so throughput grows
-//! with concurrency instead of being one fsync per post. It runs on its own OS thread, so
-//! SQLite's blocking calls never stall the actix workers.
+//! Appends (posts and events) arrive on a channel. The thread takes the first, then
+//! everything else already waiting (up to [`MAX_BATCH`]), and commits them in one
+//! transaction: one fsync for the whole group. While it syncs, new appends queue up and form
+//! the next group, so throughput grows with concurrency instead of being one fsync per post.
+//! It runs on its own OS thread, so SQLite's blocking calls never stall the actix workers.
+//!
+//! It also gives the ids: messages and events share one sequence, so the log has one order.
 
 use super::database::{older_than, Database};
-use super::StoreError;
+use super::{Claim, NewEntry, NewPost, Snapshot, StoreError};
 use crate::clock::now_ms;
+use crate::event::{self, Entry, Record};
 use crate::metrics::Metrics;
-use common::{Message, ValidNewMessage};
-use rusqlite::{params, Connection};
+use common::Message;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -22,15 +25,15 @@ const QUEUE: usize = 8192;
 
 /// Told about every committed change, in commit order.
 pub trait StoreListener: Send + Sync + 'static {
-    /// These messages are durably stored; ids are increasing.
-    fn committed(&self, messages: &[Message]);
+    /// These entries are durably stored; ids are increasing.
+    fn committed(&self, entries: &[Entry]);
     /// Retention deleted every message with id below `first_kept`.
     fn retained(&self, first_kept: u64);
     /// The store became unreachable (`Some(why)`) or reachable again (`None`).
     fn store_state(&self, degraded: Option<&str>);
     /// The store lost its history and started a new one (Redis restarted empty): ids from
     /// before mean nothing now.
-    fn reset(&self, epoch: String, recent: Vec<Message>, last_id: u64);
+    fn reset(&self, snapshot: Snapshot);
 }
 
 /// What retention keeps. Both limits apply when both are set.
@@ -46,10 +49,13 @@ impl Retention {
     }
 }
 
+type Reply = oneshot::Sender<Result<Entry, StoreError>>;
+
 enum Command {
     Append {
-        message: ValidNewMessage,
-        reply: oneshot::Sender<Result<Message, StoreError>>,
+        entry: NewEntry,
+        claims: Vec<Claim>,
+        reply: Reply,
     },
     History {
         before: Option<u64>,
@@ -59,6 +65,12 @@ enum Command {
     Retain {
         policy: Retention,
         reply: oneshot::Sender<Result<usize, StoreError>>,
+    },
+    /// Remembers a setup token's hash (`meta`, key `setup:HASH`), or checks for one.
+    SetupToken {
+        hash: String,
+        add: bool,
+        reply: oneshot::Sender<Result<bool, StoreError>>,
     },
 }
 
@@ -91,10 +103,11 @@ impl Database {
         let (tx, rx) = mpsc::channel(QUEUE);
         let location = self.location.to_string();
         let conn = self.conn;
+        let next_id = self.last_id + 1;
         let handle = std::thread::Builder::new()
             .name("h2chat-store".into())
             .spawn(move || {
-                run(conn, rx, listener.as_ref(), &metrics);
+                run(conn, next_id, rx, listener.as_ref(), &metrics);
                 tracing::info!(db = %location, "database closed");
             })?;
         Ok((SqliteStore { tx }, WriterThread { handle }))
@@ -102,10 +115,15 @@ impl Database {
 }
 
 impl SqliteStore {
-    /// Stores a message; returns it with its id once it is durably committed.
-    pub async fn append(&self, message: ValidNewMessage) -> Result<Message, StoreError> {
+    /// Appends if every claim can be taken; returns the entry once it is durably committed.
+    pub async fn append(&self, entry: NewEntry, claims: Vec<Claim>) -> Result<Entry, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Append { message, reply }).await?;
+        self.send(Command::Append {
+            entry,
+            claims,
+            reply,
+        })
+        .await?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -133,6 +151,13 @@ impl SqliteStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Remembers `hash` as a valid setup token (`add`), or says whether it is one.
+    pub async fn setup_token(&self, hash: String, add: bool) -> Result<bool, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::SetupToken { hash, add, reply }).await?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
     async fn send(&self, command: Command) -> Result<(), StoreError> {
         self.tx.send(command).await.map_err(|_| StoreError::Closed)
     }
@@ -140,6 +165,7 @@ impl SqliteStore {
 
 fn run(
     mut conn: Connection,
+    mut next_id: u64,
     mut rx: mpsc::Receiver<Command>,
     listener: &dyn StoreListener,
     metrics: &Metrics,
@@ -150,7 +176,11 @@ fn run(
         let mut next = Some(first);
         while let Some(command) = next {
             match command {
-                Command::Append { message, reply } => appends.push((message, reply)),
+                Command::Append {
+                    entry,
+                    claims,
+                    reply,
+                } => appends.push((entry, claims, reply)),
                 other => others.push(other),
             }
             next = if appends.len() < MAX_BATCH {
@@ -160,7 +190,7 @@ fn run(
             };
         }
         if !appends.is_empty() {
-            commit_group(&mut conn, appends, listener, metrics);
+            commit_group(&mut conn, &mut next_id, appends, listener, metrics);
         }
         for command in others {
             handle_other(&mut conn, command, listener);
@@ -172,62 +202,120 @@ fn run(
     }
 }
 
+/// What became of one append in a group: stored, or refused for a claim already taken.
+type Outcome = Result<Entry, StoreError>;
+
 fn commit_group(
     conn: &mut Connection,
-    appends: Vec<(
-        ValidNewMessage,
-        oneshot::Sender<Result<Message, StoreError>>,
-    )>,
+    next_id: &mut u64,
+    appends: Vec<(NewEntry, Vec<Claim>, Reply)>,
     listener: &dyn StoreListener,
     metrics: &Metrics,
 ) {
     let time = now_ms();
     let started = std::time::Instant::now();
-    let (messages, replies): (Vec<_>, Vec<_>) = appends.into_iter().unzip();
-    let result = (|| -> rusqlite::Result<Vec<Message>> {
+    let first_id = *next_id;
+    let (requests, replies): (Vec<_>, Vec<_>) = appends
+        .into_iter()
+        .map(|(entry, claims, reply)| ((entry, claims), reply))
+        .unzip();
+    let result = (|| -> rusqlite::Result<Vec<Outcome>> {
         let tx = conn.transaction()?;
-        let mut stored = Vec::with_capacity(messages.len());
-        {
-            let mut insert =
-                tx.prepare_cached("INSERT INTO messages (user, text, time) VALUES (?1, ?2, ?3)")?;
-            for message in messages {
-                let user = message.user.into_inner();
-                let text = message.text.into_inner();
-                insert.execute(params![user, text, time as i64])?;
-                stored.push(Message {
-                    id: tx.last_insert_rowid() as u64,
-                    user,
-                    text,
-                    time,
-                });
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for (entry, claims) in requests {
+            if let Some(taken) = take_claims(&tx, &claims)? {
+                outcomes.push(Err(StoreError::Conflict(taken)));
+                continue;
             }
+            let id = *next_id;
+            *next_id += 1;
+            outcomes.push(Ok(insert(&tx, id, time, entry)?));
         }
         tx.commit()?;
-        Ok(stored)
+        Ok(outcomes)
     })();
     metrics.observe_commit(started.elapsed());
     match result {
-        Ok(stored) => {
+        Ok(outcomes) => {
+            let stored: Vec<Entry> = outcomes.iter().filter_map(|o| o.clone().ok()).collect();
             tracing::debug!(group = stored.len(), "committed");
             // Answer the posters first, then fan out. Fanning out wakes every stream's task;
             // answered after that, a post's 201 would queue behind thousands of stream
             // writes on its worker. Nothing is lost by the order: the group is committed,
             // and any stream opened in between is registered before the broadcast below,
             // so it still receives the group exactly once.
-            for (reply, message) in replies.into_iter().zip(stored.iter().cloned()) {
-                let _ = reply.send(Ok(message));
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                let _ = reply.send(outcome);
             }
-            listener.committed(&stored);
+            if !stored.is_empty() {
+                listener.committed(&stored);
+            }
         }
         Err(err) => {
             // Rolled back: nothing of the group is stored, no id was spent, nothing was sent.
-            tracing::error!(error = %err, group = replies.len(), "commit failed; posts refused");
+            *next_id = first_id;
+            tracing::error!(error = %err, group = replies.len(), "commit failed; appends refused");
             let error = StoreError::Unavailable(err.to_string());
             for reply in replies {
                 let _ = reply.send(Err(error.clone()));
             }
         }
     }
+}
+
+/// Takes every claim, or none: returns the key of the first that is used up.
+fn take_claims(tx: &Transaction, claims: &[Claim]) -> rusqlite::Result<Option<String>> {
+    for claim in claims {
+        let count: Option<i64> = tx
+            .query_row(
+                "SELECT count FROM claims WHERE key = ?1",
+                params![claim.key],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if count.unwrap_or(0) >= i64::from(claim.limit) {
+            return Ok(Some(claim.key.clone()));
+        }
+    }
+    for claim in claims {
+        tx.execute(
+            "INSERT INTO claims (key, count) VALUES (?1, 1)
+             ON CONFLICT(key) DO UPDATE SET count = count + 1",
+            params![claim.key],
+        )?;
+    }
+    Ok(None)
+}
+
+fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Result<Entry> {
+    let record = match entry {
+        NewEntry::Post(NewPost {
+            user,
+            text,
+            account,
+            guest,
+        }) => {
+            tx.prepare_cached(
+                "INSERT INTO messages (id, user, text, time, account, guest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id as i64, user, text, time as i64, account, guest])?;
+            Record::Message(Message {
+                id,
+                user,
+                text,
+                time,
+                account,
+                guest,
+            })
+        }
+        NewEntry::Event(event) => {
+            tx.prepare_cached("INSERT INTO log (id, time, event) VALUES (?1, ?2, ?3)")?
+                .execute(params![id as i64, time as i64, event::to_json(&event)])?;
+            Record::Event(event)
+        }
+    };
+    Ok(Entry { id, time, record })
 }
 
 fn handle_other(conn: &mut Connection, command: Command, listener: &dyn StoreListener) {
@@ -248,6 +336,25 @@ fn handle_other(conn: &mut Connection, command: Command, listener: &dyn StoreLis
                 })
                 .map_err(|e| StoreError::Unavailable(e.to_string()));
             let _ = reply.send(result);
+        }
+        Command::SetupToken { hash, add, reply } => {
+            let key = format!("setup:{hash}");
+            let result = if add {
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, '')",
+                    params![key],
+                )
+                .map(|_| true)
+            } else {
+                conn.query_row(
+                    "SELECT 1 FROM meta WHERE key = ?1",
+                    params![key],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map(|found| found.is_some())
+            };
+            let _ = reply.send(result.map_err(|e| StoreError::Unavailable(e.to_string())));
         }
         Command::Retain { policy, reply } => {
             let result = retain(conn, policy).map_err(|e| StoreError::Unavailable(e.to_string()));
@@ -274,8 +381,11 @@ fn retain(conn: &mut Connection, policy: Retention) -> rusqlite::Result<(usize, 
         )?;
     }
     if let Some(keep) = policy.messages {
+        // By rank, not by id arithmetic: events share the id sequence, so ids have gaps.
         deleted += tx.execute(
-            "DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - ?1",
+            "DELETE FROM messages WHERE id <= (
+                 SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1
+             )",
             params![keep.min(i64::MAX as u64) as i64],
         )?;
     }

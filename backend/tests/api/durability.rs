@@ -13,7 +13,7 @@ fn rows(db: &Path) -> Vec<Message> {
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("database readable");
     let mut stmt = conn
-        .prepare("SELECT id, user, text, time FROM messages ORDER BY id")
+        .prepare("SELECT id, user, text, time, account, guest FROM messages ORDER BY id")
         .unwrap();
     stmt.query_map([], |r| {
         Ok(Message {
@@ -21,6 +21,8 @@ fn rows(db: &Path) -> Vec<Message> {
             user: r.get(1)?,
             text: r.get(2)?,
             time: r.get::<_, i64>(3)? as u64,
+            account: r.get(4)?,
+            guest: r.get(5)?,
         })
     })
     .unwrap()

@@ -1,23 +1,25 @@
-//! The Redis store: every node appends to one Redis Stream and tails it.
+//! The Redis store: every node appends to the chat's log in Redis and tails it.
 //!
-//! A message is an entry `ID-0` of the stream `PREFIX:msgs` with fields `user`, `text` and
-//! `time`. Its id comes from the counter `PREFIX:next_id`, taken and used in one Lua script,
-//! so ids are plain increasing integers (as with SQLite, and safe for JavaScript) and the
-//! stream's order is the id order on every node. `PREFIX:epoch` names this history: if
-//! Redis loses its data, a new epoch tells clients their ids mean nothing any more.
+//! A message is an entry `ID-0` of the stream `PREFIX:msgs`, an event one of `PREFIX:log`
+//! ([`entries`] has the layout). Ids come from the counter `PREFIX:next_id`, taken and used
+//! in one Lua script, so ids are plain increasing integers (as with SQLite, and safe for
+//! JavaScript) and the log's order is the id order on every node. `PREFIX:epoch` names this
+//! history: if Redis loses its data, a new epoch tells clients their ids mean nothing any
+//! more.
 //!
 //! All Redis I/O runs on one thread of its own ([`RedisThread`]): the connection drivers and
-//! the tail live there, and a post handler only hands its command over and awaits the answer.
+//! the tail live there, and a handler only hands its command over and awaits the answer.
 
+mod entries;
 mod tail;
 
-use super::{StoreError, StoreListener};
-use crate::clock::new_epoch;
+use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};
+use crate::event::Entry;
 use crate::metrics::Metrics;
 use anyhow::Context;
-use common::{Message, ValidNewMessage};
+use common::Message;
+use entries::{newest, script_args, snapshot, stored, Keys, APPEND};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::streams::StreamId;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,26 +27,6 @@ use tokio::sync::oneshot;
 
 /// How long one command may take before the store counts as unreachable.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Takes the next id and appends the entry, atomically, so two nodes can never append out
-/// of id order. Guards against a lost counter by never going below the stream's last id.
-/// The time comes from Redis, one clock for every node.
-const APPEND: &str = r"
-local id = redis.call('INCR', KEYS[2])
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-if last[1] then
-  local n = tonumber(string.match(last[1][1], '^(%d+)'))
-  if n and n >= id then
-    id = n + 1
-    redis.call('SET', KEYS[2], id)
-  end
-end
-local t = redis.call('TIME')
-local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], string.format('%d-0', id),
-  'user', ARGV[2], 'text', ARGV[3], 'time', string.format('%d', ms))
-return {id, ms}
-";
 
 /// What `--redis` and its companions ask for.
 #[derive(Debug, Clone)]
@@ -55,24 +37,6 @@ pub struct RedisConfig {
     pub max_len: u64,
     /// Messages in the recent window.
     pub history: usize,
-}
-
-/// The keys of one chat.
-#[derive(Debug)]
-struct Keys {
-    pub msgs: String,
-    pub next_id: String,
-    pub epoch: String,
-}
-
-impl Keys {
-    fn new(prefix: &str) -> Self {
-        Self {
-            msgs: format!("{prefix}:msgs"),
-            next_id: format!("{prefix}:next_id"),
-            epoch: format!("{prefix}:epoch"),
-        }
-    }
 }
 
 /// Whether the tail currently reaches Redis. Posts fail fast while it does not.
@@ -88,16 +52,6 @@ impl Reachable {
     pub fn set(&self, up: bool) -> bool {
         self.0.swap(up, Ordering::AcqRel) != up
     }
-}
-
-/// The chat as Redis holds it when a node (re)attaches.
-#[derive(Debug)]
-pub struct Snapshot {
-    pub epoch: String,
-    /// The newest `history` messages, oldest first.
-    pub recent: Vec<Message>,
-    /// Id of the newest entry (0 if none): tailing continues after it.
-    pub last_id: u64,
 }
 
 /// Cheap, cloneable handle: posts and history reads.
@@ -222,39 +176,57 @@ impl RedisStore {
         ));
     }
 
-    /// Appends a message; returns it with its id once Redis has it.
-    pub async fn append(&self, message: ValidNewMessage) -> Result<Message, StoreError> {
+    /// Appends if every claim can be taken; returns the entry, with its id, once Redis has
+    /// it. Every node (this one too) applies it when its tail reads it back.
+    pub async fn append(&self, entry: NewEntry, claims: Vec<Claim>) -> Result<Entry, StoreError> {
         if !self.reachable.is_up() {
             return Err(unreachable_now());
         }
         let started = Instant::now();
-        let user = message.user.into_inner();
-        let text = message.text.into_inner();
         let mut conn = self.conn.clone();
         let script = self.script.clone();
         let keys = self.keys.clone();
         let max_len = self.config.max_len;
-        // The strings travel to the Redis thread and back inside the message, uncopied.
+        let args = script_args(&entry, &claims);
         let result = self
             .run(async move {
-                let (id, time) = script
+                let mut invocation = script.prepare_invoke();
+                invocation
                     .key(&keys.msgs)
                     .key(&keys.next_id)
-                    .arg(max_len)
-                    .arg(&user)
-                    .arg(&text)
-                    .invoke_async::<(u64, u64)>(&mut conn)
-                    .await?;
-                Ok(Message {
-                    id,
-                    user,
-                    text,
-                    time,
-                })
+                    .key(&keys.log)
+                    .key(&keys.claims)
+                    .arg(max_len);
+                for arg in &args {
+                    invocation.arg(arg);
+                }
+                invocation
+                    .invoke_async::<(u64, u64, String)>(&mut conn)
+                    .await
             })
             .await;
         self.metrics.observe_commit(started.elapsed());
-        result
+        match result? {
+            (0, _, taken) => Err(StoreError::Conflict(taken)),
+            (id, time, _) => Ok(stored(entry, id, time)),
+        }
+    }
+
+    /// Remembers `hash` as a valid setup token in the set `PREFIX:setup` (`add`), or says
+    /// whether it is one.
+    pub async fn setup_token(&self, hash: String, add: bool) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let keys = self.keys.clone();
+        self.run(async move {
+            let command = if add { "SADD" } else { "SISMEMBER" };
+            let answer: i64 = redis::cmd(command)
+                .arg(&keys.setup)
+                .arg(&hash)
+                .query_async(&mut conn)
+                .await?;
+            Ok(add || answer == 1)
+        })
+        .await
     }
 
     /// Up to `limit` messages older than `before` (all if `None`), oldest first, and whether
@@ -310,116 +282,4 @@ fn unreachable_now() -> StoreError {
     StoreError::Unavailable(
         "the message store (Redis) is unreachable; posting is paused until it is back".into(),
     )
-}
-
-/// Reads the epoch (creating it for an empty Redis) and the newest `history` messages.
-async fn snapshot<C: redis::aio::ConnectionLike + Send>(
-    conn: &mut C,
-    keys: &Keys,
-    history: usize,
-) -> redis::RedisResult<Snapshot> {
-    // NX: every node that starts on an empty Redis agrees on the first epoch written.
-    redis::cmd("SET")
-        .arg(&keys.epoch)
-        .arg(new_epoch())
-        .arg("NX")
-        .exec_async(conn)
-        .await?;
-    let epoch: String = redis::cmd("GET").arg(&keys.epoch).query_async(conn).await?;
-    let mut recent = newest(conn, &keys.msgs, "+", history).await?;
-    recent.reverse();
-    let last_id = recent.last().map_or(0, |m| m.id);
-    Ok(Snapshot {
-        epoch,
-        recent,
-        last_id,
-    })
-}
-
-/// The newest `count` messages up to `end` (an XREVRANGE bound), newest first.
-async fn newest<C: redis::aio::ConnectionLike + Send>(
-    conn: &mut C,
-    stream: &str,
-    end: &str,
-    count: usize,
-) -> redis::RedisResult<Vec<Message>> {
-    let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
-        .arg(stream)
-        .arg(end)
-        .arg("-")
-        .arg("COUNT")
-        .arg(count)
-        .query_async(conn)
-        .await?;
-    Ok(reply.ids.iter().filter_map(to_message).collect())
-}
-
-/// A stream entry as a message; `None` (logged) for entries we did not write.
-fn to_message(entry: &StreamId) -> Option<Message> {
-    let message = (|| {
-        let (id, seq) = entry.id.split_once('-')?;
-        if seq != "0" {
-            return None;
-        }
-        Some(Message {
-            id: id.parse().ok()?,
-            user: entry.get("user")?,
-            text: entry.get("text")?,
-            time: entry.get("time")?,
-        })
-    })();
-    if message.is_none() {
-        tracing::warn!(entry = %entry.id, "skipping a stream entry h2chat did not write");
-    }
-    message
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use redis::Value;
-    use std::collections::HashMap;
-
-    fn entry(id: &str, fields: &[(&str, &str)]) -> StreamId {
-        let map: HashMap<String, Value> = fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::BulkString(v.as_bytes().to_vec())))
-            .collect();
-        StreamId {
-            id: id.into(),
-            map,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn our_entries_become_messages() {
-        let m = to_message(&entry(
-            "42-0",
-            &[("user", "ann"), ("text", "hi"), ("time", "1700000000000")],
-        ))
-        .unwrap();
-        assert_eq!(
-            m,
-            Message {
-                id: 42,
-                user: "ann".into(),
-                text: "hi".into(),
-                time: 1_700_000_000_000
-            }
-        );
-    }
-
-    #[test]
-    fn foreign_entries_are_skipped() {
-        let full = [("user", "a"), ("text", "t"), ("time", "1")];
-        assert!(to_message(&entry("1700000000000-3", &full)).is_none());
-        assert!(to_message(&entry("x-0", &full)).is_none());
-        assert!(to_message(&entry("5-0", &[("user", "a"), ("time", "1")])).is_none());
-        assert!(to_message(&entry(
-            "5-0",
-            &[("user", "a"), ("text", "t"), ("time", "soon")]
-        ))
-        .is_none());
-    }
 }

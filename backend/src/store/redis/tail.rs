@@ -1,16 +1,19 @@
-//! Following the Redis Stream: every node reads every entry, in stream order, and hands it
-//! to its hub. That is how a post made on node B reaches the clients of node A, in the same
-//! order everywhere.
+//! Following the log in Redis: every node reads every entry of both streams (messages and
+//! events), in id order, and hands it to its hub. That is how a post made on node B reaches
+//! the clients of node A, and a session started on A is known to B, in the same order
+//! everywhere.
 //!
 //! The tail has a connection of its own, because `XREAD BLOCK` holds its connection while it
 //! waits. When Redis goes away, the node tells its streams the chat is degraded, posts fail
 //! fast with 503, and the tail reconnects with capped, jittered backoff, then carries on
 //! after the last id it handed over, so nothing Redis accepted is missed.
 
-use super::{snapshot, to_message, RedisStore, COMMAND_TIMEOUT};
+use super::entries::{entry_id, snapshot, to_event, to_message, Keys};
+use super::{RedisStore, COMMAND_TIMEOUT};
+use crate::event::{Entry, Record};
 use crate::store::StoreListener;
 use redis::aio::MultiplexedConnection;
-use redis::streams::StreamReadReply;
+use redis::streams::{StreamKey, StreamReadReply};
 use redis::AsyncConnectionConfig;
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,6 +105,8 @@ async fn follow(
             .arg(BLOCK.as_millis() as u64)
             .arg("STREAMS")
             .arg(&store.keys.msgs)
+            .arg(&store.keys.log)
+            .arg(format!("{last_id}-0"))
             .arg(format!("{last_id}-0"))
             .query_async(&mut conn)
             .await
@@ -110,20 +115,50 @@ async fn follow(
             Err(err) => return err,
         };
         let Some(reply) = reply else { continue };
-        for key in reply.keys {
-            let Some(newest) = key.ids.last() else {
-                continue;
-            };
-            // Move past every entry, even ones we cannot read, so none is read twice.
-            if let Some(id) = newest.id.split_once('-').and_then(|(n, _)| n.parse().ok()) {
-                *last_id = (*last_id).max(id);
-            }
-            let messages: Vec<_> = key.ids.iter().filter_map(to_message).collect();
-            if !messages.is_empty() {
-                listener.committed(&messages);
-            }
+        let (entries, through) = merge(&store.keys, reply.keys);
+        *last_id = (*last_id).max(through);
+        if !entries.is_empty() {
+            listener.committed(&entries);
         }
     }
+}
+
+/// The entries of one `XREAD` of both streams, in id order, and the id everything up to
+/// which was read. Ids come from one counter and each append is atomic, so a read sees every
+/// entry below the newest it returns, in either stream, unless `COUNT` cut a stream short:
+/// then only what lies below that stream's last entry is complete; the rest is read again
+/// next time. Entries we cannot read are passed over, never read twice.
+fn merge(keys: &Keys, streams: Vec<StreamKey>) -> (Vec<Entry>, u64) {
+    let mut through = u64::MAX;
+    let mut newest = 0;
+    for stream in &streams {
+        let last = stream.ids.last().and_then(entry_id).unwrap_or(0);
+        newest = newest.max(last);
+        if stream.ids.len() >= BATCH {
+            through = through.min(last);
+        }
+    }
+    let through = through.min(newest);
+    let mut entries: Vec<Entry> = Vec::new();
+    for stream in &streams {
+        for item in &stream.ids {
+            if entry_id(item).is_none_or(|id| id > through) {
+                continue;
+            }
+            let entry = if stream.key == keys.msgs {
+                to_message(item).map(|message| Entry {
+                    id: message.id,
+                    time: message.time,
+                    record: Record::Message(message),
+                })
+            } else {
+                to_event(item)
+            };
+            entries.extend(entry);
+        }
+    }
+    entries.sort_by_key(|entry| entry.id);
+    (entries, through)
 }
 
 /// Checks that Redis still holds the history this node serves. If it lost it (restarted
@@ -150,7 +185,7 @@ async fn reattach(
     );
     *epoch = fresh.epoch.clone();
     *last_id = fresh.last_id;
-    listener.reset(fresh.epoch, fresh.recent, fresh.last_id);
+    listener.reset(fresh);
     Ok(())
 }
 
@@ -165,6 +200,67 @@ fn jitter(delay: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(key: &str, ids: &[u64]) -> StreamKey {
+        StreamKey {
+            key: key.into(),
+            ids: ids
+                .iter()
+                .map(|id| {
+                    let mut fields = std::collections::HashMap::new();
+                    for (k, v) in [("user", "u"), ("text", "t"), ("time", "1")] {
+                        fields.insert(k.to_owned(), redis::Value::BulkString(v.into()));
+                    }
+                    fields.insert(
+                        "event".to_owned(),
+                        redis::Value::BulkString(
+                            br#"{"type":"session_ended","session":"x"}"#.to_vec(),
+                        ),
+                    );
+                    redis::streams::StreamId {
+                        id: format!("{id}-0"),
+                        map: fields,
+                        ..Default::default()
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn both_streams_merge_in_id_order() {
+        let keys = Keys::new("p");
+        let (entries, through) = merge(
+            &keys,
+            vec![read("p:msgs", &[1, 2, 5]), read("p:log", &[3, 4])],
+        );
+        let ids: Vec<u64> = entries.iter().map(|e| e.id).collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5]);
+        assert_eq!(through, 5);
+        assert!(matches!(entries[2].record, Record::Event(_)));
+    }
+
+    #[test]
+    fn a_stream_cut_short_by_count_bounds_what_is_complete() {
+        let keys = Keys::new("p");
+        let full: Vec<u64> = (1..=BATCH as u64).map(|i| i * 2).collect();
+        let last = *full.last().unwrap();
+        // The events stream goes past the messages' last: those may miss messages not read yet.
+        let (entries, through) = merge(
+            &keys,
+            vec![
+                read("p:msgs", &full),
+                read("p:log", &[3, last + 1, last + 3]),
+            ],
+        );
+        assert_eq!(through, last);
+        assert_eq!(
+            entries.len(),
+            BATCH + 1,
+            "everything up to {last}, no further"
+        );
+        assert!(entries.iter().all(|e| e.id <= last));
+    }
 
     #[test]
     fn jitter_stays_between_half_and_whole() {

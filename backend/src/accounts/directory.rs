@@ -1,0 +1,476 @@
+//! The accounts, sessions and invites of the chat, as the log's events made them. Every node
+//! holds the same directory: it is rebuilt from the log at start and kept current by
+//! applying each new event in log order ([`Directory::apply`]).
+
+use super::credentials::name_key;
+use crate::event::{AccountId, Entry, Event, Record, SecretHash};
+use common::account::{AccountView, InviteView, Role};
+use parking_lot::RwLock;
+use std::collections::{BTreeMap, HashMap};
+use tokio::sync::watch;
+
+/// A session expires after this long without being used.
+pub const SESSION_IDLE_MS: u64 = 30 * 24 * 3600 * 1000;
+/// A session's use is written to the log at most this often.
+pub const SESSION_SEEN_EVERY_MS: u64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: u64,
+}
+
+impl Account {
+    pub fn view(&self) -> AccountView {
+        AccountView {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            active: self.active,
+            created_at: self.created_at,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin && self.active
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    account: AccountId,
+    seen: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Invite {
+    created_by: AccountId,
+    created_at: u64,
+    expires_at: u64,
+    max_uses: Option<u32>,
+    uses: u32,
+    revoked: bool,
+}
+
+/// Streams to end because of an event: those of one session, or of an account (all but one
+/// session, when `except` is given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cut {
+    Session(SecretHash),
+    Account {
+        account: AccountId,
+        except: Option<SecretHash>,
+    },
+}
+
+/// A signed-in caller, as a session token resolves.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub account: Account,
+    pub session: SecretHash,
+    /// The session's last use written to the log is old: write it again.
+    pub seen_is_stale: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    accounts: BTreeMap<AccountId, Account>,
+    by_name: HashMap<String, AccountId>,
+    sessions: HashMap<SecretHash, Session>,
+    invites: HashMap<SecretHash, Invite>,
+    /// Id of the last event that changed who the active admins are: changes to that set
+    /// claim `admins@{version}`, so two concurrent ones cannot both remove "another" admin.
+    admins_version: u64,
+}
+
+/// Accounts, sessions and invites, shared by every request handler of a node.
+#[derive(Debug)]
+pub struct Directory {
+    state: RwLock<State>,
+    /// The id of the newest log entry applied, so a handler that appended can wait until
+    /// its own change is visible here (the Redis tail applies it a moment later).
+    applied: watch::Sender<u64>,
+}
+
+impl Directory {
+    /// The directory the log's `events` make, as of log id `last_id`.
+    pub fn new(events: &[Entry], last_id: u64) -> Self {
+        let directory = Self {
+            state: RwLock::new(State::default()),
+            applied: watch::channel(0).0,
+        };
+        directory.replace(events, last_id);
+        directory
+    }
+
+    /// Starts over from `events` (the store lost its history and started a new one).
+    pub fn replace(&self, events: &[Entry], last_id: u64) {
+        *self.state.write() = State::default();
+        for entry in events {
+            self.apply(entry);
+        }
+        self.applied.send_replace(last_id);
+    }
+
+    /// Applies one log entry (messages only move the position); returns whose streams end.
+    pub fn apply(&self, entry: &Entry) -> Option<Cut> {
+        let cut = match &entry.record {
+            Record::Event(event) => self.state.write().apply(entry.id, entry.time, event),
+            Record::Message(_) => None,
+        };
+        self.applied.send_if_modified(|applied| {
+            let newer = entry.id > *applied;
+            if newer {
+                *applied = entry.id;
+            }
+            newer
+        });
+        cut
+    }
+
+    /// Waits until the entry `id` has been applied (at most `within`).
+    pub async fn wait_applied(&self, id: u64, within: std::time::Duration) -> bool {
+        let mut applied = self.applied.subscribe();
+        tokio::time::timeout(within, applied.wait_for(|a| *a >= id))
+            .await
+            .is_ok_and(|seen| seen.is_ok())
+    }
+
+    pub fn setup_needed(&self) -> bool {
+        self.state.read().accounts.is_empty()
+    }
+
+    /// The account whose username, compared ignoring case and look-alikes, is `name`.
+    pub fn account_named(&self, name: &str) -> Option<Account> {
+        let state = self.state.read();
+        let id = state.by_name.get(&name_key(name))?;
+        state.accounts.get(id).cloned()
+    }
+
+    /// The signed-in account a session token's hash stands for, if the session is live.
+    pub fn signed_in(&self, session: &SecretHash, now: u64) -> Option<Signed> {
+        let state = self.state.read();
+        let found = state.sessions.get(session)?;
+        if now.saturating_sub(found.seen) > SESSION_IDLE_MS {
+            return None;
+        }
+        let account = state.accounts.get(&found.account).filter(|a| a.active)?;
+        Some(Signed {
+            account: account.clone(),
+            session: session.clone(),
+            seen_is_stale: now.saturating_sub(found.seen) > SESSION_SEEN_EVERY_MS,
+        })
+    }
+
+    /// Whether an invite code's hash may still create an account at `now`.
+    pub fn invite_usable(&self, code: &SecretHash, now: u64) -> bool {
+        self.state.read().invites.get(code).is_some_and(|invite| {
+            !invite.revoked
+                && now < invite.expires_at
+                && invite.max_uses.is_none_or(|max| invite.uses < max)
+        })
+    }
+
+    pub fn invite_limit(&self, code: &SecretHash) -> Option<u32> {
+        self.state.read().invites.get(code).and_then(|i| i.max_uses)
+    }
+
+    /// The invite whose public id (a prefix of its code's hash) is `id`.
+    pub fn invite_by_id(&self, id: &str) -> Option<SecretHash> {
+        self.state
+            .read()
+            .invites
+            .keys()
+            .find(|code| invite_id(code) == id)
+            .cloned()
+    }
+
+    pub fn accounts(&self) -> Vec<AccountView> {
+        self.state
+            .read()
+            .accounts
+            .values()
+            .map(Account::view)
+            .collect()
+    }
+
+    pub fn invites(&self) -> Vec<InviteView> {
+        let state = self.state.read();
+        let mut invites: Vec<InviteView> = state
+            .invites
+            .iter()
+            .map(|(code, invite)| InviteView {
+                id: invite_id(code),
+                created_by: state
+                    .accounts
+                    .get(&invite.created_by)
+                    .map_or_else(String::new, |a| a.username.clone()),
+                created_at: invite.created_at,
+                expires_at: invite.expires_at,
+                max_uses: invite.max_uses,
+                uses: invite.uses,
+                revoked: invite.revoked,
+            })
+            .collect();
+        invites.sort_by_key(|invite| std::cmp::Reverse(invite.created_at));
+        invites
+    }
+
+    /// Active admins, and the version of that set (see `admins_version`).
+    pub fn admins(&self) -> (usize, u64) {
+        let state = self.state.read();
+        let count = state.accounts.values().filter(|a| a.is_admin()).count();
+        (count, state.admins_version)
+    }
+}
+
+/// The public name of an invite: the first 16 hex digits of its code's hash (the hash is
+/// not secret, and 64 bits keep ids apart).
+pub fn invite_id(code: &SecretHash) -> String {
+    code.chars().take(16).collect()
+}
+
+impl State {
+    fn apply(&mut self, id: u64, time: u64, event: &Event) -> Option<Cut> {
+        match event {
+            Event::AccountCreated {
+                username,
+                display_name,
+                password_hash,
+                role,
+                invite,
+            } => {
+                self.by_name.insert(name_key(username), id);
+                self.accounts.insert(
+                    id,
+                    Account {
+                        id,
+                        username: username.clone(),
+                        display_name: display_name.clone(),
+                        password_hash: password_hash.clone(),
+                        role: *role,
+                        active: true,
+                        created_at: time,
+                    },
+                );
+                if let Some(invite) = invite.as_ref().and_then(|c| self.invites.get_mut(c)) {
+                    invite.uses += 1;
+                }
+                if *role == Role::Admin {
+                    self.admins_version = id;
+                }
+            }
+            Event::PasswordChanged {
+                account,
+                password_hash,
+            } => {
+                if let Some(a) = self.accounts.get_mut(account) {
+                    a.password_hash = password_hash.clone();
+                }
+            }
+            Event::AccountActive { account, active } => {
+                let a = self.accounts.get_mut(account)?;
+                a.active = *active;
+                if a.role == Role::Admin {
+                    self.admins_version = id;
+                }
+                if !active {
+                    return Some(self.end_sessions(*account, None));
+                }
+            }
+            Event::RoleChanged { account, role } => {
+                let a = self.accounts.get_mut(account)?;
+                if a.role != *role {
+                    a.role = *role;
+                    self.admins_version = id;
+                }
+            }
+            Event::SessionStarted { session, account } => {
+                self.sessions.insert(
+                    session.clone(),
+                    Session {
+                        account: *account,
+                        seen: time,
+                    },
+                );
+            }
+            Event::SessionSeen { session } => {
+                if let Some(s) = self.sessions.get_mut(session) {
+                    s.seen = s.seen.max(time);
+                }
+            }
+            Event::SessionEnded { session } => {
+                self.sessions.remove(session)?;
+                return Some(Cut::Session(session.clone()));
+            }
+            Event::SessionsEnded { account, except } => {
+                return Some(self.end_sessions(*account, except.clone()));
+            }
+            Event::InviteCreated {
+                code,
+                created_by,
+                expires_at,
+                max_uses,
+            } => {
+                self.invites.insert(
+                    code.clone(),
+                    Invite {
+                        created_by: *created_by,
+                        created_at: time,
+                        expires_at: *expires_at,
+                        max_uses: *max_uses,
+                        uses: 0,
+                        revoked: false,
+                    },
+                );
+            }
+            Event::InviteRevoked { code } => {
+                if let Some(invite) = self.invites.get_mut(code) {
+                    invite.revoked = true;
+                }
+            }
+            Event::Unknown => {}
+        }
+        None
+    }
+
+    fn end_sessions(&mut self, account: AccountId, except: Option<SecretHash>) -> Cut {
+        self.sessions
+            .retain(|hash, s| s.account != account || Some(hash) == except.as_ref());
+        Cut::Account { account, except }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: u64, time: u64, event: Event) -> Entry {
+        Entry {
+            id,
+            time,
+            record: Record::Event(event),
+        }
+    }
+
+    fn created(name: &str, role: Role) -> Event {
+        Event::AccountCreated {
+            username: name.into(),
+            display_name: name.to_uppercase(),
+            password_hash: "h".into(),
+            role,
+            invite: None,
+        }
+    }
+
+    #[test]
+    fn sessions_live_until_ended_idle_or_deactivated() {
+        let dir = Directory::new(&[], 0);
+        assert!(dir.setup_needed());
+        dir.apply(&entry(1, 10, created("ann", Role::Admin)));
+        assert!(!dir.setup_needed());
+        dir.apply(&entry(
+            2,
+            20,
+            Event::SessionStarted {
+                session: "s1".into(),
+                account: 1,
+            },
+        ));
+        let signed = dir.signed_in(&"s1".into(), 30).unwrap();
+        assert_eq!(signed.account.username, "ann");
+        assert!(!signed.seen_is_stale);
+        assert!(dir
+            .signed_in(&"s1".into(), 20 + SESSION_IDLE_MS + 1)
+            .is_none());
+        assert!(
+            dir.signed_in(&"s1".into(), 20 + SESSION_SEEN_EVERY_MS + 1)
+                .unwrap()
+                .seen_is_stale
+        );
+        let cut = dir.apply(&entry(
+            3,
+            40,
+            Event::AccountActive {
+                account: 1,
+                active: false,
+            },
+        ));
+        assert_eq!(
+            cut,
+            Some(Cut::Account {
+                account: 1,
+                except: None
+            })
+        );
+        assert!(dir.signed_in(&"s1".into(), 50).is_none());
+    }
+
+    #[test]
+    fn names_collide_ignoring_case_and_look_alikes() {
+        let dir = Directory::new(&[entry(5, 1, created("Alice", Role::Member))], 5);
+        assert_eq!(dir.account_named("аLICE").unwrap().id, 5);
+        assert!(dir.account_named("bob").is_none());
+    }
+
+    #[test]
+    fn invites_count_uses_expire_and_revoke() {
+        let dir = Directory::new(&[entry(1, 1, created("ann", Role::Admin))], 1);
+        dir.apply(&entry(
+            2,
+            100,
+            Event::InviteCreated {
+                code: "c".into(),
+                created_by: 1,
+                expires_at: 1000,
+                max_uses: Some(1),
+            },
+        ));
+        assert!(dir.invite_usable(&"c".into(), 500));
+        assert!(!dir.invite_usable(&"c".into(), 1000), "expired");
+        dir.apply(&entry(
+            3,
+            200,
+            Event::AccountCreated {
+                username: "bob".into(),
+                display_name: "Bob".into(),
+                password_hash: "h".into(),
+                role: Role::Member,
+                invite: Some("c".into()),
+            },
+        ));
+        assert!(!dir.invite_usable(&"c".into(), 500), "used up");
+        let view = &dir.invites()[0];
+        assert_eq!((view.uses, view.created_by.as_str()), (1, "ann"));
+        assert_eq!(dir.invite_by_id(&view.id), Some("c".into()));
+    }
+
+    #[test]
+    fn the_admin_set_has_a_version_and_waiting_for_an_entry_works() {
+        let dir = Directory::new(&[entry(1, 1, created("ann", Role::Admin))], 1);
+        assert_eq!(dir.admins(), (1, 1));
+        dir.apply(&entry(2, 2, created("bob", Role::Member)));
+        assert_eq!(dir.admins(), (1, 1), "a member changes nothing");
+        dir.apply(&entry(
+            3,
+            3,
+            Event::RoleChanged {
+                account: 2,
+                role: Role::Admin,
+            },
+        ));
+        assert_eq!(dir.admins(), (2, 3));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let short = std::time::Duration::from_millis(20);
+        assert!(runtime.block_on(dir.wait_applied(3, short)));
+        assert!(!runtime.block_on(dir.wait_applied(4, short)));
+    }
+}

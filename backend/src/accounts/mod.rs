@@ -1,0 +1,516 @@
+//! Accounts: who is speaking is proven, not typed.
+//!
+//! - [`directory`]: accounts, sessions and invites as the log's events made them.
+//! - [`credentials`]: Argon2id password hashes, random secrets stored as SHA-256, and the
+//!   look-alike-proof comparison key of names.
+//! - [`sign_in_limits`]: brute-force limits per address and per account.
+//!
+//! [`Accounts`] is what request handlers call: each operation checks its input against the
+//! directory, appends its event to the log (claiming what must stay unique on every node),
+//! and waits until the directory shows it, so the caller reads its own change.
+
+pub mod credentials;
+pub mod directory;
+pub mod sign_in_limits;
+
+pub use directory::{Account, Cut, Directory, Signed};
+
+use crate::clock::now_ms;
+use crate::event::{AccountId, Event, SecretHash};
+use crate::limits::RateLimited;
+use crate::store::{Claim, NewEntry, Store, StoreError};
+use common::account::{
+    check_password, AccountChange, AccountFieldError, AccountView, CreatedInvite, DisplayName,
+    NewInvite, PasswordChange, Role, SetupRequest, SignInRequest, SignupMode, SignupRequest,
+    Username,
+};
+use credentials::{hash_password, name_key, new_secret, secret_hash, verify_password};
+use sign_in_limits::SignInLimits;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long an invite lives unless its creator says otherwise: 7 days.
+pub const INVITE_DEFAULT_HOURS: u32 = 7 * 24;
+/// Longest an invite may live: 90 days.
+pub const INVITE_MAX_HOURS: u32 = 90 * 24;
+/// How long a handler waits for its own change to reach this node's directory.
+const APPLY_WITHIN: Duration = Duration::from_secs(5);
+
+/// Why an account operation was refused. `error.rs` turns each into its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error(transparent)]
+    Field(#[from] AccountFieldError),
+    /// 400: a value out of range.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: not signed in, or the credentials are wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: signed in but not allowed, or a token or invite that does not open this door.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: taken, or already done.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    RateLimited(#[from] RateLimited),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AccountError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(key) if key.starts_with("username:") => {
+                Self::Conflict("that username is taken".into())
+            }
+            StoreError::Conflict(key) if key == SETUP_CLAIM => {
+                Self::Conflict("setup is done: an account exists already".into())
+            }
+            StoreError::Conflict(key) if key.starts_with("invite:") => {
+                Self::Forbidden("this invite is used up".into())
+            }
+            StoreError::Conflict(_) => Self::Conflict(
+                "someone changed the admins at the same moment: reload and try again".into(),
+            ),
+            other => Self::Store(other),
+        }
+    }
+}
+
+const SETUP_CLAIM: &str = "setup";
+
+fn username_claim(username: &str) -> Claim {
+    Claim {
+        key: format!("username:{}", name_key(username)),
+        limit: 1,
+    }
+}
+
+/// What a sign-in (or setup, or sign-up) gives: the account, and the session token for its
+/// cookie (shown to the browser once, stored only hashed).
+#[derive(Debug)]
+pub struct NewSession {
+    pub account: Account,
+    pub token: String,
+}
+
+/// Accounts for one node: the directory, the log it is made from, and the policy.
+pub struct Accounts {
+    directory: Arc<Directory>,
+    store: Store,
+    limits: SignInLimits,
+    pub signup: SignupMode,
+    pub guests: bool,
+}
+
+impl Accounts {
+    pub fn new(directory: Arc<Directory>, store: Store, signup: SignupMode, guests: bool) -> Self {
+        credentials::prepare();
+        Self {
+            directory,
+            store,
+            limits: SignInLimits::default(),
+            signup,
+            guests,
+        }
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// Forgets old sign-in failures every `every`, until the accounts are dropped.
+    pub fn spawn_cleanup(
+        accounts: std::sync::Weak<Self>,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                let Some(accounts) = accounts.upgrade() else {
+                    break;
+                };
+                accounts.limits.forget_old();
+            }
+        })
+    }
+
+    /// Appends an event and waits until this node's directory applied it.
+    async fn record(&self, event: Event, claims: Vec<Claim>) -> Result<u64, AccountError> {
+        let entry = self.store.append(NewEntry::Event(event), claims).await?;
+        if !self.directory.wait_applied(entry.id, APPLY_WITHIN).await {
+            return Err(AccountError::Store(StoreError::Unavailable(
+                "the change was stored but has not reached this server yet".into(),
+            )));
+        }
+        Ok(entry.id)
+    }
+
+    /// A setup token for the first admin, while no account exists: printed as a link at
+    /// start. Each node issues its own; any of them works on every node.
+    pub async fn issue_setup_token(&self) -> Result<Option<String>, AccountError> {
+        if !self.directory.setup_needed() {
+            return Ok(None);
+        }
+        let token = new_secret();
+        self.store.add_setup_token(secret_hash(&token)).await?;
+        Ok(Some(token))
+    }
+
+    /// `POST /api/setup`: the first account, an admin. The setup claim lets exactly one
+    /// setup through, whatever node it reaches.
+    pub async fn setup(&self, request: SetupRequest) -> Result<NewSession, AccountError> {
+        if !self.directory.setup_needed() {
+            return Err(AccountError::Conflict(
+                "setup is done: an account exists already".into(),
+            ));
+        }
+        if !self
+            .store
+            .setup_token_known(secret_hash(&request.token))
+            .await?
+        {
+            return Err(AccountError::Forbidden(
+                "this setup link is not valid: use the one the server printed".into(),
+            ));
+        }
+        let claims = vec![Claim {
+            key: SETUP_CLAIM.into(),
+            limit: 1,
+        }];
+        self.create(
+            &request.username,
+            request.display_name.as_deref(),
+            request.password,
+            Role::Admin,
+            None,
+            claims,
+        )
+        .await
+    }
+
+    /// `POST /api/signup`.
+    pub async fn signup(&self, request: SignupRequest) -> Result<NewSession, AccountError> {
+        if self.directory.setup_needed() {
+            return Err(AccountError::Forbidden(
+                "this chat is not set up yet: its first account is made with the setup link".into(),
+            ));
+        }
+        let mut claims = Vec::new();
+        let invite = match (self.signup, request.invite.as_deref()) {
+            (SignupMode::Closed, _) => {
+                return Err(AccountError::Forbidden(
+                    "sign-up is closed on this chat".into(),
+                ))
+            }
+            (SignupMode::Invite, None) => {
+                return Err(AccountError::Forbidden(
+                    "sign-up needs an invite link from an admin".into(),
+                ))
+            }
+            (_, Some(code)) => {
+                let hash = secret_hash(code);
+                if !self.directory.invite_usable(&hash, now_ms()) {
+                    return Err(AccountError::Forbidden(
+                        "this invite is not valid: it may have expired, been used up or revoked"
+                            .into(),
+                    ));
+                }
+                if let Some(limit) = self.directory.invite_limit(&hash) {
+                    claims.push(Claim {
+                        key: format!("invite:{hash}"),
+                        limit,
+                    });
+                }
+                Some(hash)
+            }
+            (SignupMode::Open, None) => None,
+        };
+        self.create(
+            &request.username,
+            request.display_name.as_deref(),
+            request.password,
+            Role::Member,
+            invite,
+            claims,
+        )
+        .await
+    }
+
+    async fn create(
+        &self,
+        username: &str,
+        display_name: Option<&str>,
+        password: String,
+        role: Role,
+        invite: Option<SecretHash>,
+        mut claims: Vec<Claim>,
+    ) -> Result<NewSession, AccountError> {
+        let username = Username::parse(username)?;
+        let display_name = match display_name.filter(|d| !d.trim().is_empty()) {
+            Some(name) => DisplayName::parse(name)?.into_inner(),
+            None => username.as_str().to_owned(),
+        };
+        check_password(&password)?;
+        if self.directory.account_named(username.as_str()).is_some() {
+            return Err(AccountError::Conflict("that username is taken".into()));
+        }
+        claims.push(username_claim(username.as_str()));
+        if role == Role::Admin {
+            claims.push(self.admins_claim());
+        }
+        let password_hash = hash_password(password).await;
+        let id = self
+            .record(
+                Event::AccountCreated {
+                    username: username.into_inner(),
+                    display_name,
+                    password_hash,
+                    role,
+                    invite,
+                },
+                claims,
+            )
+            .await?;
+        self.start_session(id).await
+    }
+
+    async fn start_session(&self, account: AccountId) -> Result<NewSession, AccountError> {
+        let token = new_secret();
+        let session = secret_hash(&token);
+        self.record(
+            Event::SessionStarted {
+                session: session.clone(),
+                account,
+            },
+            Vec::new(),
+        )
+        .await?;
+        let signed = self
+            .directory
+            .signed_in(&session, now_ms())
+            .ok_or_else(|| AccountError::Unauthorized("this account cannot sign in".into()))?;
+        Ok(NewSession {
+            account: signed.account,
+            token,
+        })
+    }
+
+    /// `POST /api/session`. Wrong name and wrong password give the same answer in the same
+    /// time: both run one Argon2 verification.
+    pub async fn sign_in(
+        &self,
+        address: Option<IpAddr>,
+        request: SignInRequest,
+    ) -> Result<NewSession, AccountError> {
+        let key = name_key(&request.username);
+        self.limits.check(address, &key)?;
+        let account = self
+            .directory
+            .account_named(&request.username)
+            .filter(|a| a.active);
+        let hash = account.as_ref().map(|a| a.password_hash.clone());
+        if !verify_password(request.password, hash).await {
+            self.limits.failed(address, &key);
+            tracing::info!(ip = ?address, "sign-in refused");
+            return Err(AccountError::Unauthorized(
+                "wrong username or password".into(),
+            ));
+        }
+        let Some(account) = account else {
+            return Err(AccountError::Unauthorized(
+                "wrong username or password".into(),
+            ));
+        };
+        self.start_session(account.id).await
+    }
+
+    /// The signed-in account a session cookie's token stands for. A session used for the
+    /// first time in a day has that use written to the log (its idle expiry starts over).
+    pub fn signed_in(&self, token: &str) -> Option<Signed> {
+        let signed = self.directory.signed_in(&secret_hash(token), now_ms())?;
+        if signed.seen_is_stale {
+            let store = self.store.clone();
+            let session = signed.session.clone();
+            actix_web::rt::spawn(async move {
+                let seen = Event::SessionSeen { session };
+                if let Err(err) = store.append(NewEntry::Event(seen), Vec::new()).await {
+                    tracing::warn!(error = %err, "cannot record a session's use");
+                }
+            });
+        }
+        Some(signed)
+    }
+
+    /// `DELETE /api/session`: this session ends, on every node, its streams too.
+    pub async fn sign_out(&self, signed: &Signed) -> Result<(), AccountError> {
+        self.record(
+            Event::SessionEnded {
+                session: signed.session.clone(),
+            },
+            Vec::new(),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `DELETE /api/me/sessions`: every session of the account ends, this one too.
+    pub async fn sign_out_everywhere(&self, signed: &Signed) -> Result<(), AccountError> {
+        self.record(
+            Event::SessionsEnded {
+                account: signed.account.id,
+                except: None,
+            },
+            Vec::new(),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `POST /api/me/password`: needs the current password; every other session ends.
+    pub async fn change_password(
+        &self,
+        address: Option<IpAddr>,
+        signed: &Signed,
+        change: PasswordChange,
+    ) -> Result<(), AccountError> {
+        let key = name_key(&signed.account.username);
+        self.limits.check(address, &key)?;
+        if !verify_password(change.current, Some(signed.account.password_hash.clone())).await {
+            self.limits.failed(address, &key);
+            return Err(AccountError::Unauthorized(
+                "the current password is wrong".into(),
+            ));
+        }
+        check_password(&change.new)?;
+        let password_hash = hash_password(change.new).await;
+        let account = signed.account.id;
+        self.record(
+            Event::PasswordChanged {
+                account,
+                password_hash,
+            },
+            Vec::new(),
+        )
+        .await?;
+        self.record(
+            Event::SessionsEnded {
+                account,
+                except: Some(signed.session.clone()),
+            },
+            Vec::new(),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `POST /api/invites` (admins). `base` is the chat's own origin, for the link.
+    pub async fn create_invite(
+        &self,
+        admin: &Signed,
+        request: NewInvite,
+        base: &str,
+    ) -> Result<CreatedInvite, AccountError> {
+        let hours = request.expires_in_hours.unwrap_or(INVITE_DEFAULT_HOURS);
+        if !(1..=INVITE_MAX_HOURS).contains(&hours) {
+            return Err(AccountError::BadRequest(format!(
+                "expires_in_hours must be between 1 and {INVITE_MAX_HOURS}"
+            )));
+        }
+        if request.max_uses == Some(0) {
+            return Err(AccountError::BadRequest(
+                "max_uses must be at least 1 (leave it out for no limit)".into(),
+            ));
+        }
+        let code = new_secret();
+        let hash = secret_hash(&code);
+        let expires_at = now_ms() + u64::from(hours) * 3_600_000;
+        self.record(
+            Event::InviteCreated {
+                code: hash.clone(),
+                created_by: admin.account.id,
+                expires_at,
+                max_uses: request.max_uses,
+            },
+            Vec::new(),
+        )
+        .await?;
+        Ok(CreatedInvite {
+            id: directory::invite_id(&hash),
+            url: format!("{base}/join/{code}"),
+            code,
+            expires_at,
+        })
+    }
+
+    /// `DELETE /api/invites/{id}` (admins).
+    pub async fn revoke_invite(&self, id: &str) -> Result<(), AccountError> {
+        let code = self
+            .directory
+            .invite_by_id(id)
+            .ok_or_else(|| AccountError::NotFound(format!("no invite {id}")))?;
+        self.record(Event::InviteRevoked { code }, Vec::new())
+            .await
+            .map(drop)
+    }
+
+    /// The claim every change to the set of active admins takes: two changes computed from
+    /// the same set cannot both pass, so "not the last admin" holds across nodes.
+    fn admins_claim(&self) -> Claim {
+        Claim {
+            key: format!("admins@{}", self.directory.admins().1),
+            limit: 1,
+        }
+    }
+
+    /// `PATCH /api/accounts/{username}` (admins): deactivate or reactivate, change the
+    /// role. The last active admin cannot be deactivated or made a member.
+    pub async fn change_account(
+        &self,
+        username: &str,
+        change: AccountChange,
+    ) -> Result<AccountView, AccountError> {
+        let target = self
+            .directory
+            .account_named(username)
+            .filter(|a| a.username == username)
+            .ok_or_else(|| AccountError::NotFound(format!("no account {username}")))?;
+        let loses_admin = target.is_admin()
+            && (change.active == Some(false) || change.role == Some(Role::Member));
+        if loses_admin && self.directory.admins().0 <= 1 {
+            return Err(AccountError::Conflict(
+                "this is the last admin: make another admin first".into(),
+            ));
+        }
+        if let Some(active) = change.active.filter(|a| *a != target.active) {
+            let claims = if target.role == Role::Admin {
+                vec![self.admins_claim()]
+            } else {
+                Vec::new()
+            };
+            let event = Event::AccountActive {
+                account: target.id,
+                active,
+            };
+            self.record(event, claims).await?;
+        }
+        if let Some(role) = change.role.filter(|r| *r != target.role) {
+            let event = Event::RoleChanged {
+                account: target.id,
+                role,
+            };
+            self.record(event, vec![self.admins_claim()]).await?;
+        }
+        self.directory
+            .account_named(username)
+            .map(|a| a.view())
+            .ok_or_else(|| AccountError::NotFound(format!("no account {username}")))
+    }
+}

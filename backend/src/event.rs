@@ -1,0 +1,161 @@
+//! The chat's log: every change the chat remembers, in one order shared by every node.
+//!
+//! A log entry is either a message or an [`Event`]: a change to accounts, sessions, invites
+//! or the first-run setup. The store keeps entries (SQLite's `messages` and `log` tables, or
+//! the Redis streams `PREFIX:msgs` and `PREFIX:log`) under one sequence of ids, and every
+//! node applies them in id order: SQLite's writer hands them over as it commits, each
+//! Redis node tails them. So a session created on node A is known to node B, and an
+//! account deactivated on A has its streams cut on B, without a table per store.
+//!
+//! Events are stored as JSON (`serde`, tagged by `type`), so new kinds can be added without
+//! a schema change; an event a node does not know is kept and skipped.
+
+use common::account::Role;
+use common::Message;
+use serde::{Deserialize, Serialize};
+
+/// An account's id: the log id of the event that created it, so it never changes and is
+/// never reused.
+pub type AccountId = u64;
+
+/// The SHA-256 (hex) of a session cookie's token or of an invite code: secrets are stored
+/// and logged only this way.
+pub type SecretHash = String;
+
+/// A change to accounts, sessions or invites. (First-run setup tokens are not events: they
+/// are kept beside the log, so a fresh chat's first message is still id 1.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    AccountCreated {
+        username: String,
+        display_name: String,
+        /// Argon2id, PHC string format (salt and parameters included).
+        password_hash: String,
+        role: Role,
+        /// The invite it was created with, if any.
+        #[serde(default)]
+        invite: Option<SecretHash>,
+    },
+    PasswordChanged {
+        account: AccountId,
+        password_hash: String,
+    },
+    /// Deactivated accounts cannot sign in; their sessions end.
+    AccountActive {
+        account: AccountId,
+        active: bool,
+    },
+    RoleChanged {
+        account: AccountId,
+        role: Role,
+    },
+    SessionStarted {
+        session: SecretHash,
+        account: AccountId,
+    },
+    /// The session was used on this day (its idle expiry starts over). Written at most once
+    /// a day per session.
+    SessionSeen {
+        session: SecretHash,
+    },
+    /// Signed out.
+    SessionEnded {
+        session: SecretHash,
+    },
+    /// Every session of the account ends, but `except` (sign out everywhere else, after a
+    /// password change).
+    SessionsEnded {
+        account: AccountId,
+        #[serde(default)]
+        except: Option<SecretHash>,
+    },
+    InviteCreated {
+        code: SecretHash,
+        created_by: AccountId,
+        expires_at: u64,
+        #[serde(default)]
+        max_uses: Option<u32>,
+    },
+    InviteRevoked {
+        code: SecretHash,
+    },
+    /// A newer server's event: kept in the log, ignored here.
+    #[serde(other)]
+    Unknown,
+}
+
+/// What an entry of the log holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    Message(Message),
+    Event(Event),
+}
+
+/// One entry of the log: its id (the position every stream resumes from), when it was
+/// stored, and what it records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: u64,
+    pub time: u64,
+    pub record: Record,
+}
+
+impl Entry {
+    pub fn message(&self) -> Option<&Message> {
+        match &self.record {
+            Record::Message(message) => Some(message),
+            Record::Event(_) => None,
+        }
+    }
+}
+
+/// Serializes an event for the store.
+pub fn to_json(event: &Event) -> String {
+    // Plain enums of strings and numbers: serializing cannot fail.
+    serde_json::to_string(event).unwrap_or_else(|_| "{\"type\":\"unknown\"}".into())
+}
+
+/// Reads an event back; an unreadable one is [`Event::Unknown`] (and says so in the log).
+pub fn from_json(id: u64, json: &str) -> Event {
+    serde_json::from_str(json).unwrap_or_else(|err| {
+        tracing::warn!(entry = id, error = %err, "skipping a log event this server cannot read");
+        Event::Unknown
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_and_unknown_ones_are_kept_apart() {
+        let events = [
+            Event::AccountCreated {
+                username: "ann".into(),
+                display_name: "Ann".into(),
+                password_hash: "$argon2id$...".into(),
+                role: Role::Admin,
+                invite: None,
+            },
+            Event::SessionsEnded {
+                account: 3,
+                except: Some("cd".into()),
+            },
+            Event::InviteCreated {
+                code: "ef".into(),
+                created_by: 3,
+                expires_at: 9,
+                max_uses: Some(2),
+            },
+        ];
+        for event in events {
+            assert_eq!(from_json(1, &to_json(&event)), event);
+        }
+        assert_eq!(
+            from_json(1, r#"{"type":"room_created","name":"x"}"#),
+            Event::Unknown
+        );
+        assert_eq!(from_json(1, "not json"), Event::Unknown);
+    }
+}

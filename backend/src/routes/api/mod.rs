@@ -1,0 +1,77 @@
+//! The JSON API under `/api/`: accounts, sessions, invites, administration, and the
+//! OpenAPI document of all of it (`GET /api/openapi.json`), generated from these handlers'
+//! annotations so it cannot drift from them.
+
+pub mod admin;
+pub mod session;
+
+use actix_web::{web, HttpResponse};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "h2chat API",
+        description = "Accounts, sessions, invites and administration. A session is the \
+                       `__Host-h2chat` cookie set by setup, sign-up and sign-in. Every \
+                       request that changes state must come from the chat's own origin \
+                       (`Origin`) and send JSON. Errors are `{\"error\": \"...\"}`."
+    ),
+    paths(
+        session::status,
+        session::setup,
+        session::signup,
+        session::sign_in,
+        session::sign_out,
+        session::me,
+        session::sign_out_everywhere,
+        session::change_password,
+        admin::accounts,
+        admin::change_account,
+        admin::create_invite,
+        admin::invites,
+        admin::revoke_invite,
+    )
+)]
+pub struct ApiDoc;
+
+/// `GET /api/openapi.json`.
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("cache-control", "no-cache"))
+        .json(ApiDoc::openapi())
+}
+
+/// The `/api` routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .route("/openapi.json", web::get().to(openapi))
+            .route("/status", web::get().to(session::status))
+            .route("/setup", web::post().to(session::setup))
+            .route("/signup", web::post().to(session::signup))
+            .service(
+                web::resource("/session")
+                    .route(web::post().to(session::sign_in))
+                    .route(web::delete().to(session::sign_out)),
+            )
+            .route("/me", web::get().to(session::me))
+            .route(
+                "/me/sessions",
+                web::delete().to(session::sign_out_everywhere),
+            )
+            .route("/me/password", web::post().to(session::change_password))
+            .route("/accounts", web::get().to(admin::accounts))
+            .route(
+                "/accounts/{username}",
+                web::patch().to(admin::change_account),
+            )
+            .service(
+                web::resource("/invites")
+                    .route(web::post().to(admin::create_invite))
+                    .route(web::get().to(admin::invites)),
+            )
+            .route("/invites/{id}", web::delete().to(admin::revoke_invite))
+            .default_service(web::to(super::not_found)),
+    );
+}

@@ -1,0 +1,358 @@
+//! How the chat's log looks in Redis: the keys, the append script, and reading entries back.
+//!
+//! - `PREFIX:msgs`: a stream of messages, entry `ID-0` with fields `user`, `text`, `time`,
+//!   and `account` or `guest` (trimmed to about `--retain-messages` entries).
+//! - `PREFIX:log`: a stream of events (accounts, sessions, invites), entry `ID-0` with
+//!   fields `event` (JSON, see `event.rs`) and `time`. Never trimmed: it is what the
+//!   accounts are made of.
+//! - `PREFIX:next_id`: the one counter both streams take their ids from, so everything has
+//!   one order.
+//! - `PREFIX:claims`: a hash of claim counts (usernames, the first admin, invite uses).
+//! - `PREFIX:epoch`: names this history.
+//! - `PREFIX:setup`: the set of first-run setup tokens' hashes (not log events, so a fresh
+//!   chat's first message is id 1).
+
+use crate::event::{self, Entry, Record};
+use crate::store::{Claim, NewEntry, NewPost, Snapshot};
+use common::Message;
+use redis::streams::StreamId;
+
+/// The keys of one chat.
+#[derive(Debug)]
+pub(super) struct Keys {
+    pub msgs: String,
+    pub log: String,
+    pub next_id: String,
+    pub claims: String,
+    pub epoch: String,
+    pub setup: String,
+}
+
+impl Keys {
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            msgs: format!("{prefix}:msgs"),
+            log: format!("{prefix}:log"),
+            next_id: format!("{prefix}:next_id"),
+            claims: format!("{prefix}:claims"),
+            epoch: format!("{prefix}:epoch"),
+            setup: format!("{prefix}:setup"),
+        }
+    }
+}
+
+/// Takes every claim or none, then the next id, then appends the entry, atomically, so two
+/// nodes can never append out of id order or both take a username. Guards against a lost
+/// counter by never going below either stream's last id. The time comes from Redis, one
+/// clock for every node. Returns `{id, ms, ""}`, or `{0, 0, key}` for a claim used up.
+///
+/// KEYS: msgs, next_id, log, claims. ARGV: max_len, kind (`msg` or `event`), then for `msg`
+/// user, text, account (empty: none), guest (`1`/`0`), for `event` the JSON and three
+/// empty strings; then the number of claims and each claim's key and limit.
+pub(super) const APPEND: &str = r"
+local claims = tonumber(ARGV[7])
+for i = 1, claims do
+  local key, limit = ARGV[6 + 2 * i], tonumber(ARGV[7 + 2 * i])
+  if tonumber(redis.call('HGET', KEYS[4], key) or '0') >= limit then
+    return {0, 0, key}
+  end
+end
+for i = 1, claims do
+  redis.call('HINCRBY', KEYS[4], ARGV[6 + 2 * i], 1)
+end
+local id = redis.call('INCR', KEYS[2])
+for _, stream in ipairs({KEYS[1], KEYS[3]}) do
+  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  if last[1] then
+    local n = tonumber(string.match(last[1][1], '^(%d+)'))
+    if n and n >= id then
+      id = n + 1
+      redis.call('SET', KEYS[2], id)
+    end
+  end
+end
+local t = redis.call('TIME')
+local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local entry = string.format('%d-0', id)
+local time = string.format('%d', ms)
+if ARGV[2] == 'msg' then
+  if ARGV[5] == '' then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry,
+      'user', ARGV[3], 'text', ARGV[4], 'time', time, 'guest', ARGV[6])
+  else
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry,
+      'user', ARGV[3], 'text', ARGV[4], 'time', time, 'account', ARGV[5], 'guest', ARGV[6])
+  end
+else
+  redis.call('XADD', KEYS[3], entry, 'event', ARGV[3], 'time', time)
+end
+return {id, ms, ''}
+";
+
+/// The script's arguments after `max_len`, for `entry` and `claims`.
+pub(super) fn script_args(entry: &NewEntry, claims: &[Claim]) -> Vec<String> {
+    let mut args = match entry {
+        NewEntry::Post(NewPost {
+            user,
+            text,
+            account,
+            guest,
+        }) => vec![
+            "msg".to_owned(),
+            user.clone(),
+            text.clone(),
+            account.clone().unwrap_or_default(),
+            if *guest { "1" } else { "0" }.to_owned(),
+        ],
+        NewEntry::Event(event) => vec![
+            "event".to_owned(),
+            event::to_json(event),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+    };
+    args.push(claims.len().to_string());
+    for claim in claims {
+        args.push(claim.key.clone());
+        args.push(claim.limit.to_string());
+    }
+    args
+}
+
+/// The entry an append stored, from what it was given and what the script returned.
+pub(super) fn stored(entry: NewEntry, id: u64, time: u64) -> Entry {
+    let record = match entry {
+        NewEntry::Post(post) => Record::Message(Message {
+            id,
+            user: post.user,
+            text: post.text,
+            time,
+            account: post.account,
+            guest: post.guest,
+        }),
+        NewEntry::Event(event) => Record::Event(event),
+    };
+    Entry { id, time, record }
+}
+
+/// The id of a stream entry `ID-0`; `None` for entries we did not write.
+pub(super) fn entry_id(entry: &StreamId) -> Option<u64> {
+    let (id, seq) = entry.id.split_once('-')?;
+    (seq == "0").then(|| id.parse().ok()).flatten()
+}
+
+/// A `PREFIX:msgs` entry as a message; `None` (logged) for entries we did not write.
+pub(super) fn to_message(entry: &StreamId) -> Option<Message> {
+    let message = (|| {
+        Some(Message {
+            id: entry_id(entry)?,
+            user: entry.get("user")?,
+            text: entry.get("text")?,
+            time: entry.get("time")?,
+            account: entry.get("account"),
+            // Entries from before accounts have no `guest`: whoever typed a name, a guest.
+            guest: entry.get::<String>("guest").is_none_or(|g| g == "1"),
+        })
+    })();
+    if message.is_none() {
+        tracing::warn!(entry = %entry.id, "skipping a stream entry h2chat did not write");
+    }
+    message
+}
+
+/// A `PREFIX:log` entry; `None` (logged) for entries we did not write.
+pub(super) fn to_event(entry: &StreamId) -> Option<Entry> {
+    let parsed = (|| {
+        let id = entry_id(entry)?;
+        let json: String = entry.get("event")?;
+        Some(Entry {
+            id,
+            time: entry.get("time")?,
+            record: Record::Event(event::from_json(id, &json)),
+        })
+    })();
+    if parsed.is_none() {
+        tracing::warn!(entry = %entry.id, "skipping a log entry h2chat did not write");
+    }
+    parsed
+}
+
+/// The newest `count` messages up to `end` (an XREVRANGE bound), newest first.
+pub(super) async fn newest<C: redis::aio::ConnectionLike + Send>(
+    conn: &mut C,
+    stream: &str,
+    end: &str,
+    count: usize,
+) -> redis::RedisResult<Vec<Message>> {
+    let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+        .arg(stream)
+        .arg(end)
+        .arg("-")
+        .arg("COUNT")
+        .arg(count)
+        .query_async(conn)
+        .await?;
+    Ok(reply.ids.iter().filter_map(to_message).collect())
+}
+
+/// Every event of the log, oldest first, read in pages.
+async fn all_events<C: redis::aio::ConnectionLike + Send>(
+    conn: &mut C,
+    stream: &str,
+) -> redis::RedisResult<Vec<Entry>> {
+    const PAGE: usize = 1000;
+    let mut events = Vec::new();
+    let mut start = "-".to_owned();
+    loop {
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(stream)
+            .arg(&start)
+            .arg("+")
+            .arg("COUNT")
+            .arg(PAGE)
+            .query_async(conn)
+            .await?;
+        let Some(last) = reply.ids.last() else { break };
+        start = format!("({}", last.id);
+        events.extend(reply.ids.iter().filter_map(to_event));
+        if reply.ids.len() < PAGE {
+            break;
+        }
+    }
+    Ok(events)
+}
+
+/// Reads the epoch (creating it for an empty Redis), the newest `history` messages and every
+/// event.
+pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
+    conn: &mut C,
+    keys: &Keys,
+    history: usize,
+) -> redis::RedisResult<Snapshot> {
+    // NX: every node that starts on an empty Redis agrees on the first epoch written.
+    redis::cmd("SET")
+        .arg(&keys.epoch)
+        .arg(crate::clock::new_epoch())
+        .arg("NX")
+        .exec_async(conn)
+        .await?;
+    let epoch: String = redis::cmd("GET").arg(&keys.epoch).query_async(conn).await?;
+    let mut recent = newest(conn, &keys.msgs, "+", history).await?;
+    recent.reverse();
+    let events = all_events(conn, &keys.log).await?;
+    let counter: Option<u64> = redis::cmd("GET")
+        .arg(&keys.next_id)
+        .query_async(conn)
+        .await?;
+    let last_id = counter
+        .unwrap_or(0)
+        .max(recent.last().map_or(0, |m| m.id))
+        .max(events.last().map_or(0, |e| e.id));
+    Ok(Snapshot {
+        epoch,
+        recent,
+        events,
+        last_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redis::Value;
+    use std::collections::HashMap;
+
+    fn entry(id: &str, fields: &[(&str, &str)]) -> StreamId {
+        let map: HashMap<String, Value> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::BulkString(v.as_bytes().to_vec())))
+            .collect();
+        StreamId {
+            id: id.into(),
+            map,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn our_entries_become_messages() {
+        let m = to_message(&entry(
+            "42-0",
+            &[("user", "ann"), ("text", "hi"), ("time", "1700000000000")],
+        ))
+        .unwrap();
+        assert_eq!(
+            m,
+            Message {
+                id: 42,
+                user: "ann".into(),
+                text: "hi".into(),
+                time: 1_700_000_000_000,
+                account: None,
+                guest: true,
+            },
+            "an entry from before accounts is a guest's"
+        );
+        let m = to_message(&entry(
+            "43-0",
+            &[
+                ("user", "Ann"),
+                ("text", "hi"),
+                ("time", "1"),
+                ("account", "ann"),
+                ("guest", "0"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!((m.account.as_deref(), m.guest), (Some("ann"), false));
+    }
+
+    #[test]
+    fn foreign_entries_are_skipped() {
+        let full = [("user", "a"), ("text", "t"), ("time", "1")];
+        assert!(to_message(&entry("1700000000000-3", &full)).is_none());
+        assert!(to_message(&entry("x-0", &full)).is_none());
+        assert!(to_message(&entry("5-0", &[("user", "a"), ("time", "1")])).is_none());
+        assert!(to_message(&entry(
+            "5-0",
+            &[("user", "a"), ("text", "t"), ("time", "soon")]
+        ))
+        .is_none());
+        assert!(to_event(&entry("6-0", &[("time", "1")])).is_none());
+    }
+
+    #[test]
+    fn script_arguments_carry_the_entry_and_its_claims() {
+        let post = NewEntry::Post(NewPost {
+            user: "Ann".into(),
+            text: "hi".into(),
+            account: Some("ann".into()),
+            guest: false,
+        });
+        assert_eq!(
+            script_args(&post, &[]),
+            ["msg", "Ann", "hi", "ann", "0", "0"]
+        );
+        let claims = [Claim {
+            key: "username:ann".into(),
+            limit: 1,
+        }];
+        let event = NewEntry::Event(crate::event::Event::SessionEnded {
+            session: "ab".into(),
+        });
+        assert_eq!(
+            script_args(&event, &claims),
+            [
+                "event",
+                r#"{"type":"session_ended","session":"ab"}"#,
+                "",
+                "",
+                "",
+                "1",
+                "username:ann",
+                "1"
+            ]
+        );
+    }
+}
