@@ -144,6 +144,11 @@ impl Application {
         self.store.clone()
     }
 
+    /// While no account exists: the token of the setup link this server prints.
+    pub fn setup_token(&self) -> Option<String> {
+        self.setup_token.clone()
+    }
+
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         ShutdownHandle {
             server: self.server.handle(),

@@ -91,14 +91,45 @@ pub fn secret_hash(secret: &str) -> SecretHash {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The key under which usernames (and guest names) are compared: NFKC-normalised, case
-/// folded, and reduced to the Unicode confusables skeleton (UTS #39), so `Alice`, `ALICE`,
-/// `аlice` (Cyrillic а) and `a1ice` are all the same name.
+/// The key under which usernames (and guest names) are compared: without invisible
+/// characters, NFKC-normalised, case folded, and reduced to the Unicode confusables
+/// skeleton (UTS #39), so `Alice`, `ALICE`, `аlice` (Cyrillic а), `a1ice` and `al\u{200b}ice`
+/// are all the same name.
 pub fn name_key(name: &str) -> String {
-    let folded: String = name.trim().nfkc().flat_map(char::to_lowercase).collect();
+    let folded: String = name
+        .trim()
+        .chars()
+        .filter(|c| !is_invisible(*c))
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .collect();
     unicode_security::confusable_detection::skeleton(&folded)
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// Characters that render as nothing (zero-width spaces and joiners, direction marks and
+/// overrides, the soft hyphen, the byte-order mark): a name with them looks like one
+/// without.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+    )
 }
 
 #[cfg(test)]

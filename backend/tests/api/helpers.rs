@@ -22,6 +22,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub shutdown: ShutdownHandle,
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The first-run setup token the server printed (while no account exists).
+    pub setup_token: Option<String>,
 }
 
 /// Server logs go to stderr only when `TEST_LOG` is set (`TEST_LOG=1 cargo test …`); a
@@ -46,6 +48,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let port = app.port();
     let hub = app.hub();
     let store = app.store();
+    let setup_token = app.setup_token();
     let shutdown = app.shutdown_handle();
     let server = tokio::spawn(app.run_until_stopped());
     let mut test_app = TestApp {
@@ -56,6 +59,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         client: reqwest::Client::new(),
         shutdown,
         server,
+        setup_token,
     };
     test_app.client = test_app.new_client(|b| b);
     test_app
@@ -173,6 +177,10 @@ impl LineStream {
     pub async fn open(client: &reqwest::Client, url: &str) -> Self {
         let response = client.get(url).send().await.expect("stream request sent");
         assert_eq!(response.status(), 200);
+        Self::from_response(response)
+    }
+
+    pub fn from_response(response: reqwest::Response) -> Self {
         Self {
             response,
             framer: LineFramer::new(),

@@ -2,12 +2,14 @@
 
 mod abuse_handshakes;
 mod abuse_headers;
+mod accounts;
 mod connections;
 mod durability;
 mod helpers;
 mod history;
 mod limits;
 mod metrics;
+mod people;
 mod posting;
 mod redis_server;
 mod scale_out;
