@@ -2,6 +2,7 @@
 
 mod abuse_handshakes;
 mod abuse_headers;
+mod access;
 mod accounts;
 mod connections;
 mod durability;
