@@ -15,7 +15,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use std::future::{ready, Ready};
+use futures_util::future::{FutureExt, LocalBoxFuture};
 
 pub const SESSION_COOKIE: &str = "__Host-h2chat";
 
@@ -46,12 +46,16 @@ pub enum Caller {
 }
 
 impl Caller {
-    pub fn of(req: &HttpRequest) -> Self {
-        let Some(accounts) = req.app_data::<web::Data<Accounts>>() else {
+    pub async fn of(req: HttpRequest) -> Self {
+        let Some(accounts) = req.app_data::<web::Data<Accounts>>().cloned() else {
             return Self::Guest;
         };
-        req.cookie(SESSION_COOKIE)
-            .and_then(|cookie| accounts.signed_in(cookie.value()))
+        let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+            return Self::Guest;
+        };
+        accounts
+            .signed_in(cookie.value())
+            .await
             .map_or(Self::Guest, |signed| Self::Account(Box::new(signed)))
     }
 
@@ -74,36 +78,39 @@ pub struct Reader {
 
 impl FromRequest for Reader {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let caller = Caller::of(req);
-        let guests = req
-            .app_data::<web::Data<Accounts>>()
-            .is_some_and(|accounts| accounts.guests);
-        ready(match &caller {
-            Caller::Account(signed) => Ok(Self {
-                owner: Some(Owner {
-                    account: signed.account.id,
-                    session: signed.session.clone(),
+        let req = req.clone();
+        Box::pin(async move {
+            let guests = req
+                .app_data::<web::Data<Accounts>>()
+                .is_some_and(|accounts| accounts.guests);
+            let caller = Caller::of(req).await;
+            match &caller {
+                Caller::Account(signed) => Ok(Self {
+                    owner: Some(Owner {
+                        account: signed.account.id,
+                        session: signed.session.clone(),
+                    }),
+                    caller,
                 }),
-                caller,
-            }),
-            Caller::Guest if guests => Ok(Self {
-                caller,
-                owner: None,
-            }),
-            Caller::Guest => Err(not_signed_in()),
+                Caller::Guest if guests => Ok(Self {
+                    caller,
+                    owner: None,
+                }),
+                Caller::Guest => Err(not_signed_in()),
+            }
         })
     }
 }
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Self::of(req)))
+        Box::pin(Self::of(req.clone()).map(Ok))
     }
 }
 
@@ -113,13 +120,13 @@ pub struct SignedIn(pub Signed);
 
 impl FromRequest for SignedIn {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match Caller::of(req) {
+        Box::pin(Caller::of(req.clone()).map(|caller| match caller {
             Caller::Account(signed) => Ok(Self(*signed)),
             Caller::Guest => Err(not_signed_in()),
-        })
+        }))
     }
 }
 
@@ -129,14 +136,14 @@ pub struct Admin(pub Signed);
 
 impl FromRequest for Admin {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match Caller::of(req) {
+        Box::pin(Caller::of(req.clone()).map(|caller| match caller {
             Caller::Account(signed) if signed.account.is_admin() => Ok(Self(*signed)),
             Caller::Account(_) => Err(ApiError::Forbidden("only admins may do this".into())),
             Caller::Guest => Err(not_signed_in()),
-        })
+        }))
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the backend prints before its URL.
@@ -19,6 +19,8 @@ pub const ANNOUNCE: &str = "h2chat is serving ";
 pub struct BackendProcess {
     child: Child,
     url: String,
+    /// Every line it printed on stdout so far.
+    printed: Arc<Mutex<Vec<String>>>,
 }
 
 impl BackendProcess {
@@ -29,8 +31,10 @@ impl BackendProcess {
         let mut child = cmd.stdout(Stdio::piped()).spawn()?;
         let stdout = child.stdout.take().ok_or_else(|| other("no stdout"))?;
         let (tx, rx) = mpsc::channel();
+        let printed = Arc::new(Mutex::new(Vec::new()));
         // Reads every line, so the backend never blocks on a full pipe; the first announce
         // line is handed over.
+        let keep = printed.clone();
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -39,11 +43,15 @@ impl BackendProcess {
                         let _ = tx.send(url.trim().trim_end_matches('/').to_owned());
                     }
                 }
+                if let Ok(mut printed) = keep.lock() {
+                    printed.push(line);
+                }
             }
         });
         let mut process = Self {
             child,
             url: String::new(),
+            printed,
         };
         match rx.recv_timeout(within) {
             Ok(url) => {
@@ -69,6 +77,22 @@ impl BackendProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The first line printed on stdout that contains `needle`, waiting up to `within`.
+    pub fn printed_line(&self, needle: &str, within: Duration) -> Option<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let found = self
+                .printed
+                .lock()
+                .ok()
+                .and_then(|lines| lines.iter().find(|l| l.contains(needle)).cloned());
+            if found.is_some() || Instant::now() >= deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Sends `signal` (`TERM`, `KILL`, `STOP`, …) to the process.
@@ -157,6 +181,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(process.url(), "https://127.0.0.1:1234");
+        assert_eq!(
+            process.printed_line("starting", Duration::from_secs(1)),
+            Some("starting".into())
+        );
+        assert_eq!(
+            process.printed_line("nope", Duration::from_millis(20)),
+            None
+        );
         assert_eq!(process.wait(Duration::from_millis(50)).unwrap(), None);
         let status = process.stop(Duration::from_secs(5)).unwrap();
         assert!(!status.success(), "sh dies of SIGTERM");

@@ -28,6 +28,24 @@ pub fn run_all(root: &Path) -> Result<()> {
                 .env(URL_VAR, &redis.url))
         },
     )?;
+    step(
+        "the account and access API tests again, on Redis",
+        &mut || {
+            run(Command::new("cargo")
+                .args([
+                    "test",
+                    "-p",
+                    "backend",
+                    "--test",
+                    "api",
+                    "--",
+                    "accounts::",
+                    "access::",
+                ])
+                .env(URL_VAR, &redis.url)
+                .env("H2CHAT_TEST_STORE", "redis"))
+        },
+    )?;
     step("frontend logic tests (native)", &mut || {
         run(Command::new("cargo").args(["test", "-p", "frontend", "--lib"]))
     })?;

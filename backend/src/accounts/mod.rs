@@ -36,6 +36,8 @@ pub const INVITE_DEFAULT_HOURS: u32 = 7 * 24;
 pub const INVITE_MAX_HOURS: u32 = 90 * 24;
 /// How long a handler waits for its own change to reach this node's directory.
 const APPLY_WITHIN: Duration = Duration::from_secs(5);
+/// How long a request with an unknown session waits for this node to catch up with the log.
+const CATCH_UP_WITHIN: Duration = Duration::from_secs(1);
 
 /// Why an account operation was refused. `error.rs` turns each into its HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -334,8 +336,21 @@ impl Accounts {
 
     /// The signed-in account a session cookie's token stands for. A session used for the
     /// first time in a day has that use written to the log (its idle expiry starts over).
-    pub fn signed_in(&self, token: &str) -> Option<Signed> {
-        let signed = self.directory.signed_in(&secret_hash(token), now_ms())?;
+    ///
+    /// A token this node does not know may be a session another node started a moment
+    /// ago (Redis): then the node catches up with the log's head, briefly, and looks again.
+    pub async fn signed_in(&self, token: &str) -> Option<Signed> {
+        let session = secret_hash(token);
+        let signed = match self.directory.signed_in(&session, now_ms()) {
+            Some(signed) => signed,
+            None => {
+                let head = self.store.log_head().await.ok().flatten()?;
+                if !self.directory.wait_applied(head, CATCH_UP_WITHIN).await {
+                    return None;
+                }
+                self.directory.signed_in(&session, now_ms())?
+            }
+        };
         if signed.seen_is_stale {
             let store = self.store.clone();
             let session = signed.session.clone();

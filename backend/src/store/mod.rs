@@ -118,6 +118,16 @@ impl Store {
         }
     }
 
+    /// The id of the newest entry in the log as the store holds it, when other nodes may
+    /// have appended what this one has not applied yet (Redis); `None` for SQLite, whose
+    /// only writer is this node.
+    pub async fn log_head(&self) -> Result<Option<u64>, StoreError> {
+        match self {
+            Self::Sqlite(_) => Ok(None),
+            Self::Redis(store) => store.log_head().await.map(Some),
+        }
+    }
+
     /// Remembers a first-run setup token (its hash) for every node of the chat.
     pub async fn add_setup_token(&self, hash: String) -> Result<(), StoreError> {
         match self {

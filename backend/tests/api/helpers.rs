@@ -43,6 +43,11 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     init_test_logs();
     let certs = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::for_tests_in(certs.path());
+    // `cargo xtask test` runs the account suites a second time on Redis this way.
+    if std::env::var("H2CHAT_TEST_STORE").as_deref() == Ok("redis") {
+        settings.redis = Some(crate::redis_server::shared_redis_url());
+        settings.redis_prefix = crate::redis_server::unique_prefix("app");
+    }
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("server builds");
     let port = app.port();

@@ -4,6 +4,7 @@ mod abuse_handshakes;
 mod abuse_headers;
 mod access;
 mod accounts;
+mod accounts_on_redis;
 mod connections;
 mod durability;
 mod helpers;

@@ -21,11 +21,13 @@ pub fn shared_redis_url() -> String {
 
 /// A key prefix no other test (or earlier run) uses.
 pub fn unique_prefix(test: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    format!("h2chat-test:{test}:{}:{nanos}", std::process::id())
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("h2chat-test:{test}:{}:{nanos}:{n}", std::process::id())
 }
 
 /// A private `redis-server` on 127.0.0.1 that persists every write (append-only file,

@@ -10,14 +10,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A backend process on the shared Redis, in a folder of its own (its certificate).
-struct Node {
-    _process: BackendProcess,
+pub struct Node {
+    pub process: BackendProcess,
     _dir: tempfile::TempDir,
-    url: String,
-    client: reqwest::Client,
+    pub url: String,
+    pub client: reqwest::Client,
 }
 
-async fn start_node(redis_url: &str, prefix: &str) -> Node {
+pub async fn start_node(redis_url: &str, prefix: &str) -> Node {
     let dir = tempfile::tempdir().unwrap();
     let process = spawn_backend_process(
         dir.path(),
@@ -35,7 +35,7 @@ async fn start_node(redis_url: &str, prefix: &str) -> Node {
     let client = client_trusting(dir.path());
     Node {
         url: process.url().to_owned(),
-        _process: process,
+        process,
         _dir: dir,
         client,
     }
@@ -54,7 +54,7 @@ impl Node {
         response.json().await.unwrap()
     }
 
-    async fn stream(&self, query: &str) -> LineStream {
+    pub async fn stream(&self, query: &str) -> LineStream {
         LineStream::open(&self.client, &format!("{}/msgs{query}", self.url)).await
     }
 

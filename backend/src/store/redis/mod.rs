@@ -212,6 +212,20 @@ impl RedisStore {
         }
     }
 
+    /// The newest id given to an entry (`PREFIX:next_id`).
+    pub async fn log_head(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let keys = self.keys.clone();
+        self.run(async move {
+            let head: Option<u64> = redis::cmd("GET")
+                .arg(&keys.next_id)
+                .query_async(&mut conn)
+                .await?;
+            Ok(head.unwrap_or(0))
+        })
+        .await
+    }
+
     /// Remembers `hash` as a valid setup token in the set `PREFIX:setup` (`add`), or says
     /// whether it is one.
     pub async fn setup_token(&self, hash: String, add: bool) -> Result<bool, StoreError> {
