@@ -41,7 +41,8 @@
 //! - `routes`: the route table and HTTP handlers (`routes/api`: the JSON API and its
 //!   OpenAPI document), the built frontend with its headers.
 //! - [`shutdown`]: the graceful-stop handle and the signals.
-//! - [`startup`]: [`Application`], which builds, runs and stops the server.
+//! - [`startup`]: [`Application`], which builds, runs and stops the server (`startup/server.rs`:
+//!   the HTTPS server, its middleware and tuning).
 
 pub mod accounts;
 mod auth;

@@ -4,25 +4,28 @@
 //! - [`credentials`]: Argon2id password hashes, random secrets stored as SHA-256, and the
 //!   look-alike-proof comparison key of names.
 //! - [`sign_in_limits`]: brute-force limits per address and per account.
+//! - `admin`: what admins do: invites, deactivation, roles.
 //!
 //! [`Accounts`] is what request handlers call: each operation checks its input against the
 //! directory, appends its event to the log (claiming what must stay unique on every node),
 //! and waits until the directory shows it, so the caller reads its own change.
 
+mod admin;
 pub mod credentials;
 pub mod directory;
+mod error;
 pub mod sign_in_limits;
+
+pub use error::AccountError;
 
 pub use directory::{Account, Cut, Directory, Signed};
 
 use crate::clock::now_ms;
 use crate::event::{AccountId, Event, SecretHash};
-use crate::limits::RateLimited;
 use crate::store::{Claim, NewEntry, Store, StoreError};
 use common::account::{
-    check_password, AccountChange, AccountFieldError, AccountView, CreatedInvite, DisplayName,
-    NewInvite, PasswordChange, Role, SetupRequest, SignInRequest, SignupMode, SignupRequest,
-    Username,
+    check_password, DisplayName, PasswordChange, Role, SetupRequest, SignInRequest, SignupMode,
+    SignupRequest, Username,
 };
 use credentials::{hash_password, name_key, new_secret, secret_hash, verify_password};
 use sign_in_limits::SignInLimits;
@@ -30,64 +33,14 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long an invite lives unless its creator says otherwise: 7 days.
-pub const INVITE_DEFAULT_HOURS: u32 = 7 * 24;
-/// Longest an invite may live: 90 days.
-pub const INVITE_MAX_HOURS: u32 = 90 * 24;
 /// How long a handler waits for its own change to reach this node's directory.
 const APPLY_WITHIN: Duration = Duration::from_secs(5);
 /// How long a request with an unknown session waits for this node to catch up with the log.
 const CATCH_UP_WITHIN: Duration = Duration::from_secs(1);
 
-/// Why an account operation was refused. `error.rs` turns each into its HTTP status.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error(transparent)]
-    Field(#[from] AccountFieldError),
-    /// 400: a value out of range.
-    #[error("{0}")]
-    BadRequest(String),
-    /// 401: not signed in, or the credentials are wrong.
-    #[error("{0}")]
-    Unauthorized(String),
-    /// 403: signed in but not allowed, or a token or invite that does not open this door.
-    #[error("{0}")]
-    Forbidden(String),
-    /// 404.
-    #[error("{0}")]
-    NotFound(String),
-    /// 409: taken, or already done.
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    RateLimited(#[from] RateLimited),
-    #[error(transparent)]
-    Store(StoreError),
-}
+pub(crate) const SETUP_CLAIM: &str = "setup";
 
-impl From<StoreError> for AccountError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict(key) if key.starts_with("username:") => {
-                Self::Conflict("that username is taken".into())
-            }
-            StoreError::Conflict(key) if key == SETUP_CLAIM => {
-                Self::Conflict("setup is done: an account exists already".into())
-            }
-            StoreError::Conflict(key) if key.starts_with("invite:") => {
-                Self::Forbidden("this invite is used up".into())
-            }
-            StoreError::Conflict(_) => Self::Conflict(
-                "someone changed the admins at the same moment: reload and try again".into(),
-            ),
-            other => Self::Store(other),
-        }
-    }
-}
-
-const SETUP_CLAIM: &str = "setup";
-
-fn username_claim(username: &str) -> Claim {
+pub(crate) fn username_claim(username: &str) -> Claim {
     Claim {
         key: format!("username:{}", name_key(username)),
         limit: 1,
@@ -424,108 +377,5 @@ impl Accounts {
         )
         .await
         .map(drop)
-    }
-
-    /// `POST /api/invites` (admins). `base` is the chat's own origin, for the link.
-    pub async fn create_invite(
-        &self,
-        admin: &Signed,
-        request: NewInvite,
-        base: &str,
-    ) -> Result<CreatedInvite, AccountError> {
-        let hours = request.expires_in_hours.unwrap_or(INVITE_DEFAULT_HOURS);
-        if !(1..=INVITE_MAX_HOURS).contains(&hours) {
-            return Err(AccountError::BadRequest(format!(
-                "expires_in_hours must be between 1 and {INVITE_MAX_HOURS}"
-            )));
-        }
-        if request.max_uses == Some(0) {
-            return Err(AccountError::BadRequest(
-                "max_uses must be at least 1 (leave it out for no limit)".into(),
-            ));
-        }
-        let code = new_secret();
-        let hash = secret_hash(&code);
-        let expires_at = now_ms() + u64::from(hours) * 3_600_000;
-        self.record(
-            Event::InviteCreated {
-                code: hash.clone(),
-                created_by: admin.account.id,
-                expires_at,
-                max_uses: request.max_uses,
-            },
-            Vec::new(),
-        )
-        .await?;
-        Ok(CreatedInvite {
-            id: directory::invite_id(&hash),
-            url: format!("{base}/join/{code}"),
-            code,
-            expires_at,
-        })
-    }
-
-    /// `DELETE /api/invites/{id}` (admins).
-    pub async fn revoke_invite(&self, id: &str) -> Result<(), AccountError> {
-        let code = self
-            .directory
-            .invite_by_id(id)
-            .ok_or_else(|| AccountError::NotFound(format!("no invite {id}")))?;
-        self.record(Event::InviteRevoked { code }, Vec::new())
-            .await
-            .map(drop)
-    }
-
-    /// The claim every change to the set of active admins takes: two changes computed from
-    /// the same set cannot both pass, so "not the last admin" holds across nodes.
-    fn admins_claim(&self) -> Claim {
-        Claim {
-            key: format!("admins@{}", self.directory.admins().1),
-            limit: 1,
-        }
-    }
-
-    /// `PATCH /api/accounts/{username}` (admins): deactivate or reactivate, change the
-    /// role. The last active admin cannot be deactivated or made a member.
-    pub async fn change_account(
-        &self,
-        username: &str,
-        change: AccountChange,
-    ) -> Result<AccountView, AccountError> {
-        let target = self
-            .directory
-            .account_named(username)
-            .filter(|a| a.username == username)
-            .ok_or_else(|| AccountError::NotFound(format!("no account {username}")))?;
-        let loses_admin = target.is_admin()
-            && (change.active == Some(false) || change.role == Some(Role::Member));
-        if loses_admin && self.directory.admins().0 <= 1 {
-            return Err(AccountError::Conflict(
-                "this is the last admin: make another admin first".into(),
-            ));
-        }
-        if let Some(active) = change.active.filter(|a| *a != target.active) {
-            let claims = if target.role == Role::Admin {
-                vec![self.admins_claim()]
-            } else {
-                Vec::new()
-            };
-            let event = Event::AccountActive {
-                account: target.id,
-                active,
-            };
-            self.record(event, claims).await?;
-        }
-        if let Some(role) = change.role.filter(|r| *r != target.role) {
-            let event = Event::RoleChanged {
-                account: target.id,
-                role,
-            };
-            self.record(event, vec![self.admins_claim()]).await?;
-        }
-        self.directory
-            .account_named(username)
-            .map(|a| a.view())
-            .ok_or_else(|| AccountError::NotFound(format!("no account {username}")))
     }
 }
