@@ -44,6 +44,8 @@ pub mod fd_limit;
 mod heartbeat;
 pub mod hub;
 mod limits;
+#[cfg(feature = "alloc-glibc-trim")]
+mod memory_trim;
 mod metrics;
 mod post_pipeline;
 mod registry;

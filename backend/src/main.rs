@@ -1,6 +1,21 @@
 use backend::{telemetry, Application, Settings};
 use clap::Parser;
 
+#[cfg(feature = "alloc-jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options, read before `main`: background threads purge on a timer, so memory
+/// freed when clients leave goes back to the OS even if no thread allocates again.
+/// `_RJEM_MALLOC_CONF` in the environment still overrides these.
+#[cfg(feature = "alloc-jemalloc")]
+#[export_name = "_rjem_malloc_conf"]
+static MALLOC_CONF: &u8 = &b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0"[0];
+
+#[cfg(feature = "alloc-mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() {
     let settings = Settings::parse();

@@ -352,6 +352,8 @@ fn spawn_background(
         heartbeat::spawn(Arc::downgrade(hub), heartbeat_every(settings)),
         PostLimiter::spawn_cleanup(Arc::downgrade(limiter), retention::EVERY),
     ];
+    #[cfg(feature = "alloc-glibc-trim")]
+    tasks.push(crate::memory_trim::spawn(Arc::downgrade(hub)));
     if let Store::Sqlite(_) = store {
         let policy = Retention {
             days: settings.retain_days,
