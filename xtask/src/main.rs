@@ -19,7 +19,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|all]>";
+const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|memory|all] [--features F]>";
 
 fn main() {
     if let Err(err) = real_main() {
@@ -55,7 +55,18 @@ fn real_main() -> Result<()> {
             tools::ensure_apt_packages()?;
             suites::run_all(&root)
         }
-        Some("bench") => bench::run_bench(&root, args.get(1).map(String::as_str)),
+        Some("bench") => {
+            let features = args
+                .iter()
+                .position(|a| a == "--features")
+                .and_then(|i| args.get(i + 1));
+            let which = args.get(1).filter(|a| *a != "--features");
+            bench::run_bench(
+                &root,
+                which.map(String::as_str),
+                features.map(String::as_str),
+            )
+        }
         Some(other) => bail!("unknown command {other:?}\n{USAGE}"),
         None => bail!("{USAGE}"),
     }

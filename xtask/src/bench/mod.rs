@@ -8,6 +8,7 @@
 
 mod frontend;
 mod harness;
+mod memory;
 mod quick;
 mod redis;
 mod store;
@@ -25,10 +26,16 @@ fn frontend_bench(root: &Path, scratch: &Path) -> Result<()> {
     frontend::run(root, &format!("{}/", server.url()))
 }
 
-/// `cargo xtask bench [store|transports|frontend|redis|all]`; without a name, the short
-/// pass over every target.
-pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
-    run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
+/// `cargo xtask bench [store|transports|frontend|redis|memory|all] [--features F]`; without
+/// a name, the short pass over every target. `--features` goes to the release build (for
+/// example `backend/alloc-glibc-trim`).
+pub fn run_bench(root: &Path, which: Option<&str>, features: Option<&str>) -> Result<()> {
+    let mut build = Command::new("cargo");
+    build.args(["build", "--release", "-p", "backend", "-p", "loadgen"]);
+    if let Some(features) = features {
+        build.args(["--features", features]);
+    }
+    run(&mut build)?;
     let scratch: PathBuf =
         std::env::temp_dir().join(format!("h2chat-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
@@ -37,13 +44,14 @@ pub fn run_bench(root: &Path, which: Option<&str>) -> Result<()> {
         Some("transports") => transports::transports(root, &scratch),
         Some("frontend") => frontend_bench(root, &scratch),
         Some("redis") => redis::two_nodes_vs_one(root, &scratch),
+        Some("memory") => memory::spikes(root, &scratch),
         None => quick::run(root, &scratch),
         Some("all") => store::store_throughput(root, &scratch)
             .and_then(|()| transports::transports(root, &scratch))
             .and_then(|()| frontend_bench(root, &scratch))
             .and_then(|()| redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend, redis or all"
+            "unknown benchmark {other:?}: store, transports, frontend, redis, memory or all"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);
