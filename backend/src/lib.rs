@@ -30,6 +30,8 @@
 //! - `client_stream`: the response body of one stream, lines from its queue.
 //! - `heartbeat`, `retention`: the background tasks that keep idle streams alive and delete
 //!   what `--retain-*` does not keep.
+//! - `memory_trim` (feature `alloc-glibc-trim`, off by default): hands glibc's freed heap
+//!   back to the OS after a crowd of clients leaves.
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
 //! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
 //! - `routes`: the route table and HTTP handlers, the built frontend with its headers.

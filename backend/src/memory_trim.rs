@@ -1,6 +1,10 @@
 //! glibc keeps the heap it grew for a crowd of clients after they leave (RSS stays at the
 //! peak). This task hands the freed pages back with `malloc_trim(0)` once the number of
-//! clients has dropped and settled.
+//! clients has dropped and settled. Built only with the `alloc-glibc-trim` feature.
+//!
+//! Measured (docs/BENCHMARKS.md, "Memory after a spike"): after 5 000 browsers leave, RSS
+//! falls from 191 to 21 MiB within 4 s instead of staying at 191, and stops growing round
+//! over round. Each call took 33–51 ms on a blocking thread.
 
 use crate::hub::Hub;
 use std::sync::Weak;
