@@ -36,6 +36,8 @@
 //! - `client_stream`: the response body of one stream, lines from its queue.
 //! - `heartbeat`, `retention`: the background tasks that keep idle streams alive and delete
 //!   what `--retain-*` does not keep.
+//! - `memory_trim` (feature `alloc-glibc-trim`, on by default): hands glibc's freed heap
+//!   back to the OS after a crowd of clients leaves.
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
 //! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
 //! - `routes`: the route table and HTTP handlers (`routes/api`: the JSON API and its
@@ -55,6 +57,8 @@ pub mod fd_limit;
 mod heartbeat;
 pub mod hub;
 mod limits;
+#[cfg(feature = "alloc-glibc-trim")]
+mod memory_trim;
 mod metrics;
 mod post_pipeline;
 mod registry;

@@ -305,6 +305,8 @@ fn spawn_background(
         PostLimiter::spawn_cleanup(Arc::downgrade(limiter), retention::EVERY),
         Accounts::spawn_cleanup(Arc::downgrade(accounts), retention::EVERY),
     ];
+    #[cfg(feature = "alloc-glibc-trim")]
+    tasks.push(crate::memory_trim::spawn(Arc::downgrade(hub)));
     if let Store::Sqlite(_) = store {
         let policy = Retention {
             days: settings.retain_days,

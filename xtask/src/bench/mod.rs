@@ -9,6 +9,7 @@
 mod baseline;
 mod frontend;
 mod harness;
+mod memory;
 mod peers;
 mod quick;
 mod redis;
@@ -27,11 +28,28 @@ fn frontend_bench(root: &Path, scratch: &Path) -> Result<()> {
     frontend::run(root, &format!("{}/", server.url()))
 }
 
-/// `cargo xtask bench [store|transports|frontend|redis|peers|all|baseline REV]`; without a
-/// name, the short pass over every target. `all` leaves out `peers`, which installs nginx.
+/// `cargo xtask bench [store|transports|frontend|redis|memory|peers|all|baseline REV]
+/// [--features F]`; without a name, the short pass over every target. `all` leaves out
+/// `peers`, which installs nginx. `--features` goes to the release build (for example
+/// `backend/alloc-glibc-trim`).
 pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
-    let which = args.first().map(String::as_str);
-    run(Command::new("cargo").args(["build", "--release", "-p", "backend", "-p", "loadgen"]))?;
+    let features = args
+        .iter()
+        .position(|a| a == "--features")
+        .and_then(|i| args.get(i + 1));
+    let args: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| *a != "--features" && (*i == 0 || args[i - 1] != "--features"))
+        .map(|(_, a)| a)
+        .collect();
+    let which = args.first().map(|a| a.as_str());
+    let mut build = Command::new("cargo");
+    build.args(["build", "--release", "-p", "backend", "-p", "loadgen"]);
+    if let Some(features) = features {
+        build.args(["--features", features]);
+    }
+    run(&mut build)?;
     let scratch: PathBuf =
         std::env::temp_dir().join(format!("h2chat-bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
@@ -40,15 +58,16 @@ pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
         Some("transports") => transports::transports(root, &scratch),
         Some("frontend") => frontend_bench(root, &scratch),
         Some("redis") => redis::two_nodes_vs_one(root, &scratch),
+        Some("memory") => memory::spikes(root, &scratch),
         Some("peers") => peers::run(root, &scratch),
-        Some("baseline") => baseline::against(root, &scratch, args.get(1).map(String::as_str)),
+        Some("baseline") => baseline::against(root, &scratch, args.get(1).map(|a| a.as_str())),
         None => quick::run(root, &scratch),
         Some("all") => store::store_throughput(root, &scratch)
             .and_then(|()| transports::transports(root, &scratch))
             .and_then(|()| frontend_bench(root, &scratch))
             .and_then(|()| redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend, redis, peers, all or baseline REV"
+            "unknown benchmark {other:?}: store, transports, frontend, redis, memory, peers, all or baseline REV"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);
