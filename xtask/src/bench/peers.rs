@@ -5,7 +5,7 @@
 //! The two servers alternate, each run on a fresh process; the table shows medians and
 //! their ratios.
 
-use super::harness::{median, start_server, FIVE_THOUSAND_BROWSERS, RUNS};
+use super::harness::{loadgen_at, median, start_server, FIVE_THOUSAND_BROWSERS, RUNS};
 use crate::output;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -141,31 +141,9 @@ fn children_of(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-/// `loadgen fanout --json` against `url`, reading the CPU and memory of `pids`. A run with
-/// deliveries missing still gives its report (loadgen exits non-zero after printing it), so
-/// the table shows what arrived.
+/// `loadgen fanout --json` against `url`, reading the CPU and memory of `pids`.
 fn fanout(root: &Path, certs: &Path, url: &str, pids: &[u32], args: &[&str]) -> Result<Value> {
-    let mut cmd = Command::new(root.join("target/release/loadgen"));
-    cmd.args(["fanout", "--json", "--url", url]);
-    for pid in pids {
-        cmd.args(["--server-pid", &pid.to_string()]);
-    }
-    let out = cmd
-        .arg("--ca")
-        .arg(certs.join("cert.pem"))
-        .args(args)
-        .output()
-        .context("running loadgen")?;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match serde_json::from_slice::<Value>(&out.stdout) {
-        Ok(report) => {
-            if !out.status.success() {
-                println!("xtask: loadgen {args:?} against {url}: {}", stderr.trim());
-            }
-            Ok(report)
-        }
-        Err(_) => bail!("loadgen fanout {args:?} against {url} failed: {stderr}"),
-    }
+    loadgen_at(root, "fanout", &[url], pids, certs, args)
 }
 
 fn num(report: &Value, pointer: &str) -> f64 {
