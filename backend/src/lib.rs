@@ -10,6 +10,7 @@
 //! Leaves:
 //! - `config`: command-line flags and their environment variables ([`Settings`]).
 //! - `clock`: wall-clock milliseconds and new history names (epochs).
+//! - `periodic`: background tasks on a schedule, for as long as what they serve exists.
 //! - `tls`: loads the certificate, or generates a self-signed one on first start; TLS
 //!   session tickets so reconnecting browsers resume.
 //! - `window`: the recent messages kept in memory for new and resuming clients.
@@ -60,6 +61,7 @@ mod limits;
 #[cfg(feature = "alloc-glibc-trim")]
 mod memory_trim;
 mod metrics;
+mod periodic;
 mod post_pipeline;
 mod registry;
 mod retention;

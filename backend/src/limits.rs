@@ -87,23 +87,6 @@ impl PostLimiter {
             limiter.shrink_to_fit();
         }
     }
-
-    /// Runs [`PostLimiter::forget_idle`] every `every` until the limiter is dropped.
-    pub fn spawn_cleanup(
-        limiter: std::sync::Weak<Self>,
-        every: std::time::Duration,
-    ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            loop {
-                ticks.tick().await;
-                let Some(limiter) = limiter.upgrade() else {
-                    break;
-                };
-                limiter.forget_idle();
-            }
-        })
-    }
 }
 
 /// A post was refused because its address spent its budget (answered 429).

@@ -80,21 +80,9 @@ impl Accounts {
         &self.directory
     }
 
-    /// Forgets old sign-in failures every `every`, until the accounts are dropped.
-    pub fn spawn_cleanup(
-        accounts: std::sync::Weak<Self>,
-        every: Duration,
-    ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            loop {
-                ticks.tick().await;
-                let Some(accounts) = accounts.upgrade() else {
-                    break;
-                };
-                accounts.limits.forget_old();
-            }
-        })
+    /// Forgets sign-in failures older than the window (see [`SignInLimits::forget_old`]).
+    pub fn forget_old_failures(&self) {
+        self.limits.forget_old();
     }
 
     /// Appends an event and waits until this node's directory applied it.

@@ -8,6 +8,7 @@ use crate::config::{OnOff, Settings};
 use crate::hub::Hub;
 use crate::limits::{PostLimiter, StreamLimits, TrustedProxies};
 use crate::metrics::Metrics;
+use crate::periodic::spawn_every;
 use crate::post_pipeline::PostPipeline;
 use crate::routes::static_files::StaticDir;
 use crate::routes::websocket;
@@ -302,8 +303,16 @@ fn spawn_background(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = vec![
         heartbeat::spawn(Arc::downgrade(hub), heartbeat_every(settings)),
-        PostLimiter::spawn_cleanup(Arc::downgrade(limiter), retention::EVERY),
-        Accounts::spawn_cleanup(Arc::downgrade(accounts), retention::EVERY),
+        spawn_every(
+            Arc::downgrade(limiter),
+            retention::EVERY,
+            PostLimiter::forget_idle,
+        ),
+        spawn_every(
+            Arc::downgrade(accounts),
+            retention::EVERY,
+            Accounts::forget_old_failures,
+        ),
     ];
     #[cfg(feature = "alloc-glibc-trim")]
     tasks.push(crate::memory_trim::spawn(Arc::downgrade(hub)));

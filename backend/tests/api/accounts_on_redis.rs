@@ -3,7 +3,7 @@
 //! deactivation on A ends the account's streams on B.
 
 use crate::helpers::*;
-use crate::people::{session_of, PASSWORD};
+use crate::people::{page_request, session_of, PASSWORD};
 use crate::redis_server::{shared_redis_url, unique_prefix};
 use crate::scale_out::{start_node, Node};
 use common::account::AccountView;
@@ -21,17 +21,7 @@ impl Node {
         session: Option<&str>,
         body: Option<Value>,
     ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .request(method, format!("{}{path}", self.url))
-            .header("origin", &self.url);
-        if let Some(token) = session {
-            request = request.header("cookie", format!("__Host-h2chat={token}"));
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.unwrap()
+        page_request(&self.client, &self.url, method, path, session, body).await
     }
 
     /// The setup token this node printed.

@@ -20,6 +20,28 @@ pub fn session_of(response: &reqwest::Response) -> Option<String> {
         .filter(|token| !token.is_empty())
 }
 
+/// A request as the chat's page at `base` (its origin, `https://127.0.0.1:PORT`) makes it:
+/// that `Origin`, a JSON body, the session cookie.
+pub async fn page_request(
+    client: &reqwest::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    session: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = client
+        .request(method, format!("{base}{path}"))
+        .header("origin", base);
+    if let Some(token) = session {
+        request = request.header("cookie", format!("__Host-h2chat={token}"));
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.expect("request sent")
+}
+
 impl TestApp {
     /// The chat's own origin, as its page sends it.
     pub fn origin(&self) -> String {
@@ -34,17 +56,7 @@ impl TestApp {
         session: Option<&str>,
         body: Option<Value>,
     ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .request(method, self.url(path))
-            .header("origin", self.origin());
-        if let Some(token) = session {
-            request = request.header("cookie", format!("__Host-h2chat={token}"));
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.expect("request sent")
+        page_request(&self.client, &self.origin(), method, path, session, body).await
     }
 
     /// Sets the chat up with its first admin; returns the admin's session.
