@@ -2,12 +2,14 @@
 //!
 //! # Layout
 //! - [`wire`]: the JSON shapes on `/msgs` (request bodies and stream lines).
+//! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
 //! - [`framer`]: splits an arbitrarily chunked byte stream into newline-delimited lines.
 //!
 //! The crate has no I/O and no platform code, so the same logic runs in the
 //! server and in the browser's wasm.
 
+pub mod account;
 pub mod framer;
 pub mod validation;
 pub mod wire;
