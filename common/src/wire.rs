@@ -49,14 +49,26 @@ impl Transport {
 }
 
 /// A stored chat message, the same on every line shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
     /// Assigned by the server, strictly increasing within one epoch.
     pub id: u64,
+    /// The name shown: an account's display name, or the name a guest typed.
     pub user: String,
     pub text: String,
     /// Milliseconds since the Unix epoch, set by the server when it accepted the message.
     pub time: u64,
+    /// The author's username, when a signed-in account posted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Posted without an account: by a guest (or before accounts existed). Such a `user`
+    /// is only what its author typed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub guest: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// Body of `POST /msgs`: the course client's shape, kept so that client works unchanged.
