@@ -209,6 +209,7 @@ mod tests {
             user: "ann".into(),
             text: "hi\nthere".into(),
             time: 1_700_000_000_000,
+            ..Default::default()
         }
     }
 

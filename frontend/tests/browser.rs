@@ -46,6 +46,7 @@ fn message(id: u64, text: &str) -> Message {
         user: "zoë".into(),
         text: text.into(),
         time: 1_700_000_000_000,
+        ..Default::default()
     }
 }
 
