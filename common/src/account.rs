@@ -241,7 +241,10 @@ mod tests {
 
     #[test]
     fn usernames_keep_to_their_characters_and_length() {
-        assert_eq!(Username::parse(" ann.b_c-1 ").unwrap().as_str(), "ann.b_c-1");
+        assert_eq!(
+            Username::parse(" ann.b_c-1 ").unwrap().as_str(),
+            "ann.b_c-1"
+        );
         assert!(Username::parse("Zoë").is_ok(), "letters of any script");
         assert_eq!(
             Username::parse("a"),
