@@ -1,6 +1,6 @@
 //! `/admin`: the accounts (deactivate, reactivate, change roles) and the invite links.
 
-use super::form::{Field, FormFailure, FormState, Submit};
+use super::form::{Alert, Field, FormState, Submit};
 use super::Page;
 use crate::account_api;
 use crate::forms::check_invite;
@@ -100,9 +100,7 @@ fn Accounts() -> impl IntoView {
     });
     view! {
         <h3>"Accounts"</h3>
-        <p class="form-error" role="alert" hidden=move || failure.with(Option::is_none)>
-            {move || failure.get().unwrap_or_default()}
-        </p>
+        <Alert message=failure />
         <table class="accounts stacked">
             <thead>
                 <tr>
@@ -241,13 +239,11 @@ fn Invites() -> impl IntoView {
             <Field label="Expires in (hours)" name="hours" value=hours error=form.error("hours") />
             <Field label="Uses (optional)" name="max_uses" value=max_uses
                 error=form.error("max_uses") hint="Empty: any number of people." />
-            <FormFailure form />
+            <Alert message=form.failure />
             <Submit form label="Create invite link" />
         </form>
         {move || created.get().map(|invite| view! { <CreatedLink url=invite.url /> })}
-        <p class="form-error" role="alert" hidden=move || list_failure.with(Option::is_none)>
-            {move || list_failure.get().unwrap_or_default()}
-        </p>
+        <Alert message=list_failure />
         <table class="invites stacked">
             <thead>
                 <tr>

@@ -1,3 +1,4 @@
+use super::form::Alert;
 use crate::session::{Identity, Session};
 use crate::{api, storage};
 use common::NewMessage;
@@ -90,9 +91,7 @@ pub fn Composer() -> impl IntoView {
                 ></textarea>
                 <button type="submit" class="send" disabled=move || sending.get()>"Send"</button>
             </form>
-            <p class="error" role="alert" hidden=move || error.with(Option::is_none)>
-                {move || error.get().unwrap_or_default()}
-            </p>
+            <Alert message=error class="error" />
         </Show>
     }
 }

@@ -102,12 +102,16 @@ pub fn Field(
     }
 }
 
-/// The server's refusal, under the form.
+/// A message that is there only when there is something to say: the server's refusal
+/// under a form, and the like. One component for all of them (one copy in the bundle).
 #[component]
-pub fn FormFailure(form: FormState) -> impl IntoView {
+pub fn Alert(
+    #[prop(into)] message: Signal<Option<String>>,
+    #[prop(default = "form-error")] class: &'static str,
+) -> impl IntoView {
     view! {
-        <p class="form-error" role="alert" hidden=move || form.failure.with(Option::is_none)>
-            {move || form.failure.get().unwrap_or_default()}
+        <p class=class role="alert" hidden=move || message.with(Option::is_none)>
+            {move || message.get().unwrap_or_default()}
         </p>
     }
 }

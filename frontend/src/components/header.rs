@@ -1,3 +1,4 @@
+use super::form::Alert;
 use super::PresenceDot;
 use crate::account_api;
 use crate::connection::ConnectionSignals;
@@ -74,9 +75,7 @@ fn WhoAmI() -> impl IntoView {
                     .into_any()
                 }
             }}
-            <span class="sign-out-error" role="alert" hidden=move || failure.with(Option::is_none)>
-                {move || failure.get().unwrap_or_default()}
-            </span>
+            <Alert message=failure class="sign-out-error" />
         </nav>
     }
 }

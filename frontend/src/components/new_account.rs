@@ -1,7 +1,7 @@
 //! `/setup` (the first account, with the token from the server's setup link) and
 //! `/join/CODE` (an account from an invite): the same form, sent to different endpoints.
 
-use super::form::{Field, FormFailure, FormState, Submit};
+use super::form::{Alert, Field, FormState, Submit};
 use super::Page;
 use crate::account_api;
 use crate::forms::{check_new_account, token_from_hash, NewAccount};
@@ -151,7 +151,7 @@ fn NewAccountForm(purpose: Purpose, label: &'static str) -> impl IntoView {
                 error=form.error("password") autocomplete="new-password" hint=PASSWORD_HINT />
             <Field label="Password again" name="confirm" kind="password" value=confirm
                 error=form.error("confirm") autocomplete="new-password" />
-            <FormFailure form />
+            <Alert message=form.failure />
             <Submit form label />
         </form>
     }

@@ -1,4 +1,4 @@
-use super::form::{Field, FormFailure, FormState, Submit};
+use super::form::{Alert, Field, FormState, Submit};
 use super::Page;
 use crate::account_api;
 use crate::forms::check_sign_in;
@@ -42,7 +42,7 @@ pub fn SignInPage() -> impl IntoView {
                     error=form.error("username") autocomplete="username" />
                 <Field label="Password" name="password" kind="password" value=password
                     error=form.error("password") autocomplete="current-password" />
-                <FormFailure form />
+                <Alert message=form.failure />
                 <Submit form label="Sign in" />
             </form>
         </Page>
