@@ -61,19 +61,21 @@ impl Session {
         }
     }
 
-    /// Asks the server who we are and what it allows.
+    /// Asks the server who we are and what it allows. If it cannot say, a page still
+    /// loading treats the person as a guest; one that knew keeps what it knew.
     pub fn load(self) {
         self.refresh_status();
         spawn_local(async move {
-            let identity = match account_api::me().await {
-                Ok(Some(account)) => Identity::SignedIn(account),
-                Ok(None) => Identity::Guest,
+            match account_api::me().await {
+                Ok(Some(account)) => self.identity.set(Identity::SignedIn(account)),
+                Ok(None) => self.identity.set(Identity::Guest),
                 Err(why) => {
                     leptos::logging::warn!("who is signed in: {why}");
-                    Identity::Guest
+                    if self.identity.with_untracked(|i| *i == Identity::Loading) {
+                        self.identity.set(Identity::Guest);
+                    }
                 }
-            };
-            self.identity.set(identity);
+            }
         });
     }
 

@@ -599,6 +599,23 @@ async fn the_admin_page_lists_accounts_and_makes_invite_links() {
         vec![json!({"active": null, "role": "member"})]
     );
 
+    // Reactivating bob: the row shows what the server answered.
+    let mut bob_again = account("bob", "Bob", Role::Member);
+    bob_again.active = true;
+    let bob_again = serde_json::to_string(&bob_again).unwrap();
+    stub_api(&[("PATCH /api/accounts/bob", 200, &bob_again)]);
+    page.one("tr.account[data-username=bob] .toggle-active")
+        .click();
+    wait_until("bob active", || {
+        cells("tr.account .active") == ["yes", "yes"]
+    })
+    .await;
+    assert_eq!(
+        requests_to("PATCH /api/accounts/bob"),
+        vec![json!({"active": true, "role": null})]
+    );
+    assert!(!page.visible(".form-error"), "the old refusal is gone");
+
     assert_eq!(page.input("#hours").value(), "168");
     stub_api(&[
         ("POST /api/invites", 201, created),
@@ -686,4 +703,28 @@ async fn the_session_loads_who_is_signed_in() {
     .await;
     assert_eq!(session.identity.get_untracked(), Identity::Guest);
     unstub_api();
+}
+
+#[wasm_bindgen_test]
+async fn signing_out_of_an_ended_session_shows_the_guest() {
+    let status_body = serde_json::to_string(&status(false, true)).unwrap();
+    stub_api(&[
+        ("DELETE /api/session", 401, r#"{"error":"not signed in"}"#),
+        ("GET /api/me", 401, r#"{"error":"not signed in"}"#),
+        ("GET /api/status", 200, &status_body),
+    ]);
+    let page = mount_at(
+        "/",
+        Identity::SignedIn(account("ann", "Ann", Role::Member)),
+        Some(status(false, true)),
+    );
+    settle().await;
+    page.click(".sign-out");
+    wait_until("a guest", || {
+        page.session.identity.get_untracked() == Identity::Guest
+    })
+    .await;
+    settle().await;
+    assert_eq!(page.text(".who .name"), "Guest");
+    assert_eq!(page.text(".sign-out-error"), "not signed in");
 }

@@ -68,6 +68,7 @@ pub fn format_date(ms: u64) -> String {
 /// the last admin) shows above the table.
 #[component]
 fn Accounts() -> impl IntoView {
+    let session = expect_context::<Session>();
     let accounts = RwSignal::new(None::<Vec<AccountView>>);
     let failure = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -86,6 +87,13 @@ fn Accounts() -> impl IntoView {
             match account_api::change_account(&username, &change).await {
                 Ok(updated) => {
                     failure.set(None);
+                    let mine = session
+                        .identity
+                        .with_untracked(|i| i.account().is_some_and(|me| me.username == username));
+                    if mine {
+                        // Your own role or state changed: the header (and this page) follow.
+                        session.identity.set(Identity::SignedIn(updated.clone()));
+                    }
                     accounts.update(|list| {
                         let row = list.iter_mut().flatten().find(|a| a.username == username);
                         if let Some(row) = row {

@@ -3,6 +3,7 @@ use super::PresenceDot;
 use crate::account_api;
 use crate::connection::ConnectionSignals;
 use crate::session::{Identity, Session};
+use common::account::Role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -43,7 +44,11 @@ fn WhoAmI() -> impl IntoView {
                     failure.set(None);
                     session.signed_out();
                 }
-                Err(why) => failure.set(Some(why)),
+                Err(why) => {
+                    failure.set(Some(why));
+                    // Perhaps the session had ended already (401): ask who we are.
+                    session.load();
+                }
             }
             leaving.set(false);
         });
@@ -61,7 +66,7 @@ fn WhoAmI() -> impl IntoView {
                 }
                 .into_any(),
                 Identity::SignedIn(account) => {
-                    let admin = session.identity.with_untracked(Identity::is_admin);
+                    let admin = account.role == Role::Admin;
                     view! {
                         <span class="name" title=account.username>{account.display_name}</span>
                         {admin.then(|| view! {
