@@ -7,18 +7,26 @@
 //! - [`connection`]: fetch, read, reconnect with backoff, cancel on cleanup.
 //! - [`backoff`]: the reconnect delay schedule.
 //! - [`api`]: `POST /msgs` and its error messages.
+//! - [`account_api`]: the `/api` endpoints for accounts, one function each.
+//! - [`session`]: who is signed in and what the server allows (context).
+//! - [`forms`]: what the account forms check before sending (pure logic).
+//! - [`route`]: which page a path names (pure logic).
 //! - [`storage`]: the remembered user name.
-//! - [`components`]: the page.
+//! - [`components`]: the pages and their routes.
 
+pub mod account_api;
 pub mod api;
 pub mod backoff;
 pub mod components;
 pub mod connection;
+pub mod forms;
+pub mod route;
+pub mod session;
 pub mod storage;
 pub mod stream_reader;
 pub mod timeline;
 
-/// Mounts the chat into `<body>`.
+/// Mounts the app into `<body>`.
 pub fn mount() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(components::App);

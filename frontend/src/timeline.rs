@@ -114,6 +114,7 @@ mod tests {
             user: "u".into(),
             text: format!("t{id}"),
             time: 0,
+            ..Default::default()
         }
     }
 

@@ -3,11 +3,13 @@
 use common::{HistoryPage, Message, StreamEvent, Transport};
 use frontend::components::{new_signals, ChatView};
 use frontend::connection::{Connection, ConnectionSignals, Presence};
+use frontend::session::{Identity, Session};
 use frontend::stream_reader::{read_lines, read_lines_with_deadline, ReadError};
 use frontend::timeline::Timeline;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Function, Uint8Array};
 use leptos::prelude::*;
+use leptos_router::components::Router;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -46,6 +48,7 @@ fn message(id: u64, text: &str) -> Message {
         user: "zoë".into(),
         text: text.into(),
         time: 1_700_000_000_000,
+        ..Default::default()
     }
 }
 
@@ -154,7 +157,8 @@ fn mount_signals() -> (HtmlElement, ConnectionSignals) {
     let signals = new_signals();
     let handle = leptos::mount::mount_to(host.clone(), move || {
         provide_context(signals);
-        view! { <ChatView /> }
+        provide_context(Session::new(Identity::Guest, None));
+        view! { <Router><ChatView /></Router> }
     });
     handle.forget();
     (host, signals)

@@ -1,30 +1,46 @@
+use super::form::Alert;
+use crate::session::{Identity, Session};
 use crate::{api, storage};
 use common::NewMessage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 
-/// User name and message inputs. Enter sends (Shift+Enter for a new line); a refused
-/// message stays in the box with the server's reason shown under it.
+/// The message box. Enter sends (Shift+Enter for a new line); a refused message stays in
+/// the box with the server's reason shown under it. Guests also type a name (remembered);
+/// an account posts under its own. Without an account, where guests may not post, a link
+/// to sign in takes its place.
 #[component]
 pub fn Composer() -> impl IntoView {
+    let session = expect_context::<Session>();
     let user = RwSignal::new(storage::load_user());
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let sending = RwSignal::new(false);
+    let is_guest = Memo::new(move |_| session.identity.with(Identity::is_guest));
+    let closed = Memo::new(move |_| is_guest.get() && !session.guests_allowed());
 
     let send = move || {
         if sending.get_untracked() {
             return;
         }
+        // The server names an account's messages itself; the display name passes the
+        // local check that a name is there.
+        let account_name = session
+            .identity
+            .with_untracked(|i| i.account().map(|a| a.display_name.clone()));
+        let guest = account_name.is_none();
         let message = NewMessage {
-            user: user.get_untracked(),
+            user: account_name.unwrap_or_else(|| user.get_untracked()),
             text: text.get_untracked(),
         };
         sending.set(true);
         spawn_local(async move {
             match api::post_message(&message).await {
                 Ok(stored) => {
-                    storage::save_user(&stored.user);
+                    if guest {
+                        storage::save_user(&stored.user);
+                    }
                     // Keep anything typed while the post was in flight.
                     if text.get_untracked() == message.text {
                         text.set(String::new());
@@ -45,30 +61,37 @@ pub fn Composer() -> impl IntoView {
     };
 
     view! {
-        <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
-            <input
-                class="user"
-                name="user"
-                placeholder="Your name"
-                aria-label="Your name"
-                autocomplete="nickname"
-                prop:value=move || user.get()
-                on:input=move |ev| user.set(event_target_value(&ev))
-            />
-            <textarea
-                class="text"
-                name="text"
-                rows="1"
-                placeholder="Write a message, Enter to send"
-                aria-label="Message"
-                prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
-                on:keydown=on_key
-            ></textarea>
-            <button type="submit" class="send" disabled=move || sending.get()>"Send"</button>
-        </form>
-        <p class="error" role="alert" hidden=move || error.with(Option::is_none)>
-            {move || error.get().unwrap_or_default()}
-        </p>
+        <Show
+            when=move || !closed.get()
+            fallback=|| view! {
+                <p class="composer closed"><A href="/signin">"Sign in to chat"</A></p>
+            }
+        >
+            <form class="composer" on:submit=move |ev| { ev.prevent_default(); send(); }>
+                <Show when=move || is_guest.get()>
+                    <input
+                        class="user"
+                        name="user"
+                        placeholder="Your name"
+                        aria-label="Your name (as a guest)"
+                        autocomplete="nickname"
+                        prop:value=move || user.get()
+                        on:input=move |ev| user.set(event_target_value(&ev))
+                    />
+                </Show>
+                <textarea
+                    class="text"
+                    name="text"
+                    rows="1"
+                    placeholder="Write a message, Enter to send"
+                    aria-label="Message"
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:keydown=on_key
+                ></textarea>
+                <button type="submit" class="send" disabled=move || sending.get()>"Send"</button>
+            </form>
+            <Alert message=error class="error" />
+        </Show>
     }
 }

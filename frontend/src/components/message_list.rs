@@ -101,12 +101,16 @@ pub fn MessageList(
     }
 }
 
-/// One message; its text is inserted as text, never as HTML.
+/// One message; its text is inserted as text, never as HTML. A guest's name gets a "guest"
+/// badge (anyone may type any name); an account's shows its username on hover.
 #[component]
 fn MessageItem(message: Message) -> impl IntoView {
     view! {
         <li class="message" data-id=message.id>
-            <span class="user">{message.user}</span>
+            <span class="who">
+                <span class="user" title=message.account>{message.user}</span>
+                {message.guest.then(|| view! { <span class="badge guest">"guest"</span> })}
+            </span>
             <time class="time">{format_time(message.time)}</time>
             <p class="text">{message.text}</p>
         </li>

@@ -1,19 +1,40 @@
-//! The page: header with presence dot, message list, composer.
+//! The app: routes, and on each page the header (presence dot, who you are). `/` is the
+//! chat (message list, composer); `/setup`, `/join/CODE`, `/signin` and `/admin` are the
+//! account pages. State comes from context: [`ConnectionSignals`] for the chat,
+//! [`Session`] for who is signed in.
 
+mod admin;
 mod composer;
+mod form;
+mod header;
+mod layout;
 mod message_list;
+mod new_account;
 mod presence_dot;
+mod sign_in;
 
+pub use admin::{format_date, invite_state, AdminPage};
 pub use composer::Composer;
+pub use header::Header;
+pub use layout::{NotFound, Page};
 pub use message_list::{format_time, MessageList, OlderState};
+pub use new_account::{JoinPage, SetupPage};
 pub use presence_dot::PresenceDot;
+pub use sign_in::SignInPage;
 
 use crate::api;
 use crate::connection::{transport_from_search, Connection, ConnectionSignals, Presence};
+use crate::route::Route;
+use crate::session::{Identity, Session};
 use crate::timeline::Timeline;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::Router;
+use leptos_router::hooks::use_location;
+use leptos_router::location::{BrowserUrl, LocationProvider};
 use send_wrapper::SendWrapper;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Messages fetched per scroll-back step.
 pub const HISTORY_PAGE: usize = 50;
@@ -32,16 +53,77 @@ pub fn new_signals() -> ConnectionSignals {
     }
 }
 
-/// The app: provides the signals as context and owns the connection for as long as it is
-/// mounted.
+/// The app: provides the signals and the session as context, owns the connection for as
+/// long as it is mounted (on every page, so the chat is current when you come back to it),
+/// and reconnects when someone signs in or out.
 #[component]
 pub fn App() -> impl IntoView {
     let signals = new_signals();
     provide_context(signals);
+    let session = Session::new(Identity::Loading, None);
+    provide_context(session);
+    session.load();
+    let connection = Rc::new(RefCell::new(Connection::start(signals)));
+    let current = connection.clone();
+    // The stream answers to the session cookie: a new session gets a new stream (where
+    // guests may not read, a guest's stream is refused until they sign in).
+    Effect::new(move |known: Option<Option<Option<String>>>| {
+        let known = known.flatten();
+        let who = session
+            .identity
+            .with(|i| i.who().map(|who| who.map(str::to_owned)));
+        match who {
+            None => known,
+            Some(now) => {
+                if known.as_ref().is_some_and(|before| *before != now) {
+                    current.borrow().stop();
+                    *current.borrow_mut() = Connection::start(signals);
+                }
+                Some(now)
+            }
+        }
+    });
     // Leptos cleanups must be Send; the browser has one thread, so the wrapper never moves.
-    let connection = SendWrapper::new(Connection::start(signals));
-    on_cleanup(move || connection.stop());
-    view! { <ChatView /> }
+    let connection = SendWrapper::new(connection);
+    on_cleanup(move || connection.borrow().stop());
+    view! { <AppRoutes /> }
+}
+
+/// The router and the page for its location, reading [`ConnectionSignals`] and [`Session`]
+/// from context (tests provide them and mount this without a server).
+#[component]
+pub fn AppRoutes() -> impl IntoView {
+    view! {
+        <Router>
+            <Pages />
+        </Router>
+    }
+}
+
+/// Picks the page for the path. Five fixed paths need no route table: matching them by
+/// hand, rather than with `<Routes>`, keeps about 20 KB (gzip) of generic matching code
+/// out of the bundle.
+#[component]
+fn Pages() -> impl IntoView {
+    let location = use_location();
+    let route = Memo::new(move |_| location.pathname.with(|path| Route::from_path(path)));
+    // `<Routes>` tells the router when the new page is in place, and only then does it
+    // update the address bar (and the history); this does the same.
+    let browser = use_context::<BrowserUrl>();
+    Effect::new(move |_| {
+        location.pathname.track();
+        if let Some(browser) = &browser {
+            browser.ready_to_complete();
+        }
+    });
+    move || match route.get() {
+        Route::Chat => view! { <ChatView /> }.into_any(),
+        Route::Setup => view! { <SetupPage /> }.into_any(),
+        Route::Join(code) => view! { <JoinPage code /> }.into_any(),
+        Route::SignIn => view! { <SignInPage /> }.into_any(),
+        Route::Admin => view! { <AdminPage /> }.into_any(),
+        Route::NotFound => view! { <NotFound /> }.into_any(),
+    }
 }
 
 /// Everything visible, driven by the [`ConnectionSignals`] in context (so tests can provide
@@ -50,10 +132,9 @@ pub fn App() -> impl IntoView {
 pub fn ChatView() -> impl IntoView {
     let ConnectionSignals {
         timeline,
-        presence,
-        transport,
         notice,
         degraded,
+        ..
     } = expect_context();
     // Cloned once per timeline change and shared by every reader (the list, its scroll
     // effect, `older`), which re-run only if the messages differ: the memo compares.
@@ -91,15 +172,7 @@ pub fn ChatView() -> impl IntoView {
     });
     view! {
         <main class="chat">
-            <header class="bar">
-                <h1>"h2chat"</h1>
-                <span class="status">
-                    <span class="transport" title="How new messages reach this page">
-                        {move || transport.get().label()}
-                    </span>
-                    <PresenceDot presence />
-                </span>
-            </header>
+            <Header />
             <p class="notice" role="status" hidden=move || notice.with(Option::is_none)>
                 {move || notice.get().unwrap_or_default()}
             </p>

@@ -1,0 +1,210 @@
+//! What the account forms check before sending, with the server's own rules
+//! (`common::account`) and wording, so a mistake is explained under its field at once.
+//! Pure logic: no DOM, tested natively.
+
+use common::account::{check_password, DisplayName, NewInvite, SignInRequest, Username};
+
+/// Messages by field name (`"username"`, `"password"`, …); empty when all is well.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    /// The message for `field`, if it has one.
+    pub fn of(&self, field: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.clone())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, Self> {
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+/// A new account's fields, checked (setup and join share them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub password: String,
+}
+
+/// Checks the setup and join forms. The display name is optional (empty means the
+/// server uses the username).
+pub fn check_new_account(
+    username: &str,
+    display_name: &str,
+    password: &str,
+    confirm: &str,
+) -> Result<NewAccount, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let username = Username::parse(username)
+        .map_err(|e| errors.add("username", e.to_string()))
+        .ok();
+    let display_name = if display_name.trim().is_empty() {
+        None
+    } else {
+        DisplayName::parse(display_name)
+            .map_err(|e| errors.add("display_name", e.to_string()))
+            .ok()
+    };
+    if let Err(e) = check_password(password) {
+        errors.add("password", e.to_string());
+    } else if password != confirm {
+        errors.add("confirm", "the two passwords differ");
+    }
+    errors.into_result(|| NewAccount {
+        username: username.map(Username::into_inner).unwrap_or_default(),
+        display_name: display_name.map(DisplayName::into_inner),
+        password: password.to_owned(),
+    })
+}
+
+/// Checks the sign-in form: both fields filled in. Length rules are the server's business
+/// here (a password set under older rules must still work).
+pub fn check_sign_in(username: &str, password: &str) -> Result<SignInRequest, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    if username.trim().is_empty() {
+        errors.add("username", "enter your username");
+    }
+    if password.is_empty() {
+        errors.add("password", "enter your password");
+    }
+    errors.into_result(|| SignInRequest {
+        username: username.trim().to_owned(),
+        password: password.to_owned(),
+    })
+}
+
+/// Checks the new-invite form: hours required, uses optional, both whole numbers above 0.
+pub fn check_invite(hours: &str, max_uses: &str) -> Result<NewInvite, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let positive = |raw: &str| raw.trim().parse::<u32>().ok().filter(|n| *n > 0);
+    let expires_in_hours = positive(hours);
+    if expires_in_hours.is_none() {
+        errors.add("hours", "enter a whole number of hours, 1 or more");
+    }
+    let max_uses = if max_uses.trim().is_empty() {
+        None
+    } else {
+        let uses = positive(max_uses);
+        if uses.is_none() {
+            errors.add(
+                "max_uses",
+                "enter a whole number, 1 or more, or leave it empty",
+            );
+        }
+        uses
+    };
+    errors.into_result(|| NewInvite {
+        expires_in_hours,
+        max_uses,
+    })
+}
+
+/// The setup token from `location.hash` (`#TOKEN`), if there is one.
+pub fn token_from_hash(hash: &str) -> Option<String> {
+    let token = hash.strip_prefix('#').unwrap_or(hash).trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_good_new_account_passes_trimmed() {
+        let account = check_new_account(" ann ", "  ", "long enough!", "long enough!").unwrap();
+        assert_eq!(
+            account,
+            NewAccount {
+                username: "ann".into(),
+                display_name: None,
+                password: "long enough!".into(),
+            }
+        );
+        let named = check_new_account("ann", " Ann B. ", "long enough!", "long enough!");
+        assert_eq!(named.unwrap().display_name.as_deref(), Some("Ann B."));
+    }
+
+    #[test]
+    fn each_bad_field_gets_the_servers_wording() {
+        let errors = check_new_account("a b", "x\u{7}", "short", "short").unwrap_err();
+        assert_eq!(
+            errors.of("username").unwrap(),
+            "username may contain letters, digits, '.', '_' and '-' only (not ' ')"
+        );
+        assert!(errors
+            .of("display_name")
+            .unwrap()
+            .contains("control character"));
+        assert_eq!(
+            errors.of("password").unwrap(),
+            "password must be at least 10 characters long"
+        );
+        assert_eq!(
+            errors.of("confirm"),
+            None,
+            "no mismatch on a refused password"
+        );
+
+        let errors = check_new_account("ann", "", "long enough!", "long enough?").unwrap_err();
+        assert_eq!(errors.of("confirm").unwrap(), "the two passwords differ");
+        assert_eq!(errors.of("username"), None);
+        assert_eq!(errors.of("password"), None);
+    }
+
+    #[test]
+    fn sign_in_needs_both_fields_only() {
+        let request = check_sign_in(" ann ", "x").unwrap();
+        assert_eq!(
+            (request.username.as_str(), request.password.as_str()),
+            ("ann", "x")
+        );
+        let errors = check_sign_in(" ", "").unwrap_err();
+        assert_eq!(errors.of("username").unwrap(), "enter your username");
+        assert_eq!(errors.of("password").unwrap(), "enter your password");
+    }
+
+    #[test]
+    fn invite_numbers() {
+        assert_eq!(
+            check_invite("168", ""),
+            Ok(NewInvite {
+                expires_in_hours: Some(168),
+                max_uses: None
+            })
+        );
+        assert_eq!(check_invite(" 2 ", "5").unwrap().max_uses, Some(5));
+        for bad in ["", "0", "-1", "1.5", "week"] {
+            assert!(
+                check_invite(bad, "").unwrap_err().of("hours").is_some(),
+                "{bad:?}"
+            );
+        }
+        let errors = check_invite("1", "0").unwrap_err();
+        assert!(errors.of("max_uses").is_some());
+        assert_eq!(errors.of("hours"), None);
+    }
+
+    #[test]
+    fn the_setup_token_is_the_fragment() {
+        assert_eq!(token_from_hash("#abc-123").as_deref(), Some("abc-123"));
+        assert_eq!(token_from_hash("abc").as_deref(), Some("abc"));
+        assert_eq!(token_from_hash("#"), None);
+        assert_eq!(token_from_hash(""), None);
+    }
+}

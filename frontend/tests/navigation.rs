@@ -1,0 +1,78 @@
+//! Links and the back button, in headless Chromium. A file of its own: the router listens
+//! to clicks on the whole window and the first one mounted never lets go (leptos_router
+//! keeps its owner for redirects), so a page must hold one router only for clicks to reach
+//! it.
+
+use common::account::{ServerStatus, SignupMode};
+use frontend::components::{new_signals, AppRoutes};
+use frontend::session::{Identity, Session};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn pathname() -> String {
+    web_sys::window().unwrap().location().pathname().unwrap()
+}
+
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if check() {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("timed out: {what}");
+}
+
+#[wasm_bindgen_test]
+async fn links_change_the_address_and_the_back_button_returns() {
+    let window = web_sys::window().unwrap();
+    let history = window.history().unwrap();
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let document = window.document().unwrap();
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    let status = ServerStatus {
+        setup_needed: false,
+        signup: SignupMode::Invite,
+        guests: true,
+    };
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        provide_context(new_signals());
+        provide_context(Session::new(Identity::Guest, Some(status)));
+        view! { <AppRoutes /> }
+    });
+    let has = |selector: &str| host.query_selector(selector).unwrap().is_some();
+    TimeoutFuture::new(30).await;
+    assert!(has(".messages"));
+
+    let link: HtmlElement = host
+        .query_selector(".who a[href='/signin']")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    link.click();
+    wait_until("the sign-in page", || {
+        pathname() == "/signin" && has("#username")
+    })
+    .await;
+    assert!(!has(".messages"), "the chat is gone");
+
+    history.back().unwrap();
+    wait_until("the chat again", || pathname() == "/" && has(".messages")).await;
+    assert!(!has("#username"));
+
+    history.forward().unwrap();
+    wait_until("forward again", || {
+        pathname() == "/signin" && has("#username")
+    })
+    .await;
+    drop(handle);
+    host.remove();
+}
