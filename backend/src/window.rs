@@ -21,6 +21,9 @@ pub struct RecentWindow {
     /// Highest id ever committed, of a message or an event (the window may be empty after
     /// retention).
     last_id: u64,
+    /// Whether messages older than the window's first may exist: it was loaded full, or has
+    /// let one go since.
+    older: bool,
 }
 
 impl RecentWindow {
@@ -32,6 +35,7 @@ impl RecentWindow {
             window: VecDeque::with_capacity(capacity),
             capacity,
             last_id,
+            older: recent.len() >= capacity,
         };
         for message in recent {
             window.push(message);
@@ -44,6 +48,7 @@ impl RecentWindow {
         self.last_id = self.last_id.max(message.id);
         if self.window.len() == self.capacity {
             self.window.pop_front();
+            self.older = true;
         }
         self.window.push_back(message);
     }
@@ -59,6 +64,11 @@ impl RecentWindow {
         while self.window.front().is_some_and(|m| m.id < first_kept) {
             self.window.pop_front();
         }
+    }
+
+    /// Whether messages older than the window's first may exist in the store.
+    pub fn has_older(&self) -> bool {
+        self.older
     }
 
     /// Most messages the window holds.
@@ -120,6 +130,8 @@ mod tests {
         }
         let window: Vec<u64> = store.window().iter().map(|m| m.id).collect();
         assert_eq!(window, vec![3, 4, 5]);
+        assert!(store.has_older(), "1 and 2 were let go");
+        assert!(!RecentWindow::new(3, Vec::new(), 0).has_older());
         assert_eq!(store.last_id(), 5);
     }
 

@@ -71,6 +71,10 @@ fn is_false(value: &bool) -> bool {
     !value
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// Body of `POST /msgs`: the course client's shape, kept so that client works unchanged.
 /// A signed-in account's post carries its account whatever `user` says (it may be left out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +107,10 @@ pub enum StreamEvent {
         #[serde(default)]
         heartbeat_ms: u64,
         msgs: Vec<Message>,
+        /// Whether messages older than the first of `msgs` may exist (ids say nothing: the
+        /// log's events take ids too). Servers before this field: assume so.
+        #[serde(default = "yes")]
+        older: bool,
     },
     /// New messages, in id order, to append.
     Msgs { msgs: Vec<Message> },
@@ -140,6 +148,8 @@ struct FlatEvent {
     reason: String,
     #[serde(default)]
     degraded: bool,
+    #[serde(default = "yes")]
+    older: bool,
 }
 
 impl StreamEvent {
@@ -153,6 +163,7 @@ impl StreamEvent {
                 reset: flat.reset,
                 heartbeat_ms: flat.heartbeat_ms,
                 msgs: flat.msgs,
+                older: flat.older,
             },
             "msgs" => Self::Msgs { msgs: flat.msgs },
             "heartbeat" => Self::Heartbeat { time: flat.time },
@@ -235,6 +246,7 @@ mod tests {
                 reset: true,
                 heartbeat_ms: 15_000,
                 msgs: vec![message(3)],
+                older: false,
             },
             StreamEvent::Msgs {
                 msgs: vec![message(4)],
@@ -267,6 +279,7 @@ mod tests {
                 reset: true,
                 heartbeat_ms: 15_000,
                 msgs: vec![message(1), message(2)],
+                older: true,
             }),
             encode_line(&StreamEvent::Msgs {
                 msgs: vec![message(3)],
@@ -300,6 +313,17 @@ mod tests {
             assert_eq!(Transport::from_name(transport.name()), Some(transport));
         }
         assert_eq!(Transport::from_name("pigeon"), None);
+    }
+
+    #[test]
+    fn a_hello_without_older_is_read_as_older_may_exist() {
+        let line = r#"{"type":"hello","epoch":"e","reset":false,"msgs":[]}"#;
+        for event in [
+            StreamEvent::from_json(line).unwrap(),
+            serde_json::from_str(line).unwrap(),
+        ] {
+            assert!(matches!(event, StreamEvent::Hello { older: true, .. }));
+        }
     }
 
     #[test]

@@ -64,15 +64,21 @@ impl Timeline {
     pub fn apply(&mut self, event: StreamEvent) -> bool {
         match event {
             StreamEvent::Hello {
-                epoch, reset, msgs, ..
+                epoch,
+                reset,
+                msgs,
+                older,
+                ..
             } => {
                 let new_epoch = self.epoch.as_ref() != Some(&epoch);
                 self.epoch = Some(epoch);
-                if reset {
-                    let was_exhausted = std::mem::replace(&mut self.older_exhausted, false);
+                if reset || self.messages.is_empty() {
+                    // What the server holds before these is what it says, not what ids
+                    // suggest: events take ids too.
+                    let was_exhausted = std::mem::replace(&mut self.older_exhausted, !older);
                     let old = std::mem::replace(&mut self.messages, msgs);
                     self.trim();
-                    return new_epoch || was_exhausted || self.messages != old;
+                    return new_epoch || was_exhausted == older || self.messages != old;
                 }
                 self.append(msgs) || new_epoch
             }
@@ -123,6 +129,28 @@ mod tests {
     }
 
     #[test]
+    fn the_hello_says_whether_older_messages_exist() {
+        let mut t = Timeline::default();
+        assert!(t.apply(StreamEvent::Hello {
+            epoch: "e".into(),
+            reset: true,
+            heartbeat_ms: 0,
+            msgs: vec![m(7), m(9)],
+            older: false,
+        }));
+        assert!(!t.can_load_older(), "ids above 1, yet nothing older");
+        let mut t = Timeline::default();
+        t.apply(StreamEvent::Hello {
+            epoch: "e".into(),
+            reset: false,
+            heartbeat_ms: 0,
+            msgs: vec![m(7)],
+            older: true,
+        });
+        assert!(t.can_load_older());
+    }
+
+    #[test]
     fn hello_then_deltas_then_resume_query() {
         let mut t = Timeline::default();
         assert_eq!(t.resume_query(), "?since=0");
@@ -130,7 +158,8 @@ mod tests {
             epoch: "e1".into(),
             reset: false,
             heartbeat_ms: 0,
-            msgs: vec![m(1), m(2)]
+            msgs: vec![m(1), m(2)],
+            older: true,
         }));
         assert!(t.apply(StreamEvent::Msgs { msgs: vec![m(3)] }));
         assert!(!t.apply(StreamEvent::Heartbeat { time: 1 }));
@@ -152,6 +181,7 @@ mod tests {
             reset: false,
             heartbeat_ms: 0,
             msgs: vec![m(2), m(3)],
+            older: true,
         });
         assert_eq!(ids(&t), vec![1, 2, 3]);
     }
@@ -166,7 +196,8 @@ mod tests {
             epoch: "new".into(),
             reset: true,
             heartbeat_ms: 0,
-            msgs: vec![m(1)]
+            msgs: vec![m(1)],
+            older: true,
         }));
         assert_eq!(ids(&t), vec![1]);
         assert_eq!(t.resume_query(), "?since=1&epoch=new");
@@ -180,12 +211,14 @@ mod tests {
             reset: false,
             heartbeat_ms: 0,
             msgs: vec![m(1), m(2)],
+            older: true,
         });
         assert!(t.apply(StreamEvent::Hello {
             epoch: "fresh".into(),
             reset: true,
             heartbeat_ms: 0,
-            msgs: vec![]
+            msgs: vec![],
+            older: true,
         }));
         assert!(t.messages().is_empty());
     }
@@ -218,6 +251,7 @@ mod tests {
             reset,
             heartbeat_ms: 15_000,
             msgs,
+            older: true,
         }
     }
 

@@ -59,6 +59,7 @@ fn sample_stream() -> (Vec<u8>, Vec<String>) {
             reset: false,
             heartbeat_ms: 15_000,
             msgs: vec![message(1, "héllo 🦀 wörld")],
+            older: true,
         },
         StreamEvent::Msgs {
             msgs: vec![message(2, "€uro ✓ 日本語")],
@@ -194,6 +195,7 @@ async fn chat_renders_messages_as_text_and_the_presence_state() {
             reset: false,
             heartbeat_ms: 15_000,
             msgs: vec![message(1, "first\nsecond line"), message(2, hostile)],
+            older: true,
         });
     });
     presence.set(Presence::Live);
@@ -285,6 +287,7 @@ async fn older_pages_render_above_and_a_reset_replaces_the_rows() {
             reset: true,
             heartbeat_ms: 15_000,
             msgs: vec![message(1, "one")],
+            older: true,
         });
     });
     settle().await;
@@ -327,6 +330,7 @@ fn events_json() -> (String, String) {
         reset: false,
         heartbeat_ms: 15_000,
         msgs: vec![message(1, "from the fake")],
+        older: true,
     })
     .unwrap();
     let more = serde_json::to_string(&StreamEvent::Msgs {

@@ -394,6 +394,7 @@ async fn publish_hello(bases: &[String], tls: &Arc<rustls::ClientConfig>) -> any
         reset: false,
         heartbeat_ms: 0,
         msgs: Vec::new(),
+        older: false,
     };
     for base in bases {
         let response = client

@@ -178,6 +178,7 @@ impl Hub {
                     reset,
                     heartbeat_ms: self.heartbeat_ms,
                     msgs,
+                    older: inner.window.has_older(),
                 }));
                 // The hello covers everything up to the newest id: that is where an
                 // EventSource reconnect must resume.

@@ -104,6 +104,7 @@ async fn since_gives_deltas_and_resets_when_the_position_is_unknown() {
                 reset,
                 msgs,
                 heartbeat_ms,
+                ..
             } => {
                 assert_eq!(e, epoch, "{query}");
                 assert_eq!(reset, want_reset, "{query}");
