@@ -82,7 +82,6 @@ impl Accounts {
         let target = self
             .directory
             .account_named(username)
-            .filter(|a| a.username == username)
             .ok_or_else(|| AccountError::NotFound(format!("no account {username}")))?;
         let loses_admin = target.is_admin()
             && (change.active == Some(false) || change.role == Some(Role::Member));

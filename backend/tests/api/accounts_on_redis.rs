@@ -93,6 +93,7 @@ async fn accounts_sessions_and_deactivation_reach_every_node() {
         stream.next_event(SOON).await,
         StreamEvent::Hello { .. }
     ));
+    // Named as uniqueness compares names: whichever spelling won, "bob" is that account.
     let off = a
         .api(
             Method::PATCH,
