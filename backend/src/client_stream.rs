@@ -5,13 +5,13 @@
 //! response (client gone, stream reset, server stopping) the client leaves the registry.
 
 use crate::hub::{Registration, Subscription};
+use crate::inbox::Inbox;
 use bytes::{Bytes, BytesMut};
 use common::Transport;
 use futures_util::Stream;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use tokio::sync::mpsc;
 
 /// Most bytes joined into one chunk when several lines are queued.
 pub const COALESCE_MAX: usize = 16 * 1024;
@@ -19,7 +19,7 @@ pub const COALESCE_MAX: usize = 16 * 1024;
 /// A stream of ready-made lines; it ends when the hub closes the client's queue.
 #[derive(Debug)]
 pub struct ClientStream {
-    rx: mpsc::Receiver<Bytes>,
+    rx: Inbox,
     _registration: Registration,
     /// Join lines that are already queued into one chunk: one HTTP/2 DATA frame, one TLS
     /// record and one write instead of several when a client has fallen a little behind.
@@ -67,13 +67,16 @@ mod tests {
     use std::sync::Weak;
 
     fn stream_with(transport: Transport, lines: &[&'static str]) -> ClientStream {
-        let (tx, rx) = mpsc::channel(16);
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
         for line in lines {
-            tx.try_send(Bytes::from_static(line.as_bytes())).unwrap();
+            tx.try_send(crate::inbox::Queued::open(Bytes::from_static(
+                line.as_bytes(),
+            )))
+            .unwrap();
         }
         drop(tx);
         ClientStream::new(Subscription {
-            rx,
+            rx: Inbox::new(rx, None),
             registration: Registration::new(Weak::new(), 1),
             transport,
         })

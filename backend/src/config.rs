@@ -128,6 +128,16 @@ pub struct Settings {
     #[arg(long, env = "H2CHAT_GUESTS", value_enum, default_value = "on")]
     pub guests: OnOff,
 
+    /// Who may create open and closed rooms: `everyone` with an account, or `admins` only.
+    /// (Anyone may start a direct conversation.)
+    #[arg(
+        long,
+        env = "H2CHAT_ROOM_CREATION",
+        value_enum,
+        default_value = "everyone"
+    )]
+    pub room_creation: RoomCreation,
+
     /// Another origin whose pages may sign in and post, besides the server's own, e.g.
     /// `http://127.0.0.1:8080` for `trunk serve`. Repeat, or comma-separate in the
     /// variable. Never a wildcard.
@@ -156,6 +166,13 @@ impl From<Signup> for common::account::SignupMode {
             Signup::Closed => Self::Closed,
         }
     }
+}
+
+/// `--room-creation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoomCreation {
+    Everyone,
+    Admins,
 }
 
 /// `on` or `off`.

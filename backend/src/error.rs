@@ -6,6 +6,7 @@
 
 use crate::accounts::AccountError;
 use crate::limits::{LimitReached, RateLimited};
+use crate::rooms::manage::RoomError;
 use crate::store::StoreError;
 use actix_web::error::{JsonPayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
@@ -66,6 +67,18 @@ impl From<AccountError> for ApiError {
             AccountError::Conflict(text) => Self::Conflict(text),
             AccountError::RateLimited(limited) => limited.into(),
             AccountError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<RoomError> for ApiError {
+    fn from(err: RoomError) -> Self {
+        match err {
+            RoomError::BadRequest(text) => Self::BadRequest(text),
+            RoomError::Forbidden(text) => Self::Forbidden(text),
+            RoomError::NotFound(text) => Self::NotFound(text),
+            RoomError::Conflict(text) => Self::Conflict(text),
+            RoomError::Store(store) => store.into(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The chat's log: every change the chat remembers, in one order shared by every node.
 //!
-//! A log entry is either a message or an [`Event`]: a change to accounts, sessions, invites
-//! or the first-run setup. The store keeps entries (SQLite's `messages` and `log` tables, or
+//! A log entry is either a message or an [`Event`]: a change to accounts, sessions, invites,
+//! rooms and their members. The store keeps entries (SQLite's `messages` and `log` tables, or
 //! the Redis streams `PREFIX:msgs` and `PREFIX:log`) under one sequence of ids, and every
 //! node applies them in id order: SQLite's writer hands them over as it commits, each
 //! Redis node tails them. So a session created on node A is known to node B, and an
@@ -11,6 +11,7 @@
 //! a schema change; an event a node does not know is kept and skipped.
 
 use common::account::Role;
+use common::room::{RoomId, RoomKind};
 use common::Message;
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +81,32 @@ pub enum Event {
     InviteRevoked {
         code: SecretHash,
     },
+    /// A room; its id is this event's. `members` are those of a closed or direct room (the
+    /// creator included); an open room's are every account.
+    RoomCreated {
+        kind: RoomKind,
+        name: String,
+        created_by: AccountId,
+        #[serde(default)]
+        members: Vec<AccountId>,
+    },
+    /// Renamed, archived (read-only) or taken out of the archive.
+    RoomChanged {
+        room: RoomId,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        archived: Option<bool>,
+    },
+    MemberAdded {
+        room: RoomId,
+        account: AccountId,
+    },
+    /// Removed by a manager, or left.
+    MemberRemoved {
+        room: RoomId,
+        account: AccountId,
+    },
     /// A newer server's event: kept in the log, ignored here.
     #[serde(other)]
     Unknown,
@@ -148,12 +175,27 @@ mod tests {
                 expires_at: 9,
                 max_uses: Some(2),
             },
+            Event::RoomCreated {
+                kind: RoomKind::Direct,
+                name: String::new(),
+                created_by: 3,
+                members: vec![3, 4],
+            },
+            Event::RoomChanged {
+                room: 9,
+                name: None,
+                archived: Some(true),
+            },
+            Event::MemberRemoved {
+                room: 9,
+                account: 4,
+            },
         ];
         for event in events {
             assert_eq!(from_json(1, &to_json(&event)), event);
         }
         assert_eq!(
-            from_json(1, r#"{"type":"room_created","name":"x"}"#),
+            from_json(1, r#"{"type":"reaction_added","emoji":"x"}"#),
             Event::Unknown
         );
         assert_eq!(from_json(1, "not json"), Event::Unknown);

@@ -14,7 +14,10 @@
 //! - `tls`: loads the certificate, or generates a self-signed one on first start; TLS
 //!   session tickets so reconnecting browsers resume.
 //! - `window`: the recent messages kept in memory for new and resuming clients.
-//! - `registry`: one bounded queue per open stream; fan-out and slow-consumer cuts.
+//! - `inbox`: the receiving end of a stream's queue, which drops the lines of a room its
+//!   reader has lost, even those already queued.
+//! - `registry`: one bounded queue per open stream; fan-out and slow-consumer cuts; the
+//!   per-room index, so a room's message touches only its readers.
 //! - `metrics`: the Prometheus counters behind `GET /metrics`.
 //! - `limits`: post rate per client address, caps on open streams, trusted proxies.
 //! - [`telemetry`]: `tracing` to stderr.
@@ -27,11 +30,15 @@
 //! - [`store`]: where messages live and ids come from: SQLite with group commit on a writer
 //!   thread, or (`--redis`) a Redis Stream that every node appends to and tails. Tells its
 //!   listener (the hub) about every committed message.
+//! - [`rooms`]: the lobby, open and closed rooms and direct conversations, who may read
+//!   each (the one rule every endpoint and the stream follow), and the requests that
+//!   change them (`rooms/manage.rs`).
 //! - [`accounts`]: accounts, sessions and invites (the directory every node builds from the
 //!   log), password hashing, brute-force limits.
 //! - [`hub`]: window and registry under one lock, fed committed entries in id order, so
 //!   fan-out order and each new stream's first line agree; it applies events to the
-//!   directory and ends the streams of sessions that ended; its `Registration` guard takes
+//!   directory and the rooms, ends the streams of sessions that ended, re-indexes the
+//!   streams of members who come and go (`hub/rooms.rs`); its `Registration` guard takes
 //!   a stream out when the response is dropped.
 //! - `auth`: the session cookie, the extractors for who is asking, the same-origin rule.
 //! - `client_stream`: the response body of one stream, lines from its queue.
@@ -57,6 +64,7 @@ pub mod event;
 pub mod fd_limit;
 mod heartbeat;
 pub mod hub;
+mod inbox;
 mod limits;
 #[cfg(feature = "alloc-glibc-trim")]
 mod memory_trim;
@@ -65,6 +73,7 @@ mod periodic;
 mod post_pipeline;
 mod registry;
 mod retention;
+pub mod rooms;
 mod routes;
 pub mod shutdown;
 pub mod startup;

@@ -3,19 +3,21 @@
 //! JSON shape, the rate budget, the validation rules, the store, the error texts and the
 //! `h2chat_messages_{accepted,rejected}_total` counts.
 //!
-//! The order is the same for both doors: size, JSON, rate limit, validation, store (HTTP
-//! checks its content type first). A body that is not even a message does not spend its
-//! sender's budget.
+//! The order is the same for both doors: size, JSON, rate limit, room, validation, store
+//! (HTTP checks its content type first). A body that is not even a message does not spend
+//! its sender's budget. A room the sender may not read is "not found", whatever the door.
 
 use crate::accounts::Accounts;
 use crate::auth::{not_signed_in, Caller};
 use crate::error::ApiError;
 use crate::limits::{client_ip, PostLimiter};
 use crate::metrics::{Metrics, Rejection};
+use crate::rooms::Rooms;
 use crate::store::{NewPost, Store};
 use actix_web::http::header;
 use actix_web::mime;
 use actix_web::{web, HttpRequest};
+use common::room::RoomId;
 use common::validation::{MessageText, BODY_LIMIT_BYTES};
 use common::{Message, NewMessage};
 use futures_util::StreamExt;
@@ -28,6 +30,7 @@ pub struct PostPipeline {
     limiter: Arc<PostLimiter>,
     metrics: Arc<Metrics>,
     accounts: Arc<Accounts>,
+    rooms: Arc<Rooms>,
 }
 
 impl PostPipeline {
@@ -36,25 +39,32 @@ impl PostPipeline {
         limiter: Arc<PostLimiter>,
         metrics: Arc<Metrics>,
         accounts: Arc<Accounts>,
+        rooms: Arc<Rooms>,
     ) -> Self {
         Self {
             store,
             limiter,
             metrics,
             accounts,
+            rooms,
         }
     }
 
-    /// `POST /msgs`: a JSON body `{"user": …, "text": …}`. Returns the message stored, with
-    /// its id, or why not. Every outcome is counted.
+    /// `POST /msgs` (`room`: the lobby) and `POST /api/rooms/{id}/msgs`: a JSON body
+    /// `{"user": …, "text": …}` (`user` only counts for guests). Returns the message
+    /// stored, with its id, or why not. Every outcome is counted.
     pub async fn accept_post(
         &self,
         req: &HttpRequest,
         payload: web::Payload,
         caller: &Caller,
+        room: RoomId,
     ) -> Result<Message, ApiError> {
         let outcome = match read_json_body(req, payload).await {
-            Ok(body) => self.store_message(client_ip(req), caller, &body).await,
+            Ok(body) => {
+                self.store_message(client_ip(req), caller, &body, Some(room))
+                    .await
+            }
             Err(error) => Err(error),
         };
         self.count(&outcome);
@@ -62,14 +72,16 @@ impl PostPipeline {
     }
 
     /// A text or binary frame sent by `ip` over the WebSocket: the same JSON as a post body,
-    /// the same outcome.
+    /// the same outcome. `room`: where the door posts (`/msgs/ws`: the lobby), or `None`
+    /// where the frame names its room (`/api/stream/ws`).
     pub async fn accept_frame(
         &self,
         ip: Option<IpAddr>,
         caller: &Caller,
         frame: &[u8],
+        room: Option<RoomId>,
     ) -> Result<Message, ApiError> {
-        let outcome = self.store_message(ip, caller, frame).await;
+        let outcome = self.store_message(ip, caller, frame, room).await;
         self.count(&outcome);
         outcome
     }
@@ -79,6 +91,7 @@ impl PostPipeline {
         ip: Option<IpAddr>,
         caller: &Caller,
         body: &[u8],
+        room: Option<RoomId>,
     ) -> Result<Message, ApiError> {
         if body.len() > BODY_LIMIT_BYTES {
             return Err(ApiError::TooLarge {
@@ -88,6 +101,17 @@ impl PostPipeline {
         let message: NewMessage = serde_json::from_slice(body)
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
         self.limiter.check(ip)?;
+        let room = room.unwrap_or(message.room);
+        let account = caller.signed().map(|s| s.account.id);
+        let Some(found) = self.rooms.readable(room, account) else {
+            return Err(ApiError::NotFound(format!("no room {room}")));
+        };
+        if found.archived {
+            return Err(ApiError::Forbidden(format!(
+                "{:?} is archived: it is read-only",
+                found.name
+            )));
+        }
         let post = match caller.signed() {
             // The account speaks, whatever `user` says.
             Some(signed) => NewPost {
@@ -95,6 +119,7 @@ impl PostPipeline {
                 text: MessageText::parse(&message.text)?.into_inner(),
                 account: Some(signed.account.username.clone()),
                 guest: false,
+                room,
             },
             None => self.guest_post(message)?,
         };
@@ -124,6 +149,7 @@ impl PostPipeline {
             text: valid.text.into_inner(),
             account: None,
             guest: true,
+            room: common::room::LOBBY,
         })
     }
 
@@ -141,11 +167,11 @@ impl PostPipeline {
             ApiError::UnsupportedMediaType => Rejection::ContentType,
             ApiError::TooManyRequests { .. } => Rejection::RateLimited,
             ApiError::Store(_) | ApiError::Unavailable(_) => Rejection::StoreUnavailable,
-            ApiError::Unauthorized(_) | ApiError::Forbidden(_) => Rejection::NotAllowed,
-            ApiError::Conflict(_) => Rejection::NameTaken,
-            ApiError::BadRequest(_) | ApiError::MethodNotAllowed { .. } | ApiError::NotFound(_) => {
-                Rejection::BadBody
+            ApiError::Unauthorized(_) | ApiError::Forbidden(_) | ApiError::NotFound(_) => {
+                Rejection::NotAllowed
             }
+            ApiError::Conflict(_) => Rejection::NameTaken,
+            ApiError::BadRequest(_) | ApiError::MethodNotAllowed { .. } => Rejection::BadBody,
         };
         self.metrics.rejected(reason);
         match reason {

@@ -4,6 +4,15 @@
 use common::Message;
 use std::collections::VecDeque;
 
+/// Fewest messages of all rooms kept for resuming streams (`/api/stream`), whatever
+/// `--history` says: a busy room must not push a quiet one's news out of reach at once.
+pub const RECENT_MIN: usize = 1000;
+
+/// How many messages of all rooms the hub keeps for resuming, for a `--history` of `history`.
+pub fn recent_capacity(history: usize) -> usize {
+    history.max(RECENT_MIN)
+}
+
 /// What a client resuming after a given id must receive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resume {
@@ -24,6 +33,10 @@ pub struct RecentWindow {
     /// Whether messages older than the window's first may exist: it was loaded full, or has
     /// let one go since.
     older: bool,
+    /// The highest id of a message that left the window (or may have, before it was
+    /// loaded): a client that has seen it can still be served a delta. Ids between
+    /// messages (events, other rooms' messages) are no reason to start over.
+    dropped_through: u64,
 }
 
 impl RecentWindow {
@@ -36,6 +49,8 @@ impl RecentWindow {
             capacity,
             last_id,
             older: recent.len() >= capacity,
+            // Whatever came before the first message loaded may have been deleted.
+            dropped_through: recent.first().map_or(last_id, |m| m.id.saturating_sub(1)),
         };
         for message in recent {
             window.push(message);
@@ -47,7 +62,9 @@ impl RecentWindow {
     pub fn push(&mut self, message: Message) {
         self.last_id = self.last_id.max(message.id);
         if self.window.len() == self.capacity {
-            self.window.pop_front();
+            if let Some(gone) = self.window.pop_front() {
+                self.dropped_through = self.dropped_through.max(gone.id);
+            }
             self.older = true;
         }
         self.window.push_back(message);
@@ -62,7 +79,9 @@ impl RecentWindow {
     /// Drops messages with id below `first_kept` (deleted by retention).
     pub fn forget_before(&mut self, first_kept: u64) {
         while self.window.front().is_some_and(|m| m.id < first_kept) {
-            self.window.pop_front();
+            if let Some(gone) = self.window.pop_front() {
+                self.dropped_through = self.dropped_through.max(gone.id);
+            }
         }
     }
 
@@ -88,8 +107,7 @@ impl RecentWindow {
 
     /// What a client that has seen everything up to `since` must receive.
     pub fn resume(&self, since: u64) -> Resume {
-        let first_kept = self.window.front().map_or(self.last_id + 1, |m| m.id);
-        if since > self.last_id() || since + 1 < first_kept {
+        if since > self.last_id() || since < self.dropped_through {
             return Resume::Reset(self.window.iter().cloned().collect());
         }
         Resume::Delta(
@@ -172,5 +190,27 @@ mod loaded_tests {
         assert_eq!(window.last_id(), 41);
         assert_eq!(window.resume(41), Resume::Delta(vec![]));
         assert_eq!(window.resume(40), Resume::Reset(vec![]));
+    }
+
+    #[test]
+    fn ids_between_messages_are_no_reason_to_start_over() {
+        let message = |id| Message {
+            id,
+            ..Default::default()
+        };
+        // Ids 6 to 8 went to another room; 4 and 5 may have been deleted before loading.
+        let mut window = RecentWindow::new(2, vec![message(5), message(9)], 9);
+        assert_eq!(window.resume(7), Resume::Delta(vec![message(9)]));
+        assert_eq!(
+            window.resume(4),
+            Resume::Delta(vec![message(5), message(9)])
+        );
+        assert!(matches!(window.resume(3), Resume::Reset(_)));
+        window.push(message(12));
+        assert_eq!(
+            window.resume(6),
+            Resume::Delta(vec![message(9), message(12)])
+        );
+        assert!(matches!(window.resume(4), Resume::Reset(_)), "5 left");
     }
 }

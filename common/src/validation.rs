@@ -174,6 +174,7 @@ mod tests {
         let body = serde_json::to_vec(&NewMessage {
             user: "🦀".repeat(USER_MAX_CHARS),
             text: "🦀".repeat(TEXT_MAX_CHARS),
+            room: u64::MAX,
         })
         .unwrap();
         assert!(body.len() < BODY_LIMIT_BYTES, "{}", body.len());
@@ -184,11 +185,13 @@ mod tests {
         let bad = NewMessage {
             user: String::new(),
             text: String::new(),
+            room: 0,
         };
         assert_eq!(bad.validate(), Err(ValidationError::EmptyUser));
         let ok = NewMessage {
             user: " bob ".into(),
             text: " <b>hi</b> ".into(),
+            room: 0,
         }
         .validate()
         .unwrap();

@@ -1,5 +1,6 @@
 //! JSON shapes exchanged on `/msgs`. `docs/PROTOCOL.md` describes them for humans.
 
+use crate::room::{RoomId, RoomSummary, LOBBY};
 use serde::{Deserialize, Serialize};
 
 /// How a client reads the chat: the one name for the wire format of an open stream, used by
@@ -65,6 +66,14 @@ pub struct Message {
     /// is only what its author typed.
     #[serde(default, skip_serializing_if = "is_false")]
     pub guest: bool,
+    /// The room it was posted in; left out for the lobby, so the course's lines keep their
+    /// shape.
+    #[serde(default, skip_serializing_if = "is_lobby")]
+    pub room: RoomId,
+}
+
+fn is_lobby(room: &RoomId) -> bool {
+    *room == LOBBY
 }
 
 fn is_false(value: &bool) -> bool {
@@ -82,6 +91,10 @@ pub struct NewMessage {
     #[serde(default)]
     pub user: String,
     pub text: String,
+    /// Where to post, on a stream that carries several rooms (`/api/stream/ws`); the lobby
+    /// when left out.
+    #[serde(default, skip_serializing_if = "is_lobby")]
+    pub room: RoomId,
 }
 
 /// A line of the plain `GET /msgs` stream (no query): the whole recent window, oldest first.
@@ -111,9 +124,20 @@ pub enum StreamEvent {
         /// log's events take ids too). Servers before this field: assume so.
         #[serde(default = "yes")]
         older: bool,
+        /// On `/api/stream`: every room the reader may read right now, the lobby first. It
+        /// replaces the client's list, so a `room_added` or `room_removed` missed while
+        /// disconnected is made up for. Left out on `/msgs`, which carries the lobby alone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rooms: Option<Vec<RoomSummary>>,
     },
-    /// New messages, in id order, to append.
+    /// New messages, in id order, to append (each to its `room`).
     Msgs { msgs: Vec<Message> },
+    /// The reader may now read this room (created, invited, a direct message started).
+    RoomAdded { room: RoomSummary },
+    /// The room's name, members or archived state changed.
+    RoomUpdated { room: RoomSummary },
+    /// The reader may no longer read this room: nothing more of it arrives.
+    RoomRemoved { id: RoomId },
     /// Keeps idle proxies from closing the stream and lets the server notice dead clients.
     Heartbeat { time: u64 },
     /// The server is going away (shutdown); the body ends right after. Reconnect promptly.
@@ -150,6 +174,12 @@ struct FlatEvent {
     degraded: bool,
     #[serde(default = "yes")]
     older: bool,
+    #[serde(default)]
+    rooms: Option<Vec<RoomSummary>>,
+    #[serde(default)]
+    room: Option<RoomSummary>,
+    #[serde(default)]
+    id: RoomId,
 }
 
 impl StreamEvent {
@@ -164,8 +194,15 @@ impl StreamEvent {
                 heartbeat_ms: flat.heartbeat_ms,
                 msgs: flat.msgs,
                 older: flat.older,
+                rooms: flat.rooms,
             },
             "msgs" => Self::Msgs { msgs: flat.msgs },
+            "room_added" | "room_updated" => match (flat.kind.as_str(), flat.room) {
+                ("room_added", Some(room)) => Self::RoomAdded { room },
+                (_, Some(room)) => Self::RoomUpdated { room },
+                (_, None) => Self::Unknown,
+            },
+            "room_removed" => Self::RoomRemoved { id: flat.id },
             "heartbeat" => Self::Heartbeat { time: flat.time },
             "bye" => Self::Bye {
                 reason: flat.reason,
@@ -227,6 +264,33 @@ mod tests {
         }
     }
 
+    fn summary(id: RoomId) -> RoomSummary {
+        RoomSummary {
+            id,
+            kind: crate::room::RoomKind::Closed,
+            name: format!("room {id}"),
+            members: vec!["ann".into()],
+            last_id: 3,
+            archived: id == 6,
+            manage: true,
+        }
+    }
+
+    #[test]
+    fn a_lobby_message_has_no_room_field_and_others_do() {
+        let lobby = serde_json::to_string(&message(1)).unwrap();
+        assert!(!lobby.contains("room"), "{lobby}");
+        let other = Message {
+            room: 5,
+            ..message(2)
+        };
+        let json = serde_json::to_string(&other).unwrap();
+        assert!(json.contains("\"room\":5"), "{json}");
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), other);
+        let post: NewMessage = serde_json::from_str(r#"{"user":"a","text":"b"}"#).unwrap();
+        assert_eq!(post.room, LOBBY);
+    }
+
     #[test]
     fn window_line_is_the_course_shape() {
         let line = encode_line(&WindowLine {
@@ -247,6 +311,7 @@ mod tests {
                 heartbeat_ms: 15_000,
                 msgs: vec![message(3)],
                 older: false,
+                rooms: None,
             },
             StreamEvent::Msgs {
                 msgs: vec![message(4)],
@@ -280,6 +345,16 @@ mod tests {
                 heartbeat_ms: 15_000,
                 msgs: vec![message(1), message(2)],
                 older: true,
+                rooms: Some(vec![summary(0), summary(5)]),
+            }),
+            encode_line(&StreamEvent::RoomAdded { room: summary(5) }),
+            encode_line(&StreamEvent::RoomUpdated { room: summary(6) }),
+            encode_line(&StreamEvent::RoomRemoved { id: 5 }),
+            encode_line(&StreamEvent::Msgs {
+                msgs: vec![Message {
+                    room: 5,
+                    ..message(4)
+                }],
             }),
             encode_line(&StreamEvent::Msgs {
                 msgs: vec![message(3)],

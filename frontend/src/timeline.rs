@@ -86,6 +86,9 @@ impl Timeline {
             StreamEvent::Heartbeat { .. }
             | StreamEvent::Bye { .. }
             | StreamEvent::Status { .. }
+            | StreamEvent::RoomAdded { .. }
+            | StreamEvent::RoomUpdated { .. }
+            | StreamEvent::RoomRemoved { .. }
             | StreamEvent::Unknown => false,
         }
     }
@@ -137,6 +140,7 @@ mod tests {
             heartbeat_ms: 0,
             msgs: vec![m(7), m(9)],
             older: false,
+            rooms: None,
         }));
         assert!(!t.can_load_older(), "ids above 1, yet nothing older");
         let mut t = Timeline::default();
@@ -146,6 +150,7 @@ mod tests {
             heartbeat_ms: 0,
             msgs: vec![m(7)],
             older: true,
+            rooms: None,
         });
         assert!(t.can_load_older());
     }
@@ -160,6 +165,7 @@ mod tests {
             heartbeat_ms: 0,
             msgs: vec![m(1), m(2)],
             older: true,
+            rooms: None,
         }));
         assert!(t.apply(StreamEvent::Msgs { msgs: vec![m(3)] }));
         assert!(!t.apply(StreamEvent::Heartbeat { time: 1 }));
@@ -182,6 +188,7 @@ mod tests {
             heartbeat_ms: 0,
             msgs: vec![m(2), m(3)],
             older: true,
+            rooms: None,
         });
         assert_eq!(ids(&t), vec![1, 2, 3]);
     }
@@ -198,6 +205,7 @@ mod tests {
             heartbeat_ms: 0,
             msgs: vec![m(1)],
             older: true,
+            rooms: None,
         }));
         assert_eq!(ids(&t), vec![1]);
         assert_eq!(t.resume_query(), "?since=1&epoch=new");
@@ -212,6 +220,7 @@ mod tests {
             heartbeat_ms: 0,
             msgs: vec![m(1), m(2)],
             older: true,
+            rooms: None,
         });
         assert!(t.apply(StreamEvent::Hello {
             epoch: "fresh".into(),
@@ -219,6 +228,7 @@ mod tests {
             heartbeat_ms: 0,
             msgs: vec![],
             older: true,
+            rooms: None,
         }));
         assert!(t.messages().is_empty());
     }
@@ -252,6 +262,7 @@ mod tests {
             heartbeat_ms: 15_000,
             msgs,
             older: true,
+            rooms: None,
         }
     }
 

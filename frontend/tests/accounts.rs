@@ -449,6 +449,7 @@ async fn a_signed_in_user_sees_their_name_posts_under_it_and_signs_out() {
         time: 1,
         account: Some("ann".into()),
         guest: false,
+        room: 0,
     })
     .unwrap();
     let status_body = serde_json::to_string(&status(false, true)).unwrap();

@@ -60,6 +60,7 @@ fn sample_stream() -> (Vec<u8>, Vec<String>) {
             heartbeat_ms: 15_000,
             msgs: vec![message(1, "héllo 🦀 wörld")],
             older: true,
+            rooms: None,
         },
         StreamEvent::Msgs {
             msgs: vec![message(2, "€uro ✓ 日本語")],
@@ -196,6 +197,7 @@ async fn chat_renders_messages_as_text_and_the_presence_state() {
             heartbeat_ms: 15_000,
             msgs: vec![message(1, "first\nsecond line"), message(2, hostile)],
             older: true,
+            rooms: None,
         });
     });
     presence.set(Presence::Live);
@@ -288,6 +290,7 @@ async fn older_pages_render_above_and_a_reset_replaces_the_rows() {
             heartbeat_ms: 15_000,
             msgs: vec![message(1, "one")],
             older: true,
+            rooms: None,
         });
     });
     settle().await;
@@ -331,6 +334,7 @@ fn events_json() -> (String, String) {
         heartbeat_ms: 15_000,
         msgs: vec![message(1, "from the fake")],
         older: true,
+        rooms: None,
     })
     .unwrap();
     let more = serde_json::to_string(&StreamEvent::Msgs {

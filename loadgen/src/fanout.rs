@@ -395,6 +395,7 @@ async fn publish_hello(bases: &[String], tls: &Arc<rustls::ClientConfig>) -> any
         heartbeat_ms: 0,
         msgs: Vec::new(),
         older: false,
+        rooms: None,
     };
     for base in bases {
         let response = client
@@ -422,6 +423,7 @@ fn event_line(seq: usize, text: String) -> anyhow::Result<Vec<u8>> {
         user: "loadgen".to_owned(),
         text,
         time: now_micros() / 1000,
+        room: 0,
         account: None,
         // The load tool posts as a guest on h2chat: the same bytes.
         guest: true,

@@ -12,6 +12,7 @@
 
 mod lines;
 mod registration;
+mod rooms;
 #[cfg(test)]
 mod tests;
 
@@ -19,22 +20,25 @@ pub use crate::registry::Owner;
 pub use lines::SSE_RETRY_MS;
 pub use registration::Registration;
 
-use crate::accounts::{Cut, Directory};
+use crate::accounts::Directory;
 use crate::clock::now_ms;
 use crate::event::Entry;
+use crate::inbox::Inbox;
 use crate::limits::{LimitReached, StreamLimits};
 use crate::metrics::Metrics;
 use crate::registry::{ClientId, Fanout, Lines, Registry};
+use crate::rooms::Rooms;
 use crate::store::{Snapshot, StoreListener};
-use crate::window::{RecentWindow, Resume};
+use crate::window::{recent_capacity, RecentWindow, Resume};
 use bytes::Bytes;
+use common::room::{RoomId, LOBBY};
 use common::wire::encode_line;
 use common::{Message, StreamEvent, Transport};
-use lines::{bye_lines, status_lines, window_line, wire_formats, MsgsRef};
+use lines::{bye_lines, status_lines, window_line, wire_formats};
 use parking_lot::Mutex;
+use rooms::{end_streams_of, steps, Step};
 use std::net::IpAddr;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// A new stream: its transport and, for every transport but the course's window, where it
 /// resumes. The window transport cannot carry a resume point: its every line is whole.
@@ -48,6 +52,14 @@ pub enum Subscribe {
     Sse(Since),
     /// `/msgs/ws`: the same events as WebSocket text frames.
     Ws(Since),
+}
+
+/// What a stream carries: the lobby alone (`/msgs`, the course's contract), or every room
+/// its reader may read (`/api/stream`; a guest's is the lobby alone, with the room list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Lobby,
+    Rooms,
 }
 
 /// Where a delta stream resumes: after id `since`, if `epoch` (when given) is ours.
@@ -78,14 +90,17 @@ impl Subscribe {
 /// An open stream: its queue and the guard that unregisters it when dropped.
 #[derive(Debug)]
 pub struct Subscription {
-    pub rx: mpsc::Receiver<Bytes>,
+    pub rx: Inbox,
     pub registration: Registration,
     pub transport: Transport,
 }
 
 #[derive(Debug)]
 struct Inner {
+    /// The lobby's recent messages: the course's window, and where `/msgs` streams resume.
     window: RecentWindow,
+    /// Every room's recent messages: where `/api/stream` streams resume.
+    recent: RecentWindow,
     registry: Registry,
     /// `{"msg":[window]}\n`, rebuilt once per group and shared by every window client.
     window_line: Bytes,
@@ -97,42 +112,60 @@ struct Inner {
     degraded: Option<String>,
 }
 
+/// How a hub serves its streams.
+#[derive(Debug, Clone, Copy)]
+pub struct HubConfig {
+    /// Messages in the lobby's window (`--history`).
+    pub history: usize,
+    /// Lines a stream's queue holds before the stream is cut.
+    pub client_queue: usize,
+    /// How often every stream gets a line at the least (announced to clients).
+    pub heartbeat: std::time::Duration,
+    pub limits: StreamLimits,
+}
+
 #[derive(Debug)]
 pub struct Hub {
     inner: Mutex<Inner>,
     /// Accounts, sessions and invites: the log's events are applied here, in log order,
     /// before the messages that follow them are fanned out.
     directory: Arc<Directory>,
+    /// Rooms and members, applied the same way, under the hub's lock.
+    rooms: Arc<Rooms>,
     heartbeat_ms: u64,
     limits: StreamLimits,
     metrics: Arc<Metrics>,
 }
 
 impl Hub {
-    /// A hub whose window starts with `window` and whose ids belong to `epoch`. `heartbeat`
-    /// is announced to clients; the [`crate::heartbeat`] task keeps the promise.
-    pub fn new(
-        window: RecentWindow,
-        epoch: String,
-        directory: Arc<Directory>,
-        client_queue: usize,
-        heartbeat: std::time::Duration,
-        limits: StreamLimits,
-        metrics: Arc<Metrics>,
-    ) -> Arc<Self> {
+    /// A hub that starts from what the store holds; the [`crate::heartbeat`] task keeps
+    /// the heartbeat `config` announces.
+    pub fn new(snapshot: Snapshot, config: HubConfig, metrics: Arc<Metrics>) -> Arc<Self> {
+        let directory = Arc::new(Directory::new(&snapshot.events, snapshot.last_id));
+        let rooms = Arc::new(Rooms::new(&snapshot.events));
+        rooms.saw_messages(&snapshot.recent);
+        rooms.saw_messages(&snapshot.lobby);
+        let window = RecentWindow::new(config.history, snapshot.lobby, snapshot.last_id);
+        let recent = RecentWindow::new(
+            recent_capacity(config.history),
+            snapshot.recent,
+            snapshot.last_id,
+        );
         let window_line = window_line(&window);
         Arc::new(Self {
             directory,
+            rooms,
             inner: Mutex::new(Inner {
                 window,
-                registry: Registry::new(client_queue),
+                recent,
+                registry: Registry::new(config.client_queue),
                 window_line,
                 closed: false,
-                epoch,
+                epoch: snapshot.epoch,
                 degraded: None,
             }),
-            heartbeat_ms: heartbeat.as_millis() as u64,
-            limits,
+            heartbeat_ms: config.heartbeat.as_millis() as u64,
+            limits: config.limits,
             metrics,
         })
     }
@@ -141,11 +174,22 @@ impl Hub {
         self.inner.lock().epoch.clone()
     }
 
-    /// Opens a stream for a client at `ip` (signed in as `owner`, if any): checks the caps,
-    /// then computes its first event and registers it in one step.
+    /// The accounts, as the log made them.
+    pub fn directory(&self) -> Arc<Directory> {
+        self.directory.clone()
+    }
+
+    /// The rooms, as the log made them.
+    pub fn rooms(&self) -> Arc<Rooms> {
+        self.rooms.clone()
+    }
+
+    /// Opens a stream of `scope` for a client at `ip` (signed in as `owner`, if any): checks
+    /// the caps, then computes its first event and registers it in one step.
     pub fn subscribe(
         self: &Arc<Self>,
         request: Subscribe,
+        scope: Scope,
         ip: Option<IpAddr>,
         owner: Option<Owner>,
     ) -> Result<Subscription, LimitReached> {
@@ -160,33 +204,38 @@ impl Hub {
             }
         }
         let transport = request.transport();
-        let first = match request.since() {
-            None => inner.window_line.clone(),
-            Some(Since { since, epoch }) => {
-                let resume = match epoch {
-                    Some(e) if *e != inner.epoch => {
-                        Resume::Reset(inner.window.window().iter().cloned().collect())
-                    }
-                    _ => inner.window.resume(*since),
-                };
-                let (reset, msgs) = match resume {
-                    Resume::Delta(msgs) => (false, msgs),
-                    Resume::Reset(msgs) => (true, msgs),
-                };
-                let hello = Bytes::from(encode_line(&StreamEvent::Hello {
-                    epoch: inner.epoch.clone(),
-                    reset,
-                    heartbeat_ms: self.heartbeat_ms,
-                    msgs,
-                    older: inner.window.has_older(),
-                }));
-                // The hello covers everything up to the newest id: that is where an
-                // EventSource reconnect must resume.
-                let lines = wire_formats(hello, Some(inner.window.last_id()), true);
-                lines.for_transport(transport).cloned().unwrap_or_default()
+        let reader = match scope {
+            Scope::Rooms => owner
+                .as_ref()
+                .and_then(|o| self.directory.account(o.account)),
+            Scope::Lobby => None,
+        };
+        let (id, rx) = match (request.since(), &reader) {
+            (None, _) => {
+                let first = inner.window_line.clone();
+                inner.registry.register(transport, first, ip, owner)
+            }
+            (Some(since), None) => {
+                let rooms = (scope == Scope::Rooms)
+                    .then(|| self.rooms.summaries_for(None, &self.directory));
+                let first = self.hello(&inner, &inner.window, since, rooms, |_| true);
+                let first = first.for_transport(transport).cloned().unwrap_or_default();
+                inner.registry.register(transport, first, ip, owner)
+            }
+            (Some(since), Some(account)) => {
+                let rooms = self.rooms.summaries_for(Some(account), &self.directory);
+                let readable: std::collections::HashSet<RoomId> =
+                    rooms.iter().map(|r| r.id).collect();
+                let first = self.hello(&inner, &inner.recent, since, Some(rooms), |m| {
+                    readable.contains(&m.room)
+                });
+                let first = first.for_transport(transport).cloned().unwrap_or_default();
+                let grants = self.rooms.restricted_rooms_of(account.id);
+                inner
+                    .registry
+                    .register_with(transport, first, ip, owner, Some(grants))
             }
         };
-        let (id, rx) = inner.registry.register(transport, first, ip, owner);
         if let Some(reason) = inner.degraded.clone() {
             inner.registry.offer_to(id, &status_lines(true, reason));
         }
@@ -195,12 +244,46 @@ impl Hub {
         }
         let clients = inner.registry.len();
         drop(inner);
-        tracing::info!(client = id, ?request, clients, "stream opened");
+        tracing::info!(client = id, ?request, ?scope, clients, "stream opened");
         Ok(Subscription {
             rx,
             registration: Registration::new(Arc::downgrade(self), id),
             transport,
         })
+    }
+
+    /// The first event of a delta stream resuming after `since` from `window`, with the
+    /// messages `readable` lets through.
+    fn hello(
+        &self,
+        inner: &Inner,
+        window: &RecentWindow,
+        since: &Since,
+        rooms: Option<Vec<common::room::RoomSummary>>,
+        readable: impl Fn(&Message) -> bool,
+    ) -> Lines {
+        let resume = match &since.epoch {
+            Some(e) if *e != inner.epoch => {
+                Resume::Reset(window.window().iter().cloned().collect())
+            }
+            _ => window.resume(since.since),
+        };
+        let (reset, mut msgs) = match resume {
+            Resume::Delta(msgs) => (false, msgs),
+            Resume::Reset(msgs) => (true, msgs),
+        };
+        msgs.retain(|m| readable(m));
+        let hello = Bytes::from(encode_line(&StreamEvent::Hello {
+            epoch: inner.epoch.clone(),
+            reset,
+            heartbeat_ms: self.heartbeat_ms,
+            msgs,
+            older: window.has_older(),
+            rooms,
+        }));
+        // The hello covers everything up to the newest id: that is where an EventSource
+        // reconnect must resume.
+        wire_formats(hello, Some(window.last_id()), true)
     }
 
     /// Sends the heartbeat: window clients get the window again (their every line must be
@@ -271,55 +354,67 @@ impl Hub {
 }
 
 impl StoreListener for Hub {
-    /// Applies a committed group in log order: its events to the directory (ending the
-    /// streams of sessions that ended), then its messages to the window and every open
-    /// stream, encoded once per transport for the whole group and shared by all clients of
-    /// that transport.
+    /// Applies a committed group in log order. Events change the directory (ending the
+    /// streams of sessions that ended) and the rooms (telling and re-indexing the streams
+    /// concerned); messages go to the windows and to their room's readers, a run of
+    /// consecutive messages of one room encoded once per transport and shared by all.
     fn committed(&self, entries: &[Entry]) {
         let Some(last) = entries.last().map(|e| e.id) else {
             return;
         };
-        let cuts: Vec<Cut> = entries
-            .iter()
-            .filter_map(|entry| self.directory.apply(entry))
-            .collect();
-        let messages: Vec<&Message> = entries.iter().filter_map(Entry::message).collect();
         // Encoded before the lock is taken, once for every client.
-        let mut lines = (!messages.is_empty()).then(|| {
-            let json = Bytes::from(encode_line(&MsgsRef {
-                kind: "msgs",
-                msgs: &messages,
-            }));
-            wire_formats(json, Some(last), false)
-        });
+        let steps = steps(entries);
         let started = std::time::Instant::now();
         let mut inner = self.inner.lock();
-        for cut in cuts {
-            let ended = inner
-                .registry
-                .end_where(&bye_lines("signed out"), |owner| match &cut {
-                    Cut::Session(session) => owner.session == *session,
-                    Cut::Account { account, except } => {
-                        owner.account == *account && except.as_ref() != Some(&owner.session)
+        let mut fanout = Fanout::default();
+        for step in steps {
+            match step {
+                Step::Event(entry) => {
+                    if let Some(change) = self.rooms.apply(entry) {
+                        self.tell_room_change(&mut inner, change);
                     }
-                });
-            if ended > 0 {
-                tracing::info!(ended, ?cut, "streams of ended sessions closed");
+                    if let Some(cut) = self.directory.apply(entry) {
+                        end_streams_of(&mut inner.registry, &cut);
+                    }
+                }
+                Step::Run {
+                    room,
+                    messages,
+                    mut lines,
+                } => {
+                    for message in &messages {
+                        self.rooms.saw(room, message.id);
+                        inner.recent.push((*message).clone());
+                    }
+                    let got = if room == LOBBY {
+                        for message in &messages {
+                            inner.window.push((*message).clone());
+                        }
+                        inner.window_line = window_line(&inner.window);
+                        lines.window = Some(inner.window_line.clone());
+                        inner.registry.broadcast(&lines)
+                    } else {
+                        let audience = self.audience(room);
+                        inner.registry.broadcast_room(audience, &lines)
+                    };
+                    fanout.delivered += got.delivered;
+                    fanout.cut.extend(got.cut);
+                }
+            }
+        }
+        for entry in entries {
+            // Messages only move the directory's position.
+            if entry.message().is_some() {
+                self.directory.apply(entry);
             }
         }
         inner.window.advance(last);
-        let Some(lines) = lines.as_mut() else {
-            return;
-        };
-        for message in messages {
-            inner.window.push(message.clone());
-        }
-        inner.window_line = window_line(&inner.window);
-        lines.window = Some(inner.window_line.clone());
-        let fanout = inner.registry.broadcast(lines);
+        inner.recent.advance(last);
         let clients = inner.registry.len();
         drop(inner);
-        self.metrics.observe_fanout(started.elapsed());
+        if fanout.delivered > 0 || !fanout.cut.is_empty() {
+            self.metrics.observe_fanout(started.elapsed());
+        }
         self.metrics.deliveries.inc_by(fanout.delivered as u64);
         self.log_cuts(&fanout, clients);
         tracing::debug!(last, delivered = fanout.delivered, "group fanned out");
@@ -328,6 +423,7 @@ impl StoreListener for Hub {
     fn retained(&self, first_kept: u64) {
         let mut inner = self.inner.lock();
         inner.window.forget_before(first_kept);
+        inner.recent.forget_before(first_kept);
         inner.window_line = window_line(&inner.window);
     }
 
@@ -353,10 +449,14 @@ impl StoreListener for Hub {
     /// a `bye`: each reconnects, presents the old epoch, and gets the new history whole.
     /// Window clients simply get the new window.
     fn reset(&self, snapshot: Snapshot) {
-        self.directory.replace(&snapshot.events, snapshot.last_id);
         let mut inner = self.inner.lock();
+        self.rooms.replace(&snapshot.events);
+        self.rooms.saw_messages(&snapshot.recent);
+        self.directory.replace(&snapshot.events, snapshot.last_id);
         let capacity = inner.window.capacity();
-        inner.window = RecentWindow::new(capacity, snapshot.recent, snapshot.last_id);
+        inner.window = RecentWindow::new(capacity, snapshot.lobby, snapshot.last_id);
+        let capacity = inner.recent.capacity();
+        inner.recent = RecentWindow::new(capacity, snapshot.recent, snapshot.last_id);
         inner.epoch = snapshot.epoch;
         inner.window_line = window_line(&inner.window);
         let mut lines = bye_lines("history reset");

@@ -15,12 +15,19 @@ fn message(id: u64) -> Message {
 
 fn hub() -> Arc<Hub> {
     Hub::new(
-        RecentWindow::new(10, vec![message(1), message(2)], 2),
-        "old".into(),
-        Arc::new(crate::accounts::Directory::new(&[], 2)),
-        8,
-        std::time::Duration::from_secs(15),
-        StreamLimits::default(),
+        Snapshot {
+            epoch: "old".into(),
+            recent: vec![message(1), message(2)],
+            lobby: vec![message(1), message(2)],
+            events: Vec::new(),
+            last_id: 2,
+        },
+        HubConfig {
+            history: 10,
+            client_queue: 8,
+            heartbeat: std::time::Duration::from_secs(15),
+            limits: StreamLimits::default(),
+        },
         Arc::new(Metrics::new()),
     )
 }
@@ -36,14 +43,19 @@ fn event(line: &Bytes) -> StreamEvent {
 #[test]
 fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
     let hub = hub();
-    let mut delta = hub.subscribe(since_zero(), None, None).unwrap();
-    let mut window = hub.subscribe(Subscribe::Window, None, None).unwrap();
+    let mut delta = hub
+        .subscribe(since_zero(), Scope::Lobby, None, None)
+        .unwrap();
+    let mut window = hub
+        .subscribe(Subscribe::Window, Scope::Lobby, None, None)
+        .unwrap();
     delta.rx.try_recv().unwrap(); // hello
     window.rx.try_recv().unwrap(); // first window
 
     hub.reset(crate::store::Snapshot {
         epoch: "new".into(),
         recent: vec![message(1)],
+        lobby: vec![message(1)],
         events: Vec::new(),
         last_id: 1,
     });
@@ -56,7 +68,7 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
     assert!(
         matches!(
             delta.rx.try_recv(),
-            Err(mpsc::error::TryRecvError::Disconnected)
+            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected)
         ),
         "the delta stream ends"
     );
@@ -71,6 +83,7 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
                 since: 2,
                 epoch: Some("old".into()),
             }),
+            Scope::Lobby,
             None,
             None,
         )
@@ -90,8 +103,12 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
 #[test]
 fn degraded_state_reaches_open_and_new_delta_streams_only_on_change() {
     let hub = hub();
-    let mut open = hub.subscribe(since_zero(), None, None).unwrap();
-    let mut window = hub.subscribe(Subscribe::Window, None, None).unwrap();
+    let mut open = hub
+        .subscribe(since_zero(), Scope::Lobby, None, None)
+        .unwrap();
+    let mut window = hub
+        .subscribe(Subscribe::Window, Scope::Lobby, None, None)
+        .unwrap();
     open.rx.try_recv().unwrap();
     window.rx.try_recv().unwrap();
 
@@ -110,7 +127,9 @@ fn degraded_state_reaches_open_and_new_delta_streams_only_on_change() {
         "window clients get no status"
     );
 
-    let mut late = hub.subscribe(since_zero(), None, None).unwrap();
+    let mut late = hub
+        .subscribe(since_zero(), Scope::Lobby, None, None)
+        .unwrap();
     assert!(matches!(
         event(&late.rx.try_recv().unwrap()),
         StreamEvent::Hello { .. }

@@ -17,7 +17,12 @@ pub async fn healthz() -> HttpResponse {
 
 /// `GET /readyz`: the store answers a read within two seconds, so posts can succeed.
 pub async fn readyz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    match tokio::time::timeout(Duration::from_secs(2), store.history(None, 1)).await {
+    match tokio::time::timeout(
+        Duration::from_secs(2),
+        store.history(common::room::LOBBY, None, 1),
+    )
+    .await
+    {
         Ok(Ok(_)) => Ok(HttpResponse::Ok()
             .insert_header(("cache-control", "no-store"))
             .json(serde_json::json!({ "status": "ready" }))),

@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         .route("/signin", web::get().to(static_files::index))
         .route("/admin", web::get().to(static_files::index))
         .route("/join/{code}", web::get().to(static_files::index))
+        .route("/r/{room}", web::get().to(static_files::index))
         .service(static_files::files(static_dir));
 }
 

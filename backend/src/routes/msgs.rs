@@ -4,11 +4,12 @@ use super::resume::ResumeQuery;
 use crate::auth::{Caller, Reader};
 use crate::client_stream::ClientStream;
 use crate::error::ApiError;
-use crate::hub::{Hub, Since, Subscribe};
+use crate::hub::{Hub, Scope, Since, Subscribe};
 use crate::limits::client_ip;
 use crate::post_pipeline::PostPipeline;
 use crate::store::Store;
 use actix_web::{web, HttpRequest, HttpResponse};
+use common::room::{RoomId, LOBBY};
 use common::HistoryPage;
 use serde::Deserialize;
 
@@ -19,7 +20,30 @@ pub async fn stream(
     reader: Reader,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ResumeQuery { since, epoch } = query.into_inner();
+    open_stream(req, hub, reader, query.into_inner(), Scope::Lobby)
+}
+
+/// `GET /api/stream[?since=ID[&epoch=E]]`: the same events for every room the reader may
+/// read (a guest: the lobby), with the room list in the hello.
+pub async fn room_stream(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    reader: Reader,
+    query: web::Query<ResumeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut query = query.into_inner();
+    // Always the delta stream: the window line is the course's, the lobby's alone.
+    query.since.get_or_insert(0);
+    open_stream(req, hub, reader, query, Scope::Rooms)
+}
+
+fn open_stream(
+    req: HttpRequest,
+    hub: web::Data<Hub>,
+    reader: Reader,
+    ResumeQuery { since, epoch }: ResumeQuery,
+    scope: Scope,
+) -> Result<HttpResponse, ApiError> {
     let (request, content_type) = match (since, epoch) {
         (None, None) => (Subscribe::Window, "text/plain; charset=utf-8"),
         (Some(since), epoch) => (
@@ -33,7 +57,10 @@ pub async fn stream(
         }
     };
     let peer = client_ip(&req);
-    let body = ClientStream::new(hub.into_inner().subscribe(request, peer, reader.owner)?);
+    let body = ClientStream::new(
+        hub.into_inner()
+            .subscribe(request, scope, peer, reader.owner)?,
+    );
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         // Every line must reach the browser now: no caching, no proxy buffering, and no
@@ -51,7 +78,7 @@ pub async fn post(
     pipeline: web::Data<PostPipeline>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = pipeline.accept_post(&req, payload, &caller).await?;
+    let stored = pipeline.accept_post(&req, payload, &caller, LOBBY).await?;
     Ok(HttpResponse::Created().json(stored))
 }
 
@@ -65,11 +92,21 @@ pub struct HistoryQuery {
     limit: Option<usize>,
 }
 
-/// `GET /msgs/history?before=ID&limit=N`: older messages for scrolling back, oldest first.
+/// `GET /msgs/history?before=ID&limit=N`: older messages of the lobby for scrolling back,
+/// oldest first.
 pub async fn history(
     store: web::Data<Store>,
     _reader: Reader,
     query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    page(&store, LOBBY, &query).await
+}
+
+/// A page of `room`'s history (the caller checked that the reader may read it).
+pub async fn page(
+    store: &Store,
+    room: RoomId,
+    query: &HistoryQuery,
 ) -> Result<HttpResponse, ApiError> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=HISTORY_MAX_LIMIT).contains(&limit) {
@@ -77,7 +114,7 @@ pub async fn history(
             "limit must be between 1 and {HISTORY_MAX_LIMIT}"
         )));
     }
-    let (msgs, more) = store.history(query.before, limit).await?;
+    let (msgs, more) = store.history(room, query.before, limit).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(HistoryPage { msgs, more }))

@@ -1,5 +1,7 @@
-//! `GET /msgs/ws`: the same deltas as WebSocket text frames; clients may also send messages
-//! over the socket, which take the same way in as `POST /msgs` (the post pipeline).
+//! `GET /msgs/ws` (the lobby) and `GET /api/stream/ws` (every room the reader may read): the
+//! same deltas as WebSocket text frames; clients may also send messages over the socket,
+//! which take the same way in as `POST /msgs` (the post pipeline). On `/api/stream/ws` a
+//! frame names its room (`{"room": ID, "text": ...}`, the lobby if left out).
 //!
 //! One task per socket moves three things: queued events out, client frames in, and a
 //! ping every heartbeat interval. A peer that misses two pings, or stays unwritable for
@@ -9,12 +11,13 @@
 use super::resume::ResumeQuery;
 use crate::auth::{Caller, Reader};
 use crate::error::ApiError;
-use crate::hub::{Hub, Subscribe, Subscription};
+use crate::hub::{Hub, Scope, Subscribe, Subscription};
 use crate::limits::client_ip;
 use crate::post_pipeline::PostPipeline;
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
 use bytestring::ByteString;
+use common::room::{RoomId, LOBBY};
 use common::validation::BODY_LIMIT_BYTES;
 use common::WsReply;
 use futures_util::StreamExt;
@@ -29,6 +32,13 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, Copy)]
 pub struct PingEvery(pub Duration);
 
+/// What a socket carries and where its frames go.
+pub struct Door {
+    scope: Scope,
+    room: Option<RoomId>,
+}
+
+/// `GET /msgs/ws`: the lobby.
 pub async fn websocket(
     req: HttpRequest,
     body: web::Payload,
@@ -38,12 +48,47 @@ pub async fn websocket(
     ping: web::Data<PingEvery>,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let door = Door {
+        scope: Scope::Lobby,
+        room: Some(LOBBY),
+    };
+    open(req, body, hub, pipeline, reader, ping, query, door)
+}
+
+/// `GET /api/stream/ws`: every room the reader may read.
+pub async fn room_websocket(
+    req: HttpRequest,
+    body: web::Payload,
+    hub: web::Data<Hub>,
+    pipeline: web::Data<PostPipeline>,
+    reader: Reader,
+    ping: web::Data<PingEvery>,
+    query: web::Query<ResumeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let door = Door {
+        scope: Scope::Rooms,
+        room: None,
+    };
+    open(req, body, hub, pipeline, reader, ping, query, door)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn open(
+    req: HttpRequest,
+    body: web::Payload,
+    hub: web::Data<Hub>,
+    pipeline: web::Data<PostPipeline>,
+    reader: Reader,
+    ping: web::Data<PingEvery>,
+    query: web::Query<ResumeQuery>,
+    door: Door,
+) -> Result<HttpResponse, ApiError> {
     let since = query.into_inner().resume_point(&req)?;
     let peer = client_ip(&req);
     let (response, session, messages) = actix_ws::handle(&req, body)
         .map_err(|e| ApiError::BadRequest(format!("expected a WebSocket upgrade: {e}")))?;
     let hub = hub.into_inner();
-    let subscription = hub.subscribe(Subscribe::Ws(since), peer, reader.owner)?;
+    let subscription = hub.subscribe(Subscribe::Ws(since), door.scope, peer, reader.owner)?;
     // Frames a little over the body limit still arrive, so they can be refused politely.
     let messages = messages
         .max_frame_size(4 * BODY_LIMIT_BYTES)
@@ -53,6 +98,7 @@ pub async fn websocket(
         pipeline: pipeline.into_inner(),
         peer,
         caller: reader.caller,
+        room: door.room,
     };
     actix_web::rt::spawn(run(session, messages, subscription, sender, hub, ping.0));
     Ok(response)
@@ -64,6 +110,8 @@ struct Sender {
     peer: Option<IpAddr>,
     /// Who opened the socket: its frames are posted as that account (or guest).
     caller: Caller,
+    /// Where its frames go: the lobby (`/msgs/ws`), or `None`: where each frame says.
+    room: Option<RoomId>,
 }
 
 async fn run(
@@ -144,7 +192,7 @@ fn close(code: CloseCode, description: &str) -> CloseReason {
 async fn post(sender: &Sender, frame: &[u8]) -> String {
     let reply = match sender
         .pipeline
-        .accept_frame(sender.peer, &sender.caller, frame)
+        .accept_frame(sender.peer, &sender.caller, frame, sender.room)
         .await
     {
         Ok(msg) => WsReply::Posted { msg },

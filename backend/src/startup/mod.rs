@@ -5,22 +5,24 @@
 use crate::accounts::{Accounts, Directory};
 use crate::auth::AllowedOrigins;
 use crate::config::{OnOff, Settings};
-use crate::hub::Hub;
+use crate::hub::{Hub, HubConfig};
 use crate::limits::{PostLimiter, StreamLimits, TrustedProxies};
 use crate::metrics::Metrics;
 use crate::periodic::spawn_every;
 use crate::post_pipeline::PostPipeline;
+use crate::rooms::manage::RoomActions;
 use crate::routes::static_files::StaticDir;
 use crate::routes::websocket;
 use crate::shutdown::{ShutdownHandle, ShutdownSignals};
 use crate::store::{
     Database, DbLocation, RedisConfig, RedisStore, Retention, Snapshot, Store, StoreThread,
 };
-use crate::window::RecentWindow;
+use crate::window::recent_capacity;
 use crate::{clock, heartbeat, retention, tls};
 use actix_web::dev::Server;
 use actix_web::web;
 use anyhow::Context;
+use common::room::LOBBY;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
@@ -97,6 +99,13 @@ impl Application {
                 limiter.clone(),
                 metrics.clone(),
                 accounts.clone(),
+                hub.rooms(),
+            )),
+            rooms: web::Data::new(RoomActions::new(
+                hub.rooms(),
+                hub.directory(),
+                store.clone(),
+                settings.room_creation,
             )),
             accounts: web::Data::from(accounts.clone()),
             origins: web::Data::new(AllowedOrigins(settings.allow_origins.clone())),
@@ -226,18 +235,15 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
         total: settings.max_streams,
         per_ip: settings.max_streams_per_ip,
     };
+    let config = HubConfig {
+        history: settings.history.get(),
+        client_queue: settings.client_queue as usize,
+        heartbeat: heartbeat_every(settings),
+        limits,
+    };
     let new_hub = |snapshot: Snapshot| {
-        let directory = Arc::new(Directory::new(&snapshot.events, snapshot.last_id));
-        let window = RecentWindow::new(settings.history.get(), snapshot.recent, snapshot.last_id);
-        let hub = Hub::new(
-            window,
-            snapshot.epoch,
-            directory.clone(),
-            settings.client_queue as usize,
-            heartbeat_every(settings),
-            limits,
-            metrics.clone(),
-        );
+        let hub = Hub::new(snapshot, config, metrics.clone());
+        let directory = hub.directory();
         (hub, directory)
     };
     if let Some(url) = &settings.redis {
@@ -267,7 +273,10 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
     let location = DbLocation::parse(&settings.db);
     let db = Database::open(&location, settings.db_max_mb, &clock::new_epoch())?;
     let recent = db
-        .recent(settings.history.get())
+        .recent(None, recent_capacity(settings.history.get()))
+        .with_context(|| format!("cannot read recent messages from {location}"))?;
+    let lobby = db
+        .recent(Some(LOBBY), settings.history.get())
         .with_context(|| format!("cannot read recent messages from {location}"))?;
     let events = db
         .events()
@@ -276,6 +285,7 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
     let (hub, directory) = new_hub(Snapshot {
         epoch: db.epoch.clone(),
         recent,
+        lobby,
         events,
         last_id: db.last_id,
     });

@@ -10,6 +10,7 @@ use crate::hub::Hub;
 use crate::limits::TrustedProxies;
 use crate::metrics::Metrics;
 use crate::post_pipeline::PostPipeline;
+use crate::rooms::manage::RoomActions;
 use crate::routes::static_files::{self, StaticDir};
 use crate::routes::{self, websocket};
 use crate::store::Store;
@@ -29,6 +30,7 @@ pub(super) struct Shared {
     pub store: web::Data<Store>,
     pub pipeline: web::Data<PostPipeline>,
     pub accounts: web::Data<Accounts>,
+    pub rooms: web::Data<RoomActions>,
     pub origins: web::Data<AllowedOrigins>,
     pub metrics: web::Data<Metrics>,
     pub ping: web::Data<websocket::PingEvery>,
@@ -55,6 +57,7 @@ pub(super) fn serve(
             .app_data(shared.store.clone())
             .app_data(shared.pipeline.clone())
             .app_data(shared.accounts.clone())
+            .app_data(shared.rooms.clone())
             .app_data(shared.origins.clone())
             .app_data(shared.metrics.clone())
             .app_data(shared.ping.clone())

@@ -3,6 +3,7 @@
 
 use crate::event::{self, Entry, Record};
 use anyhow::{bail, Context};
+use common::room::RoomId;
 use common::Message;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
@@ -84,6 +85,12 @@ fn migrations() -> Migrations<'static> {
                  count INTEGER NOT NULL
              );",
         ),
+        // 4: rooms. Every message so far was posted in the lobby (room 0); a room's
+        // history is read newest first by (room, id).
+        M::up(
+            "ALTER TABLE messages ADD COLUMN room INTEGER NOT NULL DEFAULT 0;
+             CREATE INDEX messages_room ON messages(room, id);",
+        ),
     ])
 }
 
@@ -158,9 +165,9 @@ impl Database {
         })
     }
 
-    /// The newest `n` messages, oldest first.
-    pub fn recent(&self, n: usize) -> rusqlite::Result<Vec<Message>> {
-        let mut rows = older_than(&self.conn, i64::MAX, n)?;
+    /// The newest `n` messages of `room` (of every room if `None`), oldest first.
+    pub fn recent(&self, room: Option<RoomId>, n: usize) -> rusqlite::Result<Vec<Message>> {
+        let mut rows = older_than(&self.conn, room, i64::MAX, n)?;
         rows.reverse();
         Ok(rows)
     }
@@ -196,17 +203,33 @@ fn open_file(path: &Path) -> anyhow::Result<Connection> {
     .with_context(|| format!("cannot open database {}", path.display()))
 }
 
-/// Up to `limit` messages with id below `before`, newest first.
+/// Up to `limit` messages of `room` (of every room if `None`) with id below `before`,
+/// newest first.
 pub(crate) fn older_than(
     conn: &Connection,
+    room: Option<RoomId>,
     before: i64,
     limit: usize,
 ) -> rusqlite::Result<Vec<Message>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, user, text, time, account, guest FROM messages
-         WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![before, limit as i64], |row| {
+    // Two statements: with one `room = ?3 OR ?3 IS NULL`, SQLite cannot plan the index.
+    let (mut stmt, room) = match room {
+        None => (
+            conn.prepare_cached(
+                "SELECT id, user, text, time, account, guest, room FROM messages
+                 WHERE id < ?1 AND ?3 IS NULL ORDER BY id DESC LIMIT ?2",
+            )?,
+            None,
+        ),
+        Some(room) => (
+            conn.prepare_cached(
+                "SELECT id, user, text, time, account, guest, room FROM messages
+                 INDEXED BY messages_room
+                 WHERE room = ?3 AND id < ?1 ORDER BY id DESC LIMIT ?2",
+            )?,
+            Some(room.min(i64::MAX as u64) as i64),
+        ),
+    };
+    let rows = stmt.query_map(params![before, limit as i64, room], |row| {
         Ok(Message {
             id: row.get::<_, i64>(0)?.max(0) as u64,
             user: row.get(1)?,
@@ -214,6 +237,7 @@ pub(crate) fn older_than(
             time: row.get::<_, i64>(3)?.max(0) as u64,
             account: row.get(4)?,
             guest: row.get(5)?,
+            room: row.get::<_, i64>(6)?.max(0) as u64,
         })
     })?;
     rows.collect()
@@ -222,6 +246,7 @@ pub(crate) fn older_than(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use common::room::LOBBY;
 
     #[test]
     fn a_new_file_gets_schema_epoch_and_wal() {
@@ -280,24 +305,28 @@ mod tests {
         let db = Database::open(&DbLocation::File(path.clone()), None, "new").unwrap();
         assert_eq!(db.epoch, "e1f8f12dd3e507c7", "same history, same epoch");
         assert_eq!(db.last_id, 3);
-        let messages = db.recent(10).unwrap();
+        let messages = db.recent(None, 10).unwrap();
         let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(
             texts,
             ["first message", "second, with <b>markup</b>", "third ✓"]
         );
-        assert!(messages.iter().all(|m| m.guest && m.account.is_none()));
+        assert!(messages
+            .iter()
+            .all(|m| m.guest && m.account.is_none() && m.room == LOBBY));
+        assert_eq!(db.recent(Some(LOBBY), 10).unwrap(), messages);
+        assert!(db.recent(Some(5), 10).unwrap().is_empty());
         assert_eq!(messages[0].user, "ann");
         assert_eq!(db.events().unwrap(), vec![]);
         let version: u32 = db
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, 4);
         drop(db);
         // Opening again changes nothing.
         let db = Database::open(&DbLocation::File(path), None, "newer").unwrap();
-        assert_eq!(db.recent(10).unwrap(), messages);
+        assert_eq!(db.recent(None, 10).unwrap(), messages);
     }
 
     #[test]

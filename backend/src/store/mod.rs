@@ -22,6 +22,7 @@ pub use database::{Database, DbLocation};
 pub use writer::{Retention, SqliteStore, StoreListener, WriterThread};
 
 use crate::event::{Entry, Event};
+use common::room::RoomId;
 use common::Message;
 
 /// Why the store could not do what was asked. Shown to clients as a 503 (a conflict as 409).
@@ -45,6 +46,8 @@ pub struct NewPost {
     /// The author's username, when an account posts.
     pub account: Option<String>,
     pub guest: bool,
+    /// Where it was posted ([`common::room::LOBBY`] for `/msgs`).
+    pub room: RoomId,
 }
 
 /// What to append to the chat's log.
@@ -69,8 +72,10 @@ pub struct Claim {
 pub struct Snapshot {
     /// Names this history; changes only if the store loses its data.
     pub epoch: String,
-    /// The newest messages, oldest first.
+    /// The newest messages of every room, oldest first.
     pub recent: Vec<Message>,
+    /// The newest messages of the lobby, oldest first (the course's window).
+    pub lobby: Vec<Message>,
     /// Every event, in order.
     pub events: Vec<Entry>,
     /// The highest id ever given, to a message or an event.
@@ -105,16 +110,17 @@ impl Store {
         }
     }
 
-    /// Up to `limit` messages older than `before` (all if `None`), oldest first, and whether
-    /// even older ones exist.
+    /// Up to `limit` messages of `room` older than `before` (all if `None`), oldest first,
+    /// and whether even older ones exist.
     pub async fn history(
         &self,
+        room: RoomId,
         before: Option<u64>,
         limit: usize,
     ) -> Result<(Vec<Message>, bool), StoreError> {
         match self {
-            Self::Sqlite(store) => store.history(before, limit).await,
-            Self::Redis(store) => store.history(before, limit).await,
+            Self::Sqlite(store) => store.history(room, before, limit).await,
+            Self::Redis(store) => store.history(room, before, limit).await,
         }
     }
 

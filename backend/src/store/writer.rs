@@ -13,6 +13,7 @@ use super::{Claim, NewEntry, NewPost, Snapshot, StoreError};
 use crate::clock::now_ms;
 use crate::event::{self, Entry, Record};
 use crate::metrics::Metrics;
+use common::room::RoomId;
 use common::Message;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::sync::Arc;
@@ -58,6 +59,7 @@ enum Command {
         reply: Reply,
     },
     History {
+        room: RoomId,
         before: Option<u64>,
         limit: usize,
         reply: oneshot::Sender<Result<(Vec<Message>, bool), StoreError>>,
@@ -131,11 +133,13 @@ impl SqliteStore {
     /// even older ones exist.
     pub async fn history(
         &self,
+        room: RoomId,
         before: Option<u64>,
         limit: usize,
     ) -> Result<(Vec<Message>, bool), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::History {
+            room,
             before,
             limit,
             reply,
@@ -294,12 +298,21 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
             text,
             account,
             guest,
+            room,
         }) => {
             tx.prepare_cached(
-                "INSERT INTO messages (id, user, text, time, account, guest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO messages (id, user, text, time, account, guest, room)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![id as i64, user, text, time as i64, account, guest])?;
+            .execute(params![
+                id as i64,
+                user,
+                text,
+                time as i64,
+                account,
+                guest,
+                room.min(i64::MAX as u64) as i64
+            ])?;
             Record::Message(Message {
                 id,
                 user,
@@ -307,6 +320,7 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
                 time,
                 account,
                 guest,
+                room,
             })
         }
         NewEntry::Event(event) => {
@@ -322,12 +336,13 @@ fn handle_other(conn: &mut Connection, command: Command, listener: &dyn StoreLis
     match command {
         Command::Append { .. } => unreachable!("appends are grouped by the caller"),
         Command::History {
+            room,
             before,
             limit,
             reply,
         } => {
             let before = before.map_or(i64::MAX, |b| b.min(i64::MAX as u64) as i64);
-            let result = older_than(conn, before, limit + 1)
+            let result = older_than(conn, Some(room), before, limit + 1)
                 .map(|mut rows| {
                     let more = rows.len() > limit;
                     rows.truncate(limit);

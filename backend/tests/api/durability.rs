@@ -23,6 +23,7 @@ fn rows(db: &Path) -> Vec<Message> {
             time: r.get::<_, i64>(3)? as u64,
             account: r.get(4)?,
             guest: r.get(5)?,
+            room: 0,
         })
     })
     .unwrap()

@@ -33,6 +33,7 @@ pub fn Composer() -> impl IntoView {
         let message = NewMessage {
             user: account_name.unwrap_or_else(|| user.get_untracked()),
             text: text.get_untracked(),
+            room: common::room::LOBBY,
         };
         sending.set(true);
         spawn_local(async move {

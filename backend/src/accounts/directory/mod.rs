@@ -152,6 +152,11 @@ impl Directory {
         state.accounts.get(id).cloned()
     }
 
+    /// The account with id `id`.
+    pub fn account(&self, id: AccountId) -> Option<Account> {
+        self.state.read().accounts.get(&id).cloned()
+    }
+
     /// The signed-in account a session token's hash stands for, if the session is live.
     pub fn signed_in(&self, session: &SecretHash, now: u64) -> Option<Signed> {
         let state = self.state.read();
@@ -334,7 +339,12 @@ impl State {
                     invite.revoked = true;
                 }
             }
-            Event::Unknown => {}
+            // Rooms are the rooms' business (`crate::rooms`).
+            Event::RoomCreated { .. }
+            | Event::RoomChanged { .. }
+            | Event::MemberAdded { .. }
+            | Event::MemberRemoved { .. }
+            | Event::Unknown => {}
         }
         None
     }

@@ -3,6 +3,7 @@
 //! annotations so it cannot drift from them.
 
 pub mod admin;
+pub mod rooms;
 pub mod session;
 
 use actix_web::{web, HttpResponse};
@@ -12,7 +13,7 @@ use utoipa::OpenApi;
 #[openapi(
     info(
         title = "h2chat API",
-        description = "Accounts, sessions, invites and administration. A session is the \
+        description = "Accounts, sessions, invites, administration and rooms. A session is the \
                        `__Host-h2chat` cookie set by setup, sign-up and sign-in. Every \
                        request that changes state must come from the chat's own origin \
                        (`Origin`) and send JSON. Errors are `{\"error\": \"...\"}`."
@@ -31,6 +32,16 @@ use utoipa::OpenApi;
         admin::create_invite,
         admin::invites,
         admin::revoke_invite,
+        rooms::list,
+        rooms::get,
+        rooms::create,
+        rooms::change,
+        rooms::add_member,
+        rooms::remove_member,
+        rooms::leave,
+        rooms::direct,
+        rooms::post,
+        rooms::history,
     )
 )]
 pub struct ApiDoc;
@@ -72,6 +83,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(admin::invites)),
             )
             .route("/invites/{id}", web::delete().to(admin::revoke_invite))
+            .service(
+                web::resource("/rooms")
+                    .route(web::get().to(rooms::list))
+                    .route(web::post().to(rooms::create)),
+            )
+            .service(
+                web::resource("/rooms/{id}")
+                    .route(web::get().to(rooms::get))
+                    .route(web::patch().to(rooms::change)),
+            )
+            .route("/rooms/{id}/members", web::post().to(rooms::add_member))
+            .route(
+                "/rooms/{id}/members/{username}",
+                web::delete().to(rooms::remove_member),
+            )
+            .route("/rooms/{id}/leave", web::post().to(rooms::leave))
+            .service(web::resource("/rooms/{id}/msgs").route(web::post().to(rooms::post)))
+            .route("/rooms/{id}/history", web::get().to(rooms::history))
+            .route("/dms", web::post().to(rooms::direct))
+            .route("/stream", web::get().to(super::msgs::room_stream))
+            .route("/stream/events", web::get().to(super::events::room_events))
+            .route(
+                "/stream/ws",
+                web::get().to(super::websocket::room_websocket),
+            )
             .default_service(web::to(super::not_found)),
     );
 }

@@ -1,7 +1,7 @@
 //! How the chat's log looks in Redis: the keys, the append script, and reading entries back.
 //!
 //! - `PREFIX:msgs`: a stream of messages, entry `ID-0` with fields `user`, `text`, `time`,
-//!   and `account` or `guest` (trimmed to about `--retain-messages` entries).
+//!   `guest`, `account` (if any) and `room` (left out for the lobby) (trimmed to about `--retain-messages` entries).
 //! - `PREFIX:log`: a stream of events (accounts, sessions, invites), entry `ID-0` with
 //!   fields `event` (JSON, see `event.rs`) and `time`. Never trimmed: it is what the
 //!   accounts are made of.
@@ -14,6 +14,7 @@
 
 use crate::event::{self, Entry, Record};
 use crate::store::{Claim, NewEntry, NewPost, Snapshot};
+use common::room::{RoomId, LOBBY};
 use common::Message;
 use redis::streams::StreamId;
 
@@ -47,18 +48,19 @@ impl Keys {
 /// clock for every node. Returns `{id, ms, ""}`, or `{0, 0, key}` for a claim used up.
 ///
 /// KEYS: msgs, next_id, log, claims. ARGV: max_len, kind (`msg` or `event`), then for `msg`
-/// user, text, account (empty: none), guest (`1`/`0`), for `event` the JSON and three
-/// empty strings; then the number of claims and each claim's key and limit.
+/// user, text, account (empty: none), guest (`1`/`0`), room (`0`: the lobby, left out), for
+/// `event` the JSON and four empty strings; then the number of claims and each claim's key
+/// and limit.
 pub(super) const APPEND: &str = r"
-local claims = tonumber(ARGV[7])
+local claims = tonumber(ARGV[8])
 for i = 1, claims do
-  local key, limit = ARGV[6 + 2 * i], tonumber(ARGV[7 + 2 * i])
+  local key, limit = ARGV[7 + 2 * i], tonumber(ARGV[8 + 2 * i])
   if tonumber(redis.call('HGET', KEYS[4], key) or '0') >= limit then
     return {0, 0, key}
   end
 end
 for i = 1, claims do
-  redis.call('HINCRBY', KEYS[4], ARGV[6 + 2 * i], 1)
+  redis.call('HINCRBY', KEYS[4], ARGV[7 + 2 * i], 1)
 end
 local id = redis.call('INCR', KEYS[2])
 for _, stream in ipairs({KEYS[1], KEYS[3]}) do
@@ -76,13 +78,16 @@ local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local entry = string.format('%d-0', id)
 local time = string.format('%d', ms)
 if ARGV[2] == 'msg' then
-  if ARGV[5] == '' then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry,
-      'user', ARGV[3], 'text', ARGV[4], 'time', time, 'guest', ARGV[6])
-  else
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry,
-      'user', ARGV[3], 'text', ARGV[4], 'time', time, 'account', ARGV[5], 'guest', ARGV[6])
+  local fields = {'user', ARGV[3], 'text', ARGV[4], 'time', time, 'guest', ARGV[6]}
+  if ARGV[5] ~= '' then
+    table.insert(fields, 'account')
+    table.insert(fields, ARGV[5])
   end
+  if ARGV[7] ~= '0' then
+    table.insert(fields, 'room')
+    table.insert(fields, ARGV[7])
+  end
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry, unpack(fields))
 else
   redis.call('XADD', KEYS[3], entry, 'event', ARGV[3], 'time', time)
 end
@@ -97,16 +102,19 @@ pub(super) fn script_args(entry: &NewEntry, claims: &[Claim]) -> Vec<String> {
             text,
             account,
             guest,
+            room,
         }) => vec![
             "msg".to_owned(),
             user.clone(),
             text.clone(),
             account.clone().unwrap_or_default(),
             if *guest { "1" } else { "0" }.to_owned(),
+            room.to_string(),
         ],
         NewEntry::Event(event) => vec![
             "event".to_owned(),
             event::to_json(event),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -130,6 +138,7 @@ pub(super) fn stored(entry: NewEntry, id: u64, time: u64) -> Entry {
             time,
             account: post.account,
             guest: post.guest,
+            room: post.room,
         }),
         NewEntry::Event(event) => Record::Event(event),
     };
@@ -153,6 +162,8 @@ pub(super) fn to_message(entry: &StreamId) -> Option<Message> {
             account: entry.get("account"),
             // Entries from before accounts have no `guest`: whoever typed a name, a guest.
             guest: entry.get::<String>("guest").is_none_or(|g| g == "1"),
+            // Entries from before rooms have no `room`: the lobby.
+            room: entry.get("room").unwrap_or(LOBBY),
         })
     })();
     if message.is_none() {
@@ -178,22 +189,54 @@ pub(super) fn to_event(entry: &StreamId) -> Option<Entry> {
     parsed
 }
 
-/// The newest `count` messages up to `end` (an XREVRANGE bound), newest first.
+/// Most stream entries one history request reads looking for a quiet room's messages.
+const SCAN_LIMIT: usize = 100_000;
+
+/// The newest `count` messages of `room` (of every room if `None`) up to `end` (an
+/// XREVRANGE bound), newest first. The stream holds every room's messages: a room's are
+/// found by reading back in pages, at most [`SCAN_LIMIT`] entries.
 pub(super) async fn newest<C: redis::aio::ConnectionLike + Send>(
     conn: &mut C,
     stream: &str,
+    room: Option<RoomId>,
     end: &str,
     count: usize,
 ) -> redis::RedisResult<Vec<Message>> {
-    let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
-        .arg(stream)
-        .arg(end)
-        .arg("-")
-        .arg("COUNT")
-        .arg(count)
-        .query_async(conn)
-        .await?;
-    Ok(reply.ids.iter().filter_map(to_message).collect())
+    let page = if room.is_some() {
+        500.max(count)
+    } else {
+        count
+    };
+    let mut found = Vec::new();
+    let mut end = end.to_owned();
+    let mut scanned = 0;
+    while found.len() < count && scanned < SCAN_LIMIT {
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+            .arg(stream)
+            .arg(&end)
+            .arg("-")
+            .arg("COUNT")
+            .arg(page)
+            .query_async(conn)
+            .await?;
+        let Some(oldest) = reply.ids.last() else {
+            break;
+        };
+        end = format!("({}", oldest.id);
+        scanned += reply.ids.len();
+        found.extend(
+            reply
+                .ids
+                .iter()
+                .filter_map(to_message)
+                .filter(|m| room.is_none_or(|r| m.room == r)),
+        );
+        if reply.ids.len() < page {
+            break;
+        }
+    }
+    found.truncate(count);
+    Ok(found)
 }
 
 /// Every event of the log, oldest first, read in pages.
@@ -238,8 +281,11 @@ pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
         .exec_async(conn)
         .await?;
     let epoch: String = redis::cmd("GET").arg(&keys.epoch).query_async(conn).await?;
-    let mut recent = newest(conn, &keys.msgs, "+", history).await?;
+    let recent_len = crate::window::recent_capacity(history);
+    let mut recent = newest(conn, &keys.msgs, None, "+", recent_len).await?;
     recent.reverse();
+    let mut lobby = newest(conn, &keys.msgs, Some(LOBBY), "+", history).await?;
+    lobby.reverse();
     let events = all_events(conn, &keys.log).await?;
     let counter: Option<u64> = redis::cmd("GET")
         .arg(&keys.next_id)
@@ -252,6 +298,7 @@ pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
     Ok(Snapshot {
         epoch,
         recent,
+        lobby,
         events,
         last_id,
     })
@@ -291,8 +338,9 @@ mod tests {
                 time: 1_700_000_000_000,
                 account: None,
                 guest: true,
+                room: LOBBY,
             },
-            "an entry from before accounts is a guest's"
+            "an entry from before accounts is a guest's, in the lobby"
         );
         let m = to_message(&entry(
             "43-0",
@@ -302,10 +350,12 @@ mod tests {
                 ("time", "1"),
                 ("account", "ann"),
                 ("guest", "0"),
+                ("room", "12"),
             ],
         ))
         .unwrap();
         assert_eq!((m.account.as_deref(), m.guest), (Some("ann"), false));
+        assert_eq!(m.room, 12);
     }
 
     #[test]
@@ -329,10 +379,11 @@ mod tests {
             text: "hi".into(),
             account: Some("ann".into()),
             guest: false,
+            room: 7,
         });
         assert_eq!(
             script_args(&post, &[]),
-            ["msg", "Ann", "hi", "ann", "0", "0"]
+            ["msg", "Ann", "hi", "ann", "0", "7", "0"]
         );
         let claims = [Claim {
             key: "username:ann".into(),
@@ -346,6 +397,7 @@ mod tests {
             [
                 "event",
                 r#"{"type":"session_ended","session":"ab"}"#,
+                "",
                 "",
                 "",
                 "",

@@ -17,6 +17,7 @@ use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};
 use crate::event::Entry;
 use crate::metrics::Metrics;
 use anyhow::Context;
+use common::room::RoomId;
 use common::Message;
 use entries::{newest, script_args, snapshot, stored, Keys, APPEND};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -247,6 +248,7 @@ impl RedisStore {
     /// even older ones exist.
     pub async fn history(
         &self,
+        room: RoomId,
         before: Option<u64>,
         limit: usize,
     ) -> Result<(Vec<Message>, bool), StoreError> {
@@ -254,7 +256,7 @@ impl RedisStore {
         let keys = self.keys.clone();
         let end = before.map_or_else(|| "+".to_owned(), |id| format!("({id}-0"));
         let mut rows = self
-            .run(async move { newest(&mut conn, &keys.msgs, &end, limit + 1).await })
+            .run(async move { newest(&mut conn, &keys.msgs, Some(room), &end, limit + 1).await })
             .await?;
         let more = rows.len() > limit;
         rows.truncate(limit);
