@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account and access API tests again, on Redis",
+        "the account, access and room API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -41,6 +41,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "--",
                     "accounts::",
                     "access::",
+                    "rooms::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

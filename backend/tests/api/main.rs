@@ -14,6 +14,8 @@ mod metrics;
 mod people;
 mod posting;
 mod redis_server;
+mod rooms;
+mod rooms_on_redis;
 mod scale_out;
 mod sse_and_websocket;
 mod static_and_health;
