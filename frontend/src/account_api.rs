@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// What came back, read whole.
-struct Answer {
+pub(crate) struct Answer {
     status: u16,
     text: String,
     retry_after: Option<String>,
@@ -23,7 +23,11 @@ struct Answer {
 
 /// The one place that talks to the server. Not generic, so the browser build carries one
 /// copy of the request machinery however many endpoints there are.
-async fn call(method: Method, url: &str, body: Option<String>) -> Result<Answer, String> {
+pub(crate) async fn call(
+    method: Method,
+    url: &str,
+    body: Option<String>,
+) -> Result<Answer, String> {
     let reads = method == Method::GET;
     let builder = RequestBuilder::new(url).method(method);
     // Every body is JSON; a DELETE says so too (the server's same-origin rule asks it of
@@ -50,7 +54,7 @@ async fn call(method: Method, url: &str, body: Option<String>) -> Result<Answer,
 }
 
 /// A 2xx answer's text, or the server's `error` text.
-fn accepted(answer: Answer) -> Result<String, String> {
+pub(crate) fn accepted(answer: Answer) -> Result<String, String> {
     if (200..300).contains(&answer.status) {
         return Ok(answer.text);
     }
@@ -73,20 +77,20 @@ pub fn with_retry_after(text: String, status: u16, retry_after: Option<&str>) ->
     }
 }
 
-fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+pub(crate) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| format!("unexpected answer from the server: {e}"))
 }
 
-fn encode<B: Serialize>(body: &B) -> Option<String> {
+pub(crate) fn encode<B: Serialize>(body: &B) -> Option<String> {
     // Our own plain structs always serialize.
     serde_json::to_string(body).ok()
 }
 
-async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
+pub(crate) async fn get<T: DeserializeOwned>(url: &str) -> Result<T, String> {
     parse(&accepted(call(Method::GET, url, None).await?)?)
 }
 
-async fn send<T: DeserializeOwned>(
+pub(crate) async fn send<T: DeserializeOwned>(
     method: Method,
     url: &str,
     body: Option<String>,
@@ -94,7 +98,11 @@ async fn send<T: DeserializeOwned>(
     parse(&accepted(call(method, url, body).await?)?)
 }
 
-async fn no_content(method: Method, url: &str, body: Option<String>) -> Result<(), String> {
+pub(crate) async fn no_content(
+    method: Method,
+    url: &str,
+    body: Option<String>,
+) -> Result<(), String> {
     accepted(call(method, url, body).await?).map(drop)
 }
 

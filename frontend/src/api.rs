@@ -1,6 +1,7 @@
-//! `POST /msgs` and `GET /msgs/history`.
+//! `POST /msgs`: a guest's message (in the lobby, under the name they typed). Accounts post
+//! with [`crate::rooms_api::post`].
 
-use common::{ErrorBody, HistoryPage, Message, NewMessage};
+use common::{ErrorBody, Message, NewMessage};
 
 /// Sends a message; on refusal returns the text to show the user.
 pub async fn post_message(message: &NewMessage) -> Result<Message, String> {
@@ -29,20 +30,4 @@ async fn error_text(response: gloo_net::http::Response, fallback: &str) -> Strin
         Ok(body) => body.error,
         Err(_) => format!("{fallback} (HTTP {status})"),
     }
-}
-
-/// `GET /msgs/history?before=ID&limit=N`: older messages, oldest first.
-pub async fn fetch_history(before: u64, limit: usize) -> Result<HistoryPage, String> {
-    let url = format!("/msgs/history?before={before}&limit={limit}");
-    let response = gloo_net::http::Request::get(&url)
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach the server: {e}"))?;
-    if !response.ok() {
-        return Err(error_text(response, "history request failed").await);
-    }
-    response
-        .json::<HistoryPage>()
-        .await
-        .map_err(|e| format!("unexpected answer from the server: {e}"))
 }

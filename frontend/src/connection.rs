@@ -1,18 +1,20 @@
 //! The live connection: the chosen transport read event by event, reconnected with backoff
 //! whenever it ends, and cancelled for good by [`Connection::stop`].
 //!
-//! - `stream` (default): `fetch("/msgs?since=…")` read through `ReadableStream`. Dropping a
+//! Every transport carries every room the reader may read (a guest: the lobby).
+//!
+//! - `stream` (default): `fetch("/api/stream?since=…")` read through `ReadableStream`. Dropping a
 //!   reader only releases its lock, so every fetch carries an `AbortController` that
 //!   stopping aborts. If the headers arrive but no line follows within
 //!   [`FIRST_LINE_MS`], something between us and the server buffers the body: we switch to
 //!   SSE by ourselves and say so.
-//! - `sse`: `EventSource("/msgs/events?…")`, which also reconnects by itself and resumes
+//! - `sse`: `EventSource("/api/stream/events?…")`, which also reconnects by itself and resumes
 //!   with `Last-Event-ID`.
-//! - `ws`: `WebSocket("/msgs/ws?…")`.
+//! - `ws`: `WebSocket("/api/stream/ws?…")`.
 
 use crate::backoff;
+use crate::rooms::Rooms;
 use crate::stream_reader::{read_lines_with_deadline, ReadError};
-use crate::timeline::Timeline;
 use common::{StreamEvent, Transport};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -61,7 +63,8 @@ const STALE_MARGIN_MS: f64 = 5_000.0;
 /// them as context; components read them with `expect_context::<ConnectionSignals>()`.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionSignals {
-    pub timeline: RwSignal<Timeline>,
+    /// Every readable room and its messages.
+    pub rooms: RwSignal<Rooms>,
     pub presence: RwSignal<Presence>,
     pub transport: RwSignal<Transport>,
     /// A sentence for the user when the client changed something by itself.
@@ -204,7 +207,7 @@ impl Connection {
                 }
                 set_if_changed(s.presence, Presence::Live);
                 // Only a change notifies: a heartbeat re-runs nothing on the page.
-                s.timeline.maybe_update(|t| t.apply(event));
+                s.rooms.maybe_update(|r| r.apply(event));
                 true
             }
             Err(err) => {
@@ -219,7 +222,7 @@ impl Connection {
         let controller = AbortController::new().map_err(|e| Failure::Other(format!("{e:?}")))?;
         let signal = controller.signal();
         *self.inner.active.borrow_mut() = Some(Active::Fetch(controller));
-        let url = format!("/msgs{}", s.timeline.with_untracked(Timeline::resume_query));
+        let url = format!("/api/stream{}", s.rooms.with_untracked(Rooms::resume_query));
         let response = gloo_net::http::Request::get(&url)
             .abort_signal(Some(&signal))
             .send()
@@ -254,7 +257,7 @@ impl Connection {
         s: ConnectionSignals,
         transport: Transport,
     ) -> Result<bool, Failure> {
-        let query = s.timeline.with_untracked(Timeline::resume_query);
+        let query = s.rooms.with_untracked(Rooms::resume_query);
         let got = Rc::new(Cell::new(false));
         let mut wake = None;
         let finished = js_sys::Promise::new(&mut |resolve, _| wake = Some(resolve));
@@ -289,11 +292,13 @@ impl Connection {
         };
 
         let opened = match transport {
-            Transport::Sse => EventSource::new(&format!("/msgs/events{query}")).map(|source| {
-                source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-                source.set_onerror(Some(on_end.as_ref().unchecked_ref()));
-                Active::Sse(source)
-            }),
+            Transport::Sse => {
+                EventSource::new(&format!("/api/stream/events{query}")).map(|source| {
+                    source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                    source.set_onerror(Some(on_end.as_ref().unchecked_ref()));
+                    Active::Sse(source)
+                })
+            }
             _ => WebSocket::new(&websocket_url(&query)).map(|socket| {
                 socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
                 socket.set_onclose(Some(on_end.as_ref().unchecked_ref()));
@@ -340,7 +345,7 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, val
     });
 }
 
-/// `wss://host/msgs/ws?…` for the page's own origin (`ws://` behind `trunk serve`).
+/// `wss://host/api/stream/ws?…` for the page's own origin (`ws://` behind `trunk serve`).
 pub fn websocket_url(query: &str) -> String {
     let location = web_sys::window().map(|w| w.location());
     let (protocol, host) = location
@@ -352,7 +357,7 @@ pub fn websocket_url(query: &str) -> String {
         })
         .unwrap_or_default();
     let scheme = if protocol == "http:" { "ws" } else { "wss" };
-    format!("{scheme}://{host}/msgs/ws{query}")
+    format!("{scheme}://{host}/api/stream/ws{query}")
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, Self> {
+    pub(crate) fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, Self> {
         if self.is_empty() {
             Ok(value())
         } else {

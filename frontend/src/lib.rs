@@ -1,12 +1,17 @@
-//! h2chat's browser client: a Leptos CSR app that reads `GET /msgs?since=…` as one
-//! long-lived HTTP/2 response and re-renders as lines arrive.
+//! h2chat's browser client: a Leptos CSR app that reads `GET /api/stream?since=…` (every
+//! room the reader may read; a guest: the lobby) as one long-lived HTTP/2 response and
+//! re-renders as lines arrive.
 //!
 //! # Layout
-//! - [`timeline`]: the messages shown and the resume position (pure logic).
+//! - [`rooms`]: the rooms, one timeline each, and the resume position (pure logic).
+//! - [`timeline`]: one room's messages (pure logic).
+//! - [`linkify`]: the links in a message's text (pure logic).
 //! - [`stream_reader`]: `ReadableStream` → `TextDecoder` → line framer → lines.
 //! - [`connection`]: fetch, read, reconnect with backoff, cancel on cleanup.
 //! - [`backoff`]: the reconnect delay schedule.
-//! - [`api`]: `POST /msgs` and its error messages.
+//! - [`api`]: a guest's `POST /msgs` and its error messages.
+//! - [`rooms_api`]: the `/api/rooms` and `/api/dms` endpoints, one function each.
+//! - [`room_forms`]: what the room forms check before sending (pure logic).
 //! - [`account_api`]: the `/api` endpoints for accounts, one function each.
 //! - [`session`]: who is signed in and what the server allows (context).
 //! - [`forms`]: what the account forms check before sending (pure logic).
@@ -20,6 +25,10 @@ pub mod backoff;
 pub mod components;
 pub mod connection;
 pub mod forms;
+pub mod linkify;
+pub mod room_forms;
+pub mod rooms;
+pub mod rooms_api;
 pub mod route;
 pub mod session;
 pub mod storage;

@@ -1,10 +1,13 @@
 //! Which page a path names (pure logic).
 
+use common::room::{RoomId, LOBBY};
+
 /// The pages, each at its own URL: links are real (`<A>`), the back button works, and the
 /// server answers every one of these paths with `index.html`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    Chat,
+    /// The chat, showing a room: `/` is the lobby, `/r/ID` any other room.
+    Chat(RoomId),
     Setup,
     /// `/join/CODE`, with the code as it appears in the path (still percent-encoded).
     Join(String),
@@ -21,26 +24,46 @@ impl Route {
             _ => path,
         };
         match path {
-            "/" | "" => Self::Chat,
+            "/" | "" => Self::Chat(LOBBY),
             "/setup" => Self::Setup,
             "/signin" => Self::SignIn,
             "/admin" => Self::Admin,
-            _ => match path.strip_prefix("/join/") {
-                Some(code) if !code.is_empty() && !code.contains('/') => Self::Join(code.into()),
-                _ => Self::NotFound,
-            },
+            _ => {
+                if let Some(room) = path.strip_prefix("/r/") {
+                    return room.parse().map_or(Self::NotFound, Self::Chat);
+                }
+                match path.strip_prefix("/join/") {
+                    Some(code) if !code.is_empty() && !code.contains('/') => {
+                        Self::Join(code.into())
+                    }
+                    _ => Self::NotFound,
+                }
+            }
         }
+    }
+}
+
+/// The path that shows `room`: `/` for the lobby, `/r/ID` otherwise.
+pub fn room_path(room: RoomId) -> String {
+    if room == LOBBY {
+        "/".into()
+    } else {
+        format!("/r/{room}")
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Route;
+    use super::{room_path, Route};
 
     #[test]
     fn paths_name_pages() {
-        assert_eq!(Route::from_path("/"), Route::Chat);
-        assert_eq!(Route::from_path(""), Route::Chat);
+        assert_eq!(Route::from_path("/"), Route::Chat(0));
+        assert_eq!(Route::from_path(""), Route::Chat(0));
+        assert_eq!(Route::from_path("/r/42"), Route::Chat(42));
+        assert_eq!(Route::from_path("/r/42/"), Route::Chat(42));
+        assert_eq!(room_path(42), "/r/42");
+        assert_eq!(room_path(0), "/");
         assert_eq!(Route::from_path("/setup"), Route::Setup);
         assert_eq!(Route::from_path("/signin/"), Route::SignIn);
         assert_eq!(Route::from_path("/admin"), Route::Admin);
@@ -49,7 +72,16 @@ mod tests {
             Route::Join("abc-123".into())
         );
         assert_eq!(Route::from_path("/join/abc/"), Route::Join("abc".into()));
-        for unknown in ["/join", "/join/", "/join/a/b", "/admin/x", "/setupx"] {
+        for unknown in [
+            "/join",
+            "/join/",
+            "/join/a/b",
+            "/admin/x",
+            "/setupx",
+            "/r/",
+            "/r/x",
+            "/r/1/2",
+        ] {
             assert_eq!(Route::from_path(unknown), Route::NotFound, "{unknown}");
         }
     }

@@ -454,7 +454,7 @@ async fn a_signed_in_user_sees_their_name_posts_under_it_and_signs_out() {
     .unwrap();
     let status_body = serde_json::to_string(&status(false, true)).unwrap();
     stub_api(&[
-        ("POST /msgs", 201, &posted),
+        ("POST /api/rooms/0/msgs", 201, &posted),
         ("DELETE /api/session", 204, ""),
         ("GET /api/status", 200, &status_body),
     ]);
@@ -479,10 +479,13 @@ async fn a_signed_in_user_sees_their_name_posts_under_it_and_signs_out() {
         .dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
     page.click("button.send");
-    wait_until("posted", || !requests_to("POST /msgs").is_empty()).await;
+    wait_until("posted", || {
+        !requests_to("POST /api/rooms/0/msgs").is_empty()
+    })
+    .await;
     assert_eq!(
-        requests_to("POST /msgs"),
-        vec![json!({"user": "Ann Example", "text": "hi"})]
+        requests_to("POST /api/rooms/0/msgs"),
+        vec![json!({"text": "hi"})]
     );
 
     page.click(".sign-out");
@@ -530,7 +533,7 @@ async fn a_guests_message_has_a_badge_and_an_accounts_its_username() {
         account: Some("ann".into()),
         ..Default::default()
     };
-    page.signals.timeline.update(|t| {
+    page.signals.rooms.update(|t| {
         t.apply(StreamEvent::Msgs {
             msgs: vec![guest, member],
         });

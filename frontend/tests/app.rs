@@ -46,7 +46,7 @@ async fn the_stream_reconnects_when_the_session_changes() {
              const key = req.method + ' ' + path;
              window.__requests.push(key);
              switch (key) {
-               case 'GET /msgs':
+               case 'GET /api/stream':
                  return new Response(new ReadableStream({ pull() { return new Promise(() => {}); } }));
                case 'GET /api/status':
                  return json({ setup_needed: false, signup: 'invite', guests: true }, 200);
@@ -78,9 +78,13 @@ async fn the_stream_reconnects_when_the_session_changes() {
     };
 
     wait_until("signed in", || text(".who .name") == "Ann").await;
-    wait_until("one stream", || count("GET /msgs") == 1).await;
+    wait_until("one stream", || count("GET /api/stream") == 1).await;
     TimeoutFuture::new(100).await;
-    assert_eq!(count("GET /msgs"), 1, "nothing changed, no new stream");
+    assert_eq!(
+        count("GET /api/stream"),
+        1,
+        "nothing changed, no new stream"
+    );
 
     let sign_out: HtmlElement = host
         .query_selector(".sign-out")
@@ -89,7 +93,7 @@ async fn the_stream_reconnects_when_the_session_changes() {
         .unchecked_into();
     sign_out.click();
     wait_until("signed out", || text(".who .name") == "Guest").await;
-    wait_until("a new stream", || count("GET /msgs") == 2).await;
+    wait_until("a new stream", || count("GET /api/stream") == 2).await;
 
     drop(handle);
     host.remove();

@@ -3,9 +3,9 @@
 use common::{HistoryPage, Message, StreamEvent, Transport};
 use frontend::components::{new_signals, ChatView};
 use frontend::connection::{Connection, ConnectionSignals, Presence};
+use frontend::rooms::Rooms;
 use frontend::session::{Identity, Session};
 use frontend::stream_reader::{read_lines, read_lines_with_deadline, ReadError};
-use frontend::timeline::Timeline;
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Array, Function, Uint8Array};
 use leptos::prelude::*;
@@ -137,19 +137,19 @@ async fn reader_reports_truncation_and_network_errors() {
 #[wasm_bindgen_test]
 async fn lines_drive_the_timeline_as_the_connection_does() {
     let (bytes, _) = sample_stream();
-    let mut timeline = Timeline::default();
+    let mut rooms = Rooms::default();
     let (lines, _) = collect(stream_of(&[bytes])).await;
     for line in lines {
-        timeline.apply(serde_json::from_str(&line).unwrap());
+        rooms.apply(serde_json::from_str(&line).unwrap());
     }
-    let ids: Vec<u64> = timeline.messages().iter().map(|m| m.id).collect();
+    let ids: Vec<u64> = rooms.messages(0).iter().map(|m| m.id).collect();
     assert_eq!(ids, vec![1, 2, 3]);
-    assert_eq!(timeline.resume_query(), "?since=3&epoch=e");
+    assert_eq!(rooms.resume_query(), "?since=3&epoch=e");
 }
 
-fn mount_chat() -> (HtmlElement, RwSignal<Timeline>, RwSignal<Presence>) {
+fn mount_chat() -> (HtmlElement, RwSignal<Rooms>, RwSignal<Presence>) {
     let (host, signals) = mount_signals();
-    (host, signals.timeline, signals.presence)
+    (host, signals.rooms, signals.presence)
 }
 
 fn mount_signals() -> (HtmlElement, ConnectionSignals) {
@@ -270,7 +270,7 @@ async fn older_pages_render_above_and_a_reset_replaces_the_rows() {
     assert_eq!(older(), "available");
 
     timeline.update(|t| {
-        t.prepend(HistoryPage {
+        t.timeline_mut(0).prepend(HistoryPage {
             msgs: vec![message(3, "three"), message(4, "four")],
             more: false,
         });
@@ -375,7 +375,7 @@ async fn reader_deadline_fires_only_on_a_silent_stream() {
 
 #[wasm_bindgen_test]
 async fn stream_transport_falls_back_to_sse_when_the_body_stays_silent() {
-    // A "proxy" that sends the headers of /msgs but holds the body back.
+    // A "proxy" that sends the headers of /api/stream but holds the body back.
     page_script(
         "window.__realFetch = window.fetch; window.__fetched = [];
          window.fetch = function (req) {
@@ -413,12 +413,12 @@ async fn stream_transport_falls_back_to_sse_when_the_body_stays_silent() {
     let fetched = page_script("return window.__fetched[0];")
         .as_string()
         .unwrap();
-    // gloo-net appends an empty query pair: `/msgs?since=0&`.
-    assert!(fetched.contains("/msgs?since=0"), "{fetched}");
+    // gloo-net appends an empty query pair: `/api/stream?since=0&`.
+    assert!(fetched.contains("/api/stream?since=0"), "{fetched}");
     let opened = page_script("return window.__sources[0];")
         .as_string()
         .unwrap();
-    assert_eq!(opened, "/msgs/events?since=0");
+    assert_eq!(opened, "/api/stream/events?since=0");
     connection.stop();
     page_script("window.fetch = window.__realFetch; window.EventSource = window.__RealEventSource; return true;");
     host.remove();
@@ -455,7 +455,7 @@ async fn sse_transport_feeds_the_timeline() {
     signals.transport.set(Transport::Sse);
     let connection = Connection::start(signals);
     wait_until("two messages", || {
-        signals.timeline.with_untracked(|t| t.messages().len()) == 2
+        signals.rooms.with_untracked(|r| r.messages(0).len()) == 2
     })
     .await;
     assert_eq!(signals.presence.get_untracked(), Presence::Live);
@@ -463,7 +463,7 @@ async fn sse_transport_feeds_the_timeline() {
         page_script("return window.__sources[0];")
             .as_string()
             .unwrap(),
-        "/msgs/events?since=0"
+        "/api/stream/events?since=0"
     );
     connection.stop();
     page_script("window.EventSource = window.__RealEventSource; return true;");
@@ -498,7 +498,7 @@ async fn websocket_transport_feeds_the_timeline_and_reconnects_where_it_left_off
     signals.transport.set(Transport::Ws);
     let connection = Connection::start(signals);
     wait_until("two messages", || {
-        signals.timeline.with_untracked(|t| t.messages().len()) == 2
+        signals.rooms.with_untracked(|r| r.messages(0).len()) == 2
     })
     .await;
     wait_until("reconnected", || {
@@ -509,13 +509,16 @@ async fn websocket_transport_feeds_the_timeline_and_reconnects_where_it_left_off
         .as_string()
         .unwrap();
     assert!(
-        first.starts_with("ws://") && first.ends_with("/msgs/ws?since=0"),
+        first.starts_with("ws://") && first.ends_with("/api/stream/ws?since=0"),
         "{first}"
     );
     let second = page_script("return window.__sockets[1];")
         .as_string()
         .unwrap();
-    assert!(second.ends_with("/msgs/ws?since=2&epoch=ep"), "{second}");
+    assert!(
+        second.ends_with("/api/stream/ws?since=2&epoch=ep"),
+        "{second}"
+    );
     connection.stop();
     page_script("window.WebSocket = window.__RealWebSocket; return true;");
     host.remove();
@@ -548,7 +551,7 @@ async fn a_degraded_server_is_shown_until_it_recovers() {
         .unwrap()
         .contains("store (Redis) is unreachable"));
     assert_eq!(
-        signals.timeline.with_untracked(|t| t.messages().len()),
+        signals.rooms.with_untracked(|r| r.messages(0).len()),
         1,
         "the messages stay"
     );
@@ -586,12 +589,12 @@ async fn a_heartbeat_notifies_nothing_on_the_page() {
     let (host, signals) = mount_signals();
     // Everything on the page that shows the timeline (the message list's memo, the state
     // above the oldest message) re-runs when it notifies; the presence dot likewise.
-    let (timeline_effect, timeline_runs) = count_runs(move || signals.timeline.track());
+    let (timeline_effect, timeline_runs) = count_runs(move || signals.rooms.track());
     let (presence_effect, presence_runs) = count_runs(move || signals.presence.track());
     signals.transport.set(Transport::Sse);
     let connection = Connection::start(signals);
     wait_until("the hello", || {
-        signals.timeline.with_untracked(|t| t.messages().len()) == 1
+        signals.rooms.with_untracked(|r| r.messages(0).len()) == 1
     })
     .await;
     settle().await;

@@ -1,17 +1,22 @@
 use super::form::Alert;
 use crate::session::{Identity, Session};
-use crate::{api, storage};
+use crate::{api, rooms_api, storage};
+use common::room::{RoomId, LOBBY};
 use common::NewMessage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-/// The message box. Enter sends (Shift+Enter for a new line); a refused message stays in
-/// the box with the server's reason shown under it. Guests also type a name (remembered);
-/// an account posts under its own. Without an account, where guests may not post, a link
-/// to sign in takes its place.
+/// The message box for `room`. Enter sends (Shift+Enter for a new line); a refused message
+/// stays in the box with the server's reason shown under it. Guests also type a name
+/// (remembered) and post in the lobby (`POST /msgs`); an account posts under its own
+/// (`POST /api/rooms/{id}/msgs`). Without an account, where guests may not post, a link to
+/// sign in takes its place; in an archived room, a note.
 #[component]
-pub fn Composer() -> impl IntoView {
+pub fn Composer(
+    #[prop(into)] room: Signal<RoomId>,
+    #[prop(into)] archived: Signal<bool>,
+) -> impl IntoView {
     let session = expect_context::<Session>();
     let user = RwSignal::new(storage::load_user());
     let text = RwSignal::new(String::new());
@@ -33,11 +38,20 @@ pub fn Composer() -> impl IntoView {
         let message = NewMessage {
             user: account_name.unwrap_or_else(|| user.get_untracked()),
             text: text.get_untracked(),
-            room: common::room::LOBBY,
+            room: if guest { LOBBY } else { room.get_untracked() },
         };
         sending.set(true);
         spawn_local(async move {
-            match api::post_message(&message).await {
+            let posted = if guest {
+                api::post_message(&message).await
+            } else {
+                // The same local checks as the server, then the room's own endpoint.
+                match message.validate() {
+                    Ok(_) => rooms_api::post(message.room, message.text.clone()).await,
+                    Err(why) => Err(why.to_string()),
+                }
+            };
+            match posted {
                 Ok(stored) => {
                     if guest {
                         storage::save_user(&stored.user);
@@ -62,6 +76,12 @@ pub fn Composer() -> impl IntoView {
     };
 
     view! {
+        <Show
+            when=move || !archived.get()
+            fallback=|| view! {
+                <p class="composer archived">"This room is archived: it can be read, not written to."</p>
+            }
+        >
         <Show
             when=move || !closed.get()
             fallback=|| view! {
@@ -93,6 +113,7 @@ pub fn Composer() -> impl IntoView {
                 <button type="submit" class="send" disabled=move || sending.get()>"Send"</button>
             </form>
             <Alert message=error class="error" />
+        </Show>
         </Show>
     }
 }

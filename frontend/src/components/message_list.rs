@@ -1,3 +1,4 @@
+use crate::linkify::{pieces, Piece};
 use common::Message;
 use leptos::html::Ol;
 use leptos::prelude::*;
@@ -101,7 +102,24 @@ pub fn MessageList(
     }
 }
 
-/// One message; its text is inserted as text, never as HTML. A guest's name gets a "guest"
+/// A message's text: plain runs as text nodes, `http(s)` links as anchors that open in a
+/// new tab and tell the target nothing. Never HTML.
+fn linked_text(text: &str) -> impl IntoView {
+    pieces(text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => text.to_owned().into_any(),
+            Piece::Link(url) => view! {
+                <a href=url.to_owned() rel="noopener noreferrer nofollow" target="_blank">
+                    {url.to_owned()}
+                </a>
+            }
+            .into_any(),
+        })
+        .collect_view()
+}
+
+/// One message; its text is inserted as text and links, never as HTML. A guest's name gets a "guest"
 /// badge (anyone may type any name); an account's shows its username on hover.
 #[component]
 fn MessageItem(message: Message) -> impl IntoView {
@@ -112,7 +130,7 @@ fn MessageItem(message: Message) -> impl IntoView {
                 {message.guest.then(|| view! { <span class="badge guest">"guest"</span> })}
             </span>
             <time class="time">{format_time(message.time)}</time>
-            <p class="text">{message.text}</p>
+            <p class="text">{linked_text(&message.text)}</p>
         </li>
     }
 }

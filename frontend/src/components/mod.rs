@@ -4,6 +4,7 @@
 //! [`Session`] for who is signed in.
 
 mod admin;
+mod chat;
 mod composer;
 mod form;
 mod header;
@@ -11,24 +12,30 @@ mod layout;
 mod message_list;
 mod new_account;
 mod presence_dot;
+mod room_bar;
+mod room_dialogs;
+mod sidebar;
 mod sign_in;
 
 pub use admin::{format_date, invite_state, AdminPage};
+pub use chat::{ChatView, HISTORY_PAGE};
 pub use composer::Composer;
 pub use header::Header;
 pub use layout::{NotFound, Page};
 pub use message_list::{format_time, MessageList, OlderState};
 pub use new_account::{JoinPage, SetupPage};
 pub use presence_dot::PresenceDot;
+pub use room_bar::RoomBar;
+pub use room_dialogs::{Dialog, RoomDialog};
+pub use sidebar::Sidebar;
 pub use sign_in::SignInPage;
 
-use crate::api;
 use crate::connection::{transport_from_search, Connection, ConnectionSignals, Presence};
+use crate::rooms::Rooms;
 use crate::route::Route;
 use crate::session::{Identity, Session};
-use crate::timeline::Timeline;
+use common::room::LOBBY;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::Router;
 use leptos_router::hooks::use_location;
 use leptos_router::location::{BrowserUrl, LocationProvider};
@@ -36,16 +43,13 @@ use send_wrapper::SendWrapper;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Messages fetched per scroll-back step.
-pub const HISTORY_PAGE: usize = 50;
-
 /// The signals the page shows, created fresh (for the app and for tests).
 pub fn new_signals() -> ConnectionSignals {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     ConnectionSignals {
-        timeline: RwSignal::new(Timeline::default()),
+        rooms: RwSignal::new(Rooms::default()),
         presence: RwSignal::new(Presence::Connecting),
         transport: RwSignal::new(transport_from_search(&search)),
         notice: RwSignal::new(None),
@@ -100,13 +104,22 @@ pub fn AppRoutes() -> impl IntoView {
     }
 }
 
-/// Picks the page for the path. Five fixed paths need no route table: matching them by
+/// Picks the page for the path. A few fixed paths need no route table: matching them by
 /// hand, rather than with `<Routes>`, keeps about 20 KB (gzip) of generic matching code
 /// out of the bundle.
 #[component]
 fn Pages() -> impl IntoView {
     let location = use_location();
     let route = Memo::new(move |_| location.pathname.with(|path| Route::from_path(path)));
+    // The room is the chat's own business: switching rooms keeps the chat mounted.
+    let room = Memo::new(move |_| match route.get() {
+        Route::Chat(room) => room,
+        _ => LOBBY,
+    });
+    let page = Memo::new(move |_| match route.get() {
+        Route::Chat(_) => Route::Chat(LOBBY),
+        other => other,
+    });
     // `<Routes>` tells the router when the new page is in place, and only then does it
     // update the address bar (and the history); this does the same.
     let browser = use_context::<BrowserUrl>();
@@ -116,71 +129,12 @@ fn Pages() -> impl IntoView {
             browser.ready_to_complete();
         }
     });
-    move || match route.get() {
-        Route::Chat => view! { <ChatView /> }.into_any(),
+    move || match page.get() {
+        Route::Chat(_) => view! { <ChatView room /> }.into_any(),
         Route::Setup => view! { <SetupPage /> }.into_any(),
         Route::Join(code) => view! { <JoinPage code /> }.into_any(),
         Route::SignIn => view! { <SignInPage /> }.into_any(),
         Route::Admin => view! { <AdminPage /> }.into_any(),
         Route::NotFound => view! { <NotFound /> }.into_any(),
-    }
-}
-
-/// Everything visible, driven by the [`ConnectionSignals`] in context (so tests can provide
-/// them and drive the page without a server).
-#[component]
-pub fn ChatView() -> impl IntoView {
-    let ConnectionSignals {
-        timeline,
-        notice,
-        degraded,
-        ..
-    } = expect_context();
-    // Cloned once per timeline change and shared by every reader (the list, its scroll
-    // effect, `older`), which re-run only if the messages differ: the memo compares.
-    let messages = Memo::new(move |_| timeline.with(|t| t.messages().to_vec()));
-    let loading_older = RwSignal::new(false);
-    let load_older = Callback::new(move |()| {
-        if loading_older.get_untracked() {
-            return;
-        }
-        let Some(before) = timeline.with_untracked(|t| t.can_load_older().then(|| t.first_id()))
-        else {
-            return;
-        };
-        loading_older.set(true);
-        spawn_local(async move {
-            match api::fetch_history(before, HISTORY_PAGE).await {
-                Ok(page) => timeline.update(|t| {
-                    t.prepend(page);
-                }),
-                Err(why) => leptos::logging::warn!("loading older messages: {why}"),
-            }
-            loading_older.set(false);
-        });
-    });
-    let older = Memo::new(move |_| {
-        if loading_older.get() {
-            OlderState::Loading
-        } else if messages.with(Vec::is_empty) {
-            OlderState::Nothing
-        } else if timeline.with(Timeline::can_load_older) {
-            OlderState::Available
-        } else {
-            OlderState::Beginning
-        }
-    });
-    view! {
-        <main class="chat">
-            <Header />
-            <p class="notice" role="status" hidden=move || notice.with(Option::is_none)>
-                {move || notice.get().unwrap_or_default()}
-            </p>
-            <p class="notice degraded" role="alert" hidden=move || degraded.with(Option::is_none)>
-                {move || degraded.get().unwrap_or_default()}
-            </p>
-            <MessageList messages older load_older />
-            <Composer />
-        </main>
     }
 }

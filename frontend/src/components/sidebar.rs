@@ -1,0 +1,68 @@
+//! The sidebar: the rooms, then the direct conversations, each a link to its `/r/ID`, and
+//! the buttons that make a room or start a direct conversation. On a narrow screen it
+//! hides behind the room bar's "Rooms" button.
+
+use super::room_dialogs::Dialog;
+use crate::connection::ConnectionSignals;
+use crate::route::room_path;
+use common::room::{RoomKind, RoomSummary};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Sidebar(dialog: RwSignal<Option<Dialog>>, open: RwSignal<bool>) -> impl IntoView {
+    let ConnectionSignals { rooms, .. } = expect_context();
+    let listed = Memo::new(move |_| rooms.with(|r| r.rooms().cloned().collect::<Vec<_>>()));
+    let directs = Memo::new(move |_| rooms.with(|r| r.directs().cloned().collect::<Vec<_>>()));
+    let start = move |which: Dialog| {
+        move |_| {
+            dialog.set(Some(which));
+            open.set(false);
+        }
+    };
+    view! {
+        <nav id="sidebar" class="sidebar" class:open=move || open.get() aria-label="Rooms">
+            <h2 class="section">"Rooms"</h2>
+            <RoomLinks list=listed />
+            <button type="button" class="link new-room" on:click=start(Dialog::NewRoom)>
+                "+ New room"
+            </button>
+            <h2 class="section">"Direct messages"</h2>
+            <RoomLinks list=directs />
+            <button type="button" class="link new-direct" on:click=start(Dialog::NewDirect)>
+                "+ New direct message"
+            </button>
+        </nav>
+    }
+}
+
+/// One section's links; the router marks the current room's `aria-current="page"`.
+#[component]
+fn RoomLinks(#[prop(into)] list: Signal<Vec<RoomSummary>>) -> impl IntoView {
+    view! {
+        <ul class="room-links">
+            <For each=move || list.get() key=|r| (r.id, r.name.clone(), r.archived) let:summary>
+                <RoomLink summary />
+            </For>
+        </ul>
+    }
+}
+
+#[component]
+fn RoomLink(summary: RoomSummary) -> impl IntoView {
+    let id = summary.id;
+    let mark = match summary.kind {
+        RoomKind::Direct => "@",
+        RoomKind::Closed => "🔒",
+        RoomKind::Open => "#",
+    };
+    view! {
+        <li class="room-link" data-room=id class:archived=summary.archived>
+            <A href=room_path(id) exact=true>
+                <span class="mark" aria-hidden="true">{mark}</span>
+                <span class="name">{summary.name}</span>
+                {summary.archived.then(|| view! { <span class="badge">"archived"</span> })}
+            </A>
+        </li>
+    }
+}

@@ -1,0 +1,346 @@
+//! Every room the reader may read: the list (rooms, directs) and one [`Timeline`] per room,
+//! plus the stream position they represent (pure logic). The connection applies each
+//! `/api/stream` event here; the page shows the current room's timeline.
+
+use crate::timeline::Timeline;
+use common::room::{RoomId, RoomKind, RoomSummary};
+use common::{Message, StreamEvent};
+use std::collections::BTreeMap;
+
+/// The rooms and their messages.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rooms {
+    /// As the server listed them, the lobby first; rooms added later go at the end.
+    list: Vec<RoomSummary>,
+    /// A hello has told us the list (until then nothing is "missing").
+    known: bool,
+    timelines: BTreeMap<RoomId, Timeline>,
+    /// Server history run the ids belong to; ids from another epoch mean nothing.
+    epoch: Option<String>,
+    /// The newest message id seen in any room: where the stream resumes.
+    position: u64,
+}
+
+static EMPTY: Timeline = Timeline::empty();
+
+impl Rooms {
+    /// Every room, in the server's order.
+    pub fn list(&self) -> &[RoomSummary] {
+        &self.list
+    }
+
+    /// Whether a hello listed the rooms yet.
+    pub fn known(&self) -> bool {
+        self.known
+    }
+
+    pub fn get(&self, id: RoomId) -> Option<&RoomSummary> {
+        self.list.iter().find(|r| r.id == id)
+    }
+
+    /// The lobby, open and closed rooms, in order.
+    pub fn rooms(&self) -> impl Iterator<Item = &RoomSummary> {
+        self.list.iter().filter(|r| r.kind != RoomKind::Direct)
+    }
+
+    /// The direct conversations, in order.
+    pub fn directs(&self) -> impl Iterator<Item = &RoomSummary> {
+        self.list.iter().filter(|r| r.kind == RoomKind::Direct)
+    }
+
+    /// A room's timeline (empty if nothing arrived for it yet).
+    pub fn timeline(&self, id: RoomId) -> &Timeline {
+        self.timelines.get(&id).unwrap_or(&EMPTY)
+    }
+
+    pub fn messages(&self, id: RoomId) -> &[Message] {
+        self.timeline(id).messages()
+    }
+
+    /// A room's timeline to change (scrolling back puts history in front).
+    pub fn timeline_mut(&mut self, id: RoomId) -> &mut Timeline {
+        self.timelines.entry(id).or_default()
+    }
+
+    /// Whether the room has messages the page holds none of yet: it was added (or fell
+    /// out of the stream's window) with history, which `history` (no `before`) fetches.
+    pub fn needs_history(&self, id: RoomId) -> bool {
+        let timeline = self.timeline(id);
+        timeline.messages().is_empty()
+            && !timeline.older_exhausted()
+            && self.get(id).is_some_and(|r| r.last_id > 0)
+    }
+
+    /// The newest message id seen in any room.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Query for `GET /api/stream`: resume after the newest message of our epoch.
+    pub fn resume_query(&self) -> String {
+        match &self.epoch {
+            Some(epoch) => format!("?since={}&epoch={}", self.position, epoch),
+            None => format!("?since={}", self.position),
+        }
+    }
+
+    /// Every username in the rooms we know, sorted: the people one can start a direct
+    /// conversation with or invite, without asking the server for its accounts.
+    pub fn known_usernames(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .list
+            .iter()
+            .flat_map(|r| r.members.iter().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Applies one stream event; returns whether anything changed (a heartbeat or a
+    /// replayed line changes nothing, so readers need not be told).
+    pub fn apply(&mut self, event: StreamEvent) -> bool {
+        match event {
+            StreamEvent::Hello {
+                epoch,
+                reset,
+                msgs,
+                older,
+                rooms,
+                ..
+            } => {
+                let before = self.clone();
+                if let Some(rooms) = rooms {
+                    self.list = rooms;
+                    self.known = true;
+                    let list = &self.list;
+                    self.timelines
+                        .retain(|id, _| list.iter().any(|r| r.id == *id));
+                }
+                let fresh = self.timelines.values().all(|t| t.messages().is_empty());
+                self.epoch = Some(epoch);
+                if reset || fresh {
+                    // What the server holds before these is what it says, not what ids
+                    // suggest: events take ids too.
+                    self.timelines.clear();
+                    self.position = 0;
+                    for (room, group) in by_room(msgs) {
+                        self.note_position(&group);
+                        self.timeline_mut(room).replace(group, older);
+                    }
+                } else {
+                    self.append(msgs);
+                }
+                *self != before
+            }
+            StreamEvent::Msgs { msgs } => self.append(msgs),
+            StreamEvent::RoomAdded { room } | StreamEvent::RoomUpdated { room } => {
+                match self.list.iter_mut().find(|r| r.id == room.id) {
+                    Some(known) if *known == room => false,
+                    Some(known) => {
+                        *known = room;
+                        true
+                    }
+                    None => {
+                        self.list.push(room);
+                        true
+                    }
+                }
+            }
+            StreamEvent::RoomRemoved { id } => {
+                let listed = self.list.len();
+                self.list.retain(|r| r.id != id);
+                let dropped = self.timelines.remove(&id).is_some();
+                dropped || listed != self.list.len()
+            }
+            StreamEvent::Heartbeat { .. }
+            | StreamEvent::Bye { .. }
+            | StreamEvent::Status { .. }
+            | StreamEvent::Unknown => false,
+        }
+    }
+
+    fn append(&mut self, msgs: Vec<Message>) -> bool {
+        let mut changed = false;
+        for (room, group) in by_room(msgs) {
+            let moved = self.note_position(&group);
+            changed |= self.timeline_mut(room).append(group) || moved;
+        }
+        changed
+    }
+
+    /// Moves the resume position past `msgs`; returns whether it moved.
+    fn note_position(&mut self, msgs: &[Message]) -> bool {
+        let newest = msgs.iter().map(|m| m.id).max().unwrap_or(0);
+        let moved = newest > self.position;
+        self.position = self.position.max(newest);
+        moved
+    }
+}
+
+/// Messages grouped by room, each group in arrival (id) order.
+fn by_room(msgs: Vec<Message>) -> BTreeMap<RoomId, Vec<Message>> {
+    let mut groups: BTreeMap<RoomId, Vec<Message>> = BTreeMap::new();
+    for message in msgs {
+        groups.entry(message.room).or_default().push(message);
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use common::HistoryPage;
+
+    fn m(id: u64, room: RoomId) -> Message {
+        Message {
+            id,
+            user: "u".into(),
+            text: format!("t{id}"),
+            time: 0,
+            room,
+            ..Default::default()
+        }
+    }
+
+    fn room(id: RoomId, kind: RoomKind, name: &str) -> RoomSummary {
+        RoomSummary {
+            id,
+            kind,
+            name: name.into(),
+            members: vec![],
+            last_id: 0,
+            archived: false,
+            manage: false,
+        }
+    }
+
+    fn hello(epoch: &str, reset: bool, msgs: Vec<Message>, rooms: Vec<RoomSummary>) -> StreamEvent {
+        StreamEvent::Hello {
+            epoch: epoch.into(),
+            reset,
+            heartbeat_ms: 15_000,
+            msgs,
+            older: true,
+            rooms: Some(rooms),
+        }
+    }
+
+    fn ids(rooms: &Rooms, id: RoomId) -> Vec<u64> {
+        rooms.messages(id).iter().map(|m| m.id).collect()
+    }
+
+    fn three() -> Vec<RoomSummary> {
+        vec![
+            room(0, RoomKind::Open, "lobby"),
+            room(5, RoomKind::Direct, "Bob"),
+            room(7, RoomKind::Closed, "ops"),
+        ]
+    }
+
+    #[test]
+    fn messages_go_to_their_room_and_the_position_is_the_newest_of_all() {
+        let mut r = Rooms::default();
+        assert_eq!(r.resume_query(), "?since=0");
+        assert!(r.apply(hello("e", false, vec![m(1, 0), m(3, 7)], three())));
+        assert!(r.apply(StreamEvent::Msgs {
+            msgs: vec![m(8, 5), m(9, 0)]
+        }));
+        assert_eq!(ids(&r, 0), vec![1, 9]);
+        assert_eq!(ids(&r, 5), vec![8]);
+        assert_eq!(ids(&r, 7), vec![3]);
+        assert_eq!(r.position(), 9);
+        assert_eq!(r.resume_query(), "?since=9&epoch=e");
+        assert!(
+            !r.apply(StreamEvent::Msgs {
+                msgs: vec![m(9, 0)]
+            }),
+            "a replay"
+        );
+        assert!(!r.apply(StreamEvent::Heartbeat { time: 1 }));
+    }
+
+    #[test]
+    fn rooms_come_before_directs() {
+        let mut r = Rooms::default();
+        r.apply(hello("e", false, vec![], three()));
+        let rooms: Vec<&str> = r.rooms().map(|r| r.name.as_str()).collect();
+        let directs: Vec<&str> = r.directs().map(|r| r.name.as_str()).collect();
+        assert_eq!(rooms, vec!["lobby", "ops"]);
+        assert_eq!(directs, vec!["Bob"]);
+    }
+
+    #[test]
+    fn the_hellos_list_replaces_and_drops_what_is_gone() {
+        let mut r = Rooms::default();
+        r.apply(hello("e", false, vec![m(1, 0), m(3, 7)], three()));
+        // Reconnected: room 7 went while we were away.
+        let fewer = vec![
+            room(0, RoomKind::Open, "lobby"),
+            room(5, RoomKind::Direct, "Bob"),
+        ];
+        assert!(r.apply(hello("e", false, vec![m(4, 5)], fewer)));
+        assert!(r.get(7).is_none());
+        assert!(r.messages(7).is_empty());
+        assert_eq!(ids(&r, 0), vec![1]);
+        assert_eq!(ids(&r, 5), vec![4]);
+    }
+
+    #[test]
+    fn a_reset_replaces_every_timeline() {
+        let mut r = Rooms::default();
+        r.apply(hello("old", false, vec![m(1, 0), m(3, 7)], three()));
+        assert!(r.apply(hello("new", true, vec![m(2, 7)], three())));
+        assert!(r.messages(0).is_empty());
+        assert_eq!(ids(&r, 7), vec![2]);
+        assert_eq!(r.resume_query(), "?since=2&epoch=new");
+    }
+
+    #[test]
+    fn rooms_are_added_updated_and_removed() {
+        let mut r = Rooms::default();
+        r.apply(hello("e", false, vec![m(3, 7)], three()));
+        let mut renamed = room(7, RoomKind::Closed, "ops team");
+        renamed.archived = true;
+        assert!(r.apply(StreamEvent::RoomUpdated {
+            room: renamed.clone()
+        }));
+        assert_eq!(r.get(7), Some(&renamed));
+        assert!(!r.apply(StreamEvent::RoomUpdated { room: renamed }));
+        assert!(r.apply(StreamEvent::RoomAdded {
+            room: room(11, RoomKind::Open, "new")
+        }));
+        assert_eq!(r.list().last().map(|r| r.id), Some(11));
+
+        assert!(r.apply(StreamEvent::RoomRemoved { id: 7 }));
+        assert!(r.get(7).is_none() && r.messages(7).is_empty());
+        assert!(!r.apply(StreamEvent::RoomRemoved { id: 7 }));
+        assert_eq!(r.position(), 3, "the position stays");
+    }
+
+    #[test]
+    fn a_room_with_history_but_nothing_shown_needs_it() {
+        let mut r = Rooms::default();
+        let mut rooms = three();
+        rooms[2].last_id = 3;
+        r.apply(hello("e", false, vec![], rooms));
+        assert!(r.needs_history(7));
+        assert!(!r.needs_history(5), "nothing was ever said there");
+        r.timeline_mut(7).prepend(HistoryPage {
+            msgs: vec![m(3, 7)],
+            more: false,
+        });
+        assert!(!r.needs_history(7));
+        assert_eq!(r.position(), 0, "history is not the stream's position");
+    }
+
+    #[test]
+    fn usernames_from_every_room_once() {
+        let mut rooms = three();
+        rooms[1].members = vec!["bob".into(), "ann".into()];
+        rooms[2].members = vec!["cy".into(), "ann".into()];
+        let mut r = Rooms::default();
+        r.apply(hello("e", false, vec![], rooms));
+        assert_eq!(r.known_usernames(), vec!["ann", "bob", "cy"]);
+    }
+}

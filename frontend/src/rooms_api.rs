@@ -1,0 +1,53 @@
+//! The `/api/rooms` and `/api/dms` endpoints, one function each. Each returns the server's
+//! `{"error": ...}` text when it refuses, ready to show under a form.
+
+use crate::account_api::{encode, get, no_content, send};
+use common::room::{NewDirect, NewMember, NewRoom, RoomChange, RoomId, RoomPost, RoomSummary};
+use common::{HistoryPage, Message};
+use gloo_net::http::Method;
+
+/// `POST /api/rooms`: a new open or closed room; the caller manages it.
+pub async fn create_room(room: &NewRoom) -> Result<RoomSummary, String> {
+    send(Method::POST, "/api/rooms", encode(room)).await
+}
+
+/// `PATCH /api/rooms/{id}`: rename or (un)archive (managers).
+pub async fn change_room(id: RoomId, change: &RoomChange) -> Result<RoomSummary, String> {
+    send(Method::PATCH, &format!("/api/rooms/{id}"), encode(change)).await
+}
+
+/// `POST /api/rooms/{id}/members`: invite an account (managers of closed rooms).
+pub async fn add_member(id: RoomId, username: &str) -> Result<RoomSummary, String> {
+    let body = NewMember {
+        username: username.to_owned(),
+    };
+    let url = format!("/api/rooms/{id}/members");
+    send(Method::POST, &url, encode(&body)).await
+}
+
+/// `POST /api/rooms/{id}/leave`.
+pub async fn leave(id: RoomId) -> Result<(), String> {
+    no_content(Method::POST, &format!("/api/rooms/{id}/leave"), None).await
+}
+
+/// `POST /api/dms`: the direct conversation with these people (a new one or the one that
+/// exists already).
+pub async fn start_direct(members: Vec<String>) -> Result<RoomSummary, String> {
+    send(Method::POST, "/api/dms", encode(&NewDirect { members })).await
+}
+
+/// `POST /api/rooms/{id}/msgs` as the signed-in account.
+pub async fn post(id: RoomId, text: String) -> Result<Message, String> {
+    let url = format!("/api/rooms/{id}/msgs");
+    send(Method::POST, &url, encode(&RoomPost { text })).await
+}
+
+/// `GET /api/rooms/{id}/history?before=ID&limit=N`: older messages, oldest first; the
+/// newest ones without `before`.
+pub async fn history(id: RoomId, before: Option<u64>, limit: usize) -> Result<HistoryPage, String> {
+    let url = match before {
+        Some(before) => format!("/api/rooms/{id}/history?before={before}&limit={limit}"),
+        None => format!("/api/rooms/{id}/history?limit={limit}"),
+    };
+    get(&url).await
+}

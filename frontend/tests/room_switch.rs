@@ -1,0 +1,131 @@
+//! Switching rooms from the sidebar, and the back button, in headless Chromium. A file of
+//! its own: the router listens to clicks on the whole window and the first one mounted
+//! never lets go, so a page must hold one router only for clicks to reach it.
+
+use common::account::{AccountView, Role};
+use common::room::{RoomId, RoomKind, RoomSummary};
+use common::{Message, StreamEvent};
+use frontend::components::{new_signals, AppRoutes};
+use frontend::session::{Identity, Session};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn pathname() -> String {
+    web_sys::window().unwrap().location().pathname().unwrap()
+}
+
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if check() {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("timed out: {what}");
+}
+
+fn room(id: RoomId, kind: RoomKind, name: &str) -> RoomSummary {
+    RoomSummary {
+        id,
+        kind,
+        name: name.into(),
+        members: vec![],
+        last_id: 0,
+        archived: false,
+        manage: false,
+    }
+}
+
+fn message(id: u64, room: RoomId, text: &str) -> Message {
+    Message {
+        id,
+        user: "Cy".into(),
+        text: text.into(),
+        time: 1,
+        room,
+        ..Default::default()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn switching_rooms_shows_that_rooms_messages_and_back_returns() {
+    let window = web_sys::window().unwrap();
+    let history = window.history().unwrap();
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some("/"))
+        .unwrap();
+    let document = window.document().unwrap();
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    let signals = new_signals();
+    let identity = Identity::SignedIn(AccountView {
+        username: "ann".into(),
+        display_name: "Ann".into(),
+        role: Role::Member,
+        active: true,
+        created_at: 0,
+    });
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        provide_context(signals);
+        provide_context(Session::new(identity, None));
+        view! { <AppRoutes /> }
+    });
+    signals.rooms.update(|r| {
+        r.apply(StreamEvent::Hello {
+            epoch: "e".into(),
+            reset: false,
+            heartbeat_ms: 15_000,
+            msgs: vec![
+                message(1, 0, "lobby one"),
+                message(2, 5, "direct two"),
+                message(3, 0, "lobby three"),
+            ],
+            older: false,
+            rooms: Some(vec![
+                room(0, RoomKind::Open, "Lobby"),
+                room(5, RoomKind::Direct, "Bob"),
+            ]),
+        });
+    });
+    let texts = || {
+        let list = host.query_selector_all(".message .text").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    wait_until("the lobby", || texts() == ["lobby one", "lobby three"]).await;
+
+    let link: HtmlElement = host
+        .query_selector(".room-link[data-room='5'] a")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    link.click();
+    wait_until("the direct", || {
+        pathname() == "/r/5" && texts() == ["direct two"]
+    })
+    .await;
+    // Messages keep arriving for every room, each shown in its own.
+    signals.rooms.update(|r| {
+        r.apply(StreamEvent::Msgs {
+            msgs: vec![message(4, 0, "lobby four"), message(5, 5, "direct five")],
+        });
+    });
+    wait_until("the direct grew", || {
+        texts() == ["direct two", "direct five"]
+    })
+    .await;
+
+    history.back().unwrap();
+    wait_until("the lobby again", || {
+        pathname() == "/" && texts() == ["lobby one", "lobby three", "lobby four"]
+    })
+    .await;
+    drop(handle);
+    host.remove();
+}

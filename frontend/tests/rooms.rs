@@ -1,0 +1,471 @@
+//! Rooms on the chat page, in headless Chromium with a scripted `fetch` in place of the
+//! server: the sidebar, a room going away, links in messages, archived rooms, room posts
+//! and history.
+
+use common::account::{AccountView, Role, ServerStatus, SignupMode};
+use common::room::{RoomId, RoomKind, RoomSummary};
+use common::{HistoryPage, Message, StreamEvent};
+use frontend::components::{new_signals, AppRoutes};
+use frontend::connection::ConnectionSignals;
+use frontend::session::{Identity, Session};
+use gloo_timers::future::TimeoutFuture;
+use js_sys::Function;
+use leptos::prelude::*;
+use serde_json::{json, Value};
+use std::any::Any;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn page_script(source: &str) -> JsValue {
+    Function::new_no_args(source).call0(&JsValue::NULL).unwrap()
+}
+
+/// A stand-in server: `"METHOD /path"` → status and JSON body; every request is recorded
+/// (with its query) in `window.__requests`; anything else gets a 404.
+fn stub_api(routes: &[(&str, u16, &str)]) {
+    let table: String = routes
+        .iter()
+        .map(|(key, status, body)| {
+            let body = if body.is_empty() { "null" } else { body };
+            format!("{key:?}: [{status}, {body}],")
+        })
+        .collect();
+    page_script(&format!(
+        "if (!window.__realFetch) window.__realFetch = window.fetch;
+         window.__requests = [];
+         const routes = {{ {table} }};
+         window.fetch = async function (req) {{
+           const url = new URL(req.url, location.href);
+           const key = req.method + ' ' + url.pathname;
+           const body = (req.method === 'GET' || req.method === 'HEAD') ? null : await req.text();
+           window.__requests.push({{ key, body, search: url.search }});
+           const route = routes[key];
+           if (!route) {{
+             return new Response(JSON.stringify({{ error: 'not stubbed: ' + key }}), {{ status: 404 }});
+           }}
+           const [status, json] = route;
+           return new Response(json === null ? null : JSON.stringify(json),
+             {{ status, headers: {{ 'content-type': 'application/json' }} }});
+         }};
+         return true;"
+    ));
+}
+
+fn unstub_api() {
+    page_script(
+        "if (window.__realFetch) { window.fetch = window.__realFetch; delete window.__realFetch; } return true;",
+    );
+}
+
+/// The requests made to `key`: (body as JSON, query string).
+fn requests_to(key: &str) -> Vec<(Value, String)> {
+    let text = page_script("return JSON.stringify(window.__requests || []);")
+        .as_string()
+        .unwrap();
+    let list: Vec<Value> = serde_json::from_str(&text).unwrap();
+    list.into_iter()
+        .filter(|r| r["key"] == key)
+        .map(|r| {
+            let body = r["body"]
+                .as_str()
+                .map(|b| serde_json::from_str(b).unwrap_or(Value::String(b.into())))
+                .unwrap_or(Value::Null);
+            (body, r["search"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect()
+}
+
+fn ann() -> Identity {
+    Identity::SignedIn(AccountView {
+        username: "ann".into(),
+        display_name: "Ann".into(),
+        role: Role::Member,
+        active: true,
+        created_at: 0,
+    })
+}
+
+fn status() -> Option<ServerStatus> {
+    Some(ServerStatus {
+        setup_needed: false,
+        signup: SignupMode::Invite,
+        guests: true,
+    })
+}
+
+fn room(id: RoomId, kind: RoomKind, name: &str) -> RoomSummary {
+    RoomSummary {
+        id,
+        kind,
+        name: name.into(),
+        members: vec![],
+        last_id: 0,
+        archived: false,
+        manage: false,
+    }
+}
+
+/// The lobby, a direct with Bob, a closed room "ops" (managed by ann), an open "general".
+fn four_rooms() -> Vec<RoomSummary> {
+    let mut ops = room(7, RoomKind::Closed, "ops");
+    ops.manage = true;
+    ops.members = vec!["ann".into(), "cy".into()];
+    let mut bob = room(5, RoomKind::Direct, "Bob");
+    bob.members = vec!["ann".into(), "bob".into()];
+    vec![
+        room(0, RoomKind::Open, "Lobby"),
+        bob,
+        ops,
+        room(9, RoomKind::Open, "general"),
+    ]
+}
+
+fn message(id: u64, room: RoomId, text: &str) -> Message {
+    Message {
+        id,
+        user: "Cy".into(),
+        text: text.into(),
+        time: 1_700_000_000_000,
+        room,
+        ..Default::default()
+    }
+}
+
+fn hello(msgs: Vec<Message>, rooms: Vec<RoomSummary>) -> StreamEvent {
+    StreamEvent::Hello {
+        epoch: "e".into(),
+        reset: false,
+        heartbeat_ms: 15_000,
+        msgs,
+        older: false,
+        rooms: Some(rooms),
+    }
+}
+
+struct Mounted {
+    host: HtmlElement,
+    handle: Option<Box<dyn Any>>,
+    url: String,
+    signals: ConnectionSignals,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.handle.take();
+        let history = web_sys::window().unwrap().history().unwrap();
+        history
+            .replace_state_with_url(&JsValue::NULL, "", Some(&self.url))
+            .unwrap();
+        self.host.remove();
+        unstub_api();
+    }
+}
+
+fn mount_at(path: &str, identity: Identity) -> Mounted {
+    let window = web_sys::window().unwrap();
+    let url = window.location().href().unwrap();
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(&JsValue::NULL, "", Some(path))
+        .unwrap();
+    let document = window.document().unwrap();
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    let signals = new_signals();
+    let session = Session::new(identity, status());
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        provide_context(signals);
+        provide_context(session);
+        view! { <AppRoutes /> }
+    });
+    Mounted {
+        host,
+        handle: Some(Box::new(handle)),
+        url,
+        signals,
+    }
+}
+
+impl Mounted {
+    fn all(&self, selector: &str) -> Vec<HtmlElement> {
+        let list = self.host.query_selector_all(selector).unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().unchecked_into())
+            .collect()
+    }
+
+    fn one(&self, selector: &str) -> HtmlElement {
+        self.host
+            .query_selector(selector)
+            .unwrap()
+            .unwrap_or_else(|| panic!("nothing matches {selector}"))
+            .unchecked_into()
+    }
+
+    fn apply(&self, event: StreamEvent) {
+        self.signals.rooms.update(|r| {
+            r.apply(event);
+        });
+    }
+
+    /// The texts of the messages shown.
+    fn texts(&self) -> Vec<String> {
+        self.all(".message .text")
+            .iter()
+            .map(|e| e.text_content().unwrap_or_default())
+            .collect()
+    }
+
+    /// The room ids a sidebar section links to, in order.
+    fn section(&self, index: usize) -> Vec<String> {
+        let lists = self.all(".sidebar .room-links");
+        let items = lists[index].query_selector_all(".room-link").unwrap();
+        (0..items.length())
+            .map(|i| {
+                let item: HtmlElement = items.item(i).unwrap().unchecked_into();
+                item.get_attribute("data-room").unwrap()
+            })
+            .collect()
+    }
+}
+
+async fn settle() {
+    TimeoutFuture::new(30).await;
+}
+
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if check() {
+            return;
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("timed out: {what}");
+}
+
+fn pathname() -> String {
+    web_sys::window().unwrap().location().pathname().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_sidebar_lists_rooms_then_directs_from_the_hello() {
+    let page = mount_at("/", ann());
+    page.apply(hello(vec![message(1, 0, "hi")], four_rooms()));
+    settle().await;
+    let headings: Vec<String> = page
+        .all(".sidebar .section")
+        .iter()
+        .map(|h| h.text_content().unwrap())
+        .collect();
+    assert_eq!(headings, vec!["Rooms", "Direct messages"]);
+    assert_eq!(page.section(0), vec!["0", "7", "9"]);
+    assert_eq!(page.section(1), vec!["5"]);
+    let names: Vec<String> = page
+        .all(".sidebar .room-link .name")
+        .iter()
+        .map(|n| n.text_content().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Lobby", "ops", "general", "Bob"]);
+    let link = page.one(".room-link[data-room='7'] a");
+    assert_eq!(link.get_attribute("href").as_deref(), Some("/r/7"));
+    let current = page.one(".room-link a[aria-current='page']");
+    assert_eq!(current.get_attribute("href").as_deref(), Some("/"));
+    assert_eq!(
+        page.one(".room-bar .room-name").text_content().unwrap(),
+        "Lobby"
+    );
+
+    // A later hello's list replaces this one.
+    page.apply(hello(vec![], four_rooms()[..2].to_vec()));
+    settle().await;
+    assert_eq!(page.section(0), vec!["0"]);
+    assert_eq!(page.section(1), vec!["5"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_guest_sees_the_lobby_without_a_sidebar() {
+    let page = mount_at("/", Identity::Guest);
+    page.apply(hello(vec![message(1, 0, "hi")], four_rooms()[..1].to_vec()));
+    settle().await;
+    assert!(page.all(".sidebar").is_empty());
+    assert!(page.all(".room-bar").is_empty());
+    assert_eq!(page.texts(), vec!["hi"]);
+    assert_eq!(page.all("input.user").len(), 1, "the guest's name field");
+}
+
+#[wasm_bindgen_test]
+async fn a_removed_room_goes_away_and_its_reader_back_to_the_lobby() {
+    let page = mount_at("/r/7", ann());
+    page.apply(hello(
+        vec![message(1, 0, "in the lobby"), message(2, 7, "in ops")],
+        four_rooms(),
+    ));
+    settle().await;
+    assert_eq!(page.texts(), vec!["in ops"]);
+    assert_eq!(
+        page.one(".room-bar .room-name").text_content().unwrap(),
+        "ops"
+    );
+
+    page.apply(StreamEvent::RoomRemoved { id: 7 });
+    wait_until("back in the lobby", || pathname() == "/").await;
+    settle().await;
+    assert_eq!(page.section(0), vec!["0", "9"]);
+    assert_eq!(page.texts(), vec!["in the lobby"]);
+    assert!(page
+        .signals
+        .rooms
+        .with_untracked(|r| r.messages(7).is_empty()));
+
+    // Another room going away leaves the reader where they are.
+    page.apply(StreamEvent::RoomRemoved { id: 9 });
+    settle().await;
+    assert_eq!(pathname(), "/");
+    assert_eq!(page.section(0), vec!["0"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_room_one_cannot_read_says_so() {
+    let page = mount_at("/r/42", ann());
+    page.apply(hello(vec![], four_rooms()));
+    settle().await;
+    assert!(page
+        .one(".missing-room")
+        .text_content()
+        .unwrap()
+        .contains("does not exist"));
+    assert!(page.all("textarea.text").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn links_in_messages_are_anchors_and_nothing_becomes_html() {
+    let page = mount_at("/", Identity::Guest);
+    let hostile = "<b>x</b> https://a.example/?q=<i> and (http://b.example/y).";
+    page.apply(StreamEvent::Msgs {
+        msgs: vec![message(1, 0, hostile)],
+    });
+    settle().await;
+    assert_eq!(page.texts(), vec![hostile]);
+    assert!(page.all(".message .text b, .message .text i").is_empty());
+    let anchors = page.all(".message .text a");
+    let hrefs: Vec<String> = anchors
+        .iter()
+        .map(|a| a.get_attribute("href").unwrap())
+        .collect();
+    assert_eq!(hrefs, vec!["https://a.example/?q=", "http://b.example/y"]);
+    for anchor in &anchors {
+        assert_eq!(
+            anchor.get_attribute("rel").as_deref(),
+            Some("noopener noreferrer nofollow")
+        );
+        assert_eq!(anchor.get_attribute("target").as_deref(), Some("_blank"));
+        assert_eq!(anchor.text_content(), anchor.get_attribute("href"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_account_posts_in_the_room_shown_and_an_archived_room_is_read_only() {
+    let posted = serde_json::to_string(&message(3, 7, "hello ops")).unwrap();
+    stub_api(&[("POST /api/rooms/7/msgs", 201, &posted)]);
+    let page = mount_at("/r/7", ann());
+    page.apply(hello(vec![], four_rooms()));
+    settle().await;
+    let textarea: web_sys::HtmlTextAreaElement = page.one("textarea.text").unchecked_into();
+    textarea.set_value("hello ops");
+    textarea
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    page.one("button.send").click();
+    wait_until("posted", || {
+        !requests_to("POST /api/rooms/7/msgs").is_empty()
+    })
+    .await;
+    assert_eq!(
+        requests_to("POST /api/rooms/7/msgs")[0].0,
+        json!({"text": "hello ops"})
+    );
+
+    let mut archived = four_rooms()[2].clone();
+    archived.archived = true;
+    page.apply(StreamEvent::RoomUpdated { room: archived });
+    settle().await;
+    assert!(page.all("textarea.text").is_empty());
+    assert!(page
+        .one(".composer.archived")
+        .text_content()
+        .unwrap()
+        .contains("archived"));
+    assert_eq!(
+        page.one(".room-bar .archive").text_content().unwrap(),
+        "Unarchive"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_room_the_stream_brought_no_messages_for_loads_its_history() {
+    let page_body = serde_json::to_string(&HistoryPage {
+        msgs: vec![message(2, 9, "older"), message(4, 9, "newest")],
+        more: false,
+    })
+    .unwrap();
+    stub_api(&[("GET /api/rooms/9/history", 200, &page_body)]);
+    let page = mount_at("/r/9", ann());
+    let mut rooms = four_rooms();
+    rooms[3].last_id = 4;
+    page.apply(hello(vec![message(6, 0, "lobby")], rooms));
+    wait_until("history shown", || page.texts() == ["older", "newest"]).await;
+    let asked = requests_to("GET /api/rooms/9/history");
+    assert_eq!(asked.len(), 1);
+    assert!(!asked[0].1.contains("before"), "{}", asked[0].1);
+    assert_eq!(
+        page.one(".older").get_attribute("data-state").as_deref(),
+        Some("beginning")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_new_room_is_created_listed_and_opened() {
+    let mut made = room(12, RoomKind::Closed, "design");
+    made.manage = true;
+    let body = serde_json::to_string(&made).unwrap();
+    stub_api(&[("POST /api/rooms", 201, &body)]);
+    let page = mount_at("/", ann());
+    page.apply(hello(vec![], four_rooms()));
+    settle().await;
+    page.one(".sidebar .new-room").click();
+    settle().await;
+    let name: web_sys::HtmlInputElement = page.one("#room-name").unchecked_into();
+    name.set_value(" design ");
+    name.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    let closed: web_sys::HtmlInputElement = page
+        .one(".new-room-form input[name='closed']")
+        .unchecked_into();
+    closed.set_checked(true);
+    closed
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    settle().await;
+    let members: web_sys::HtmlInputElement = page.one("#room-members").unchecked_into();
+    members.set_value("bob, cy");
+    members
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    page.one(".new-room-form button[type='submit']").click();
+    wait_until("opened", || pathname() == "/r/12").await;
+    settle().await;
+    assert_eq!(
+        requests_to("POST /api/rooms")[0].0,
+        json!({"name": "design", "kind": "closed", "members": ["bob", "cy"]})
+    );
+    assert_eq!(page.section(0), vec!["0", "7", "9", "12"]);
+    assert_eq!(
+        page.one(".room-bar .room-name").text_content().unwrap(),
+        "design"
+    );
+    assert!(page.all(".room-dialog").is_empty(), "the form closed");
+}
