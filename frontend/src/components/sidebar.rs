@@ -37,13 +37,17 @@ pub fn Sidebar(dialog: RwSignal<Option<Dialog>>, open: RwSignal<bool>) -> impl I
 }
 
 /// One section's links; the router marks the current room's `aria-current="page"`.
+/// Redrawn whole when the section changes (rarely: its memo ignores new messages).
 #[component]
 fn RoomLinks(#[prop(into)] list: Signal<Vec<RoomSummary>>) -> impl IntoView {
     view! {
         <ul class="room-links">
-            <For each=move || list.get() key=|r| (r.id, r.name.clone(), r.archived) let:summary>
-                <RoomLink summary />
-            </For>
+            {move || {
+                list.get()
+                    .into_iter()
+                    .map(|summary| view! { <RoomLink summary /> })
+                    .collect_view()
+            }}
         </ul>
     }
 }
