@@ -5,7 +5,6 @@
 use crate::timeline::Timeline;
 use common::room::{RoomId, RoomKind, RoomSummary};
 use common::{Message, StreamEvent};
-use std::collections::BTreeMap;
 
 /// The rooms and their messages.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14,7 +13,9 @@ pub struct Rooms {
     list: Vec<RoomSummary>,
     /// A hello has told us the list (until then nothing is "missing").
     known: bool,
-    timelines: BTreeMap<RoomId, Timeline>,
+    /// Per room, in no particular order (a reader has a handful of rooms: a list beats a
+    /// map, and costs the bundle less).
+    timelines: Vec<(RoomId, Timeline)>,
     /// Server history run the ids belong to; ids from another epoch mean nothing.
     epoch: Option<String>,
     /// The newest message id seen in any room: where the stream resumes.
@@ -50,7 +51,10 @@ impl Rooms {
 
     /// A room's timeline (empty if nothing arrived for it yet).
     pub fn timeline(&self, id: RoomId) -> &Timeline {
-        self.timelines.get(&id).unwrap_or(&EMPTY)
+        self.timelines
+            .iter()
+            .find(|(room, _)| *room == id)
+            .map_or(&EMPTY, |(_, timeline)| timeline)
     }
 
     pub fn messages(&self, id: RoomId) -> &[Message] {
@@ -59,7 +63,14 @@ impl Rooms {
 
     /// A room's timeline to change (scrolling back puts history in front).
     pub fn timeline_mut(&mut self, id: RoomId) -> &mut Timeline {
-        self.timelines.entry(id).or_default()
+        let at = match self.timelines.iter().position(|(room, _)| *room == id) {
+            Some(at) => at,
+            None => {
+                self.timelines.push((id, Timeline::default()));
+                self.timelines.len() - 1
+            }
+        };
+        &mut self.timelines[at].1
     }
 
     /// Whether the room has messages the page holds none of yet: it was added (or fell
@@ -87,13 +98,12 @@ impl Rooms {
     /// Every username in the rooms we know, sorted: the people one can start a direct
     /// conversation with or invite, without asking the server for its accounts.
     pub fn known_usernames(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .list
-            .iter()
-            .flat_map(|r| r.members.iter().cloned())
-            .collect();
-        names.sort();
-        names.dedup();
+        let mut names: Vec<String> = Vec::new();
+        for name in self.list.iter().flat_map(|r| &r.members) {
+            if let Err(at) = names.binary_search(name) {
+                names.insert(at, name.clone());
+            }
+        }
         names
     }
 
@@ -115,9 +125,9 @@ impl Rooms {
                     self.known = true;
                     let list = &self.list;
                     self.timelines
-                        .retain(|id, _| list.iter().any(|r| r.id == *id));
+                        .retain(|(id, _)| list.iter().any(|r| r.id == *id));
                 }
-                let fresh = self.timelines.values().all(|t| t.messages().is_empty());
+                let fresh = self.timelines.iter().all(|(_, t)| t.messages().is_empty());
                 self.epoch = Some(epoch);
                 if reset || fresh {
                     // What the server holds before these is what it says, not what ids
@@ -150,7 +160,9 @@ impl Rooms {
             StreamEvent::RoomRemoved { id } => {
                 let listed = self.list.len();
                 self.list.retain(|r| r.id != id);
-                let dropped = self.timelines.remove(&id).is_some();
+                let kept = self.timelines.len();
+                self.timelines.retain(|(room, _)| *room != id);
+                let dropped = kept != self.timelines.len();
                 dropped || listed != self.list.len()
             }
             StreamEvent::Heartbeat { .. }
@@ -179,10 +191,13 @@ impl Rooms {
 }
 
 /// Messages grouped by room, each group in arrival (id) order.
-fn by_room(msgs: Vec<Message>) -> BTreeMap<RoomId, Vec<Message>> {
-    let mut groups: BTreeMap<RoomId, Vec<Message>> = BTreeMap::new();
+fn by_room(msgs: Vec<Message>) -> Vec<(RoomId, Vec<Message>)> {
+    let mut groups: Vec<(RoomId, Vec<Message>)> = Vec::new();
     for message in msgs {
-        groups.entry(message.room).or_default().push(message);
+        match groups.iter_mut().find(|(room, _)| *room == message.room) {
+            Some((_, group)) => group.push(message),
+            None => groups.push((message.room, vec![message])),
+        }
     }
     groups
 }

@@ -279,6 +279,27 @@ async fn the_sidebar_lists_rooms_then_directs_from_the_hello() {
         "Lobby"
     );
 
+    // On a narrow screen the sidebar hides behind the room bar's button.
+    let toggle = page.one(".room-bar .rooms-toggle");
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert!(page.all(".sidebar.open").is_empty());
+    toggle.click();
+    settle().await;
+    assert_eq!(
+        toggle.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert_eq!(page.all(".sidebar.open").len(), 1);
+    page.one(".room-links").click();
+    settle().await;
+    assert!(
+        page.all(".sidebar.open").is_empty(),
+        "choosing a room closes it"
+    );
+
     // A later hello's list replaces this one.
     page.apply(hello(vec![], four_rooms()[..2].to_vec()));
     settle().await;

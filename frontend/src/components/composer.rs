@@ -93,7 +93,7 @@ pub fn Composer(
                     <input
                         class="user"
                         name="user"
-                        placeholder="Your name"
+                        placeholder="Name"
                         aria-label="Your name (as a guest)"
                         autocomplete="nickname"
                         prop:value=move || user.get()
@@ -104,7 +104,8 @@ pub fn Composer(
                     class="text"
                     name="text"
                     rows="1"
-                    placeholder="Write a message, Enter to send"
+                    placeholder="Message (Enter sends)"
+                    title="Enter sends, Shift+Enter starts a new line"
                     aria-label="Message"
                     prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))

@@ -66,24 +66,25 @@ pub fn RoomBar(
                 "☰ Rooms"
             </button>
             <h2 class="room-name">{move || summary.with(|s| s.as_ref().map(|s| s.name.clone()))}</h2>
-            <Show when=move || archived.get()>
-                <span class="badge archived">"archived"</span>
-            </Show>
+            <span class="badge archived" hidden=move || !archived.get()>"archived"</span>
             <span class="room-actions">
-                <Show when=move || manage.get() && closed.get() && !archived.get()>
-                    <button type="button" class="link invite" on:click=open(Dialog::Invite)>"Invite"</button>
-                </Show>
-                <Show when=move || manage.get() && not_lobby.get()>
-                    <button type="button" class="link rename" on:click=open(Dialog::Rename)>"Rename"</button>
-                    <button type="button" class="link archive" disabled=move || busy.get()
-                        on:click=move |_| act(false)>
-                        {move || if archived.get() { "Unarchive" } else { "Archive" }}
-                    </button>
-                </Show>
-                <Show when=move || closed.get()>
-                    <button type="button" class="link leave" disabled=move || busy.get()
-                        on:click=move |_| act(true)>"Leave"</button>
-                </Show>
+                <button type="button" class="link invite" on:click=open(Dialog::Invite)
+                    hidden=move || !(manage.get() && closed.get() && !archived.get())>
+                    "Invite"
+                </button>
+                <button type="button" class="link rename" on:click=open(Dialog::Rename)
+                    hidden=move || !(manage.get() && not_lobby.get())>
+                    "Rename"
+                </button>
+                <button type="button" class="link archive" disabled=move || busy.get()
+                    hidden=move || !(manage.get() && not_lobby.get())
+                    on:click=move |_| act(false)>
+                    {move || if archived.get() { "Unarchive" } else { "Archive" }}
+                </button>
+                <button type="button" class="link leave" disabled=move || busy.get()
+                    hidden=move || !closed.get() on:click=move |_| act(true)>
+                    "Leave"
+                </button>
             </span>
             <Alert message=failure class="room-error" />
         </div>

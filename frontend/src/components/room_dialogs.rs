@@ -108,10 +108,10 @@ fn NewRoomForm(close: Callback<()>) -> impl IntoView {
 }
 
 /// The people the reader knows from their rooms, to pick from.
-fn known_people() -> Signal<Vec<String>> {
+fn known_people() -> Memo<Vec<String>> {
     let ConnectionSignals { rooms, .. } = expect_context();
     let session = expect_context::<Session>();
-    Signal::derive(move || {
+    Memo::new(move |_| {
         let me = session
             .identity
             .with(|i| i.account().map(|a| a.username.clone()))
@@ -163,16 +163,22 @@ fn NewDirectForm(close: Callback<()>) -> impl IntoView {
             <h3>"New direct message"</h3>
             <fieldset class="people" hidden=move || people.with(Vec::is_empty)>
                 <legend>"People from your rooms"</legend>
-                <For each=move || people.get() key=|n| n.clone() let:name>
-                    <label class="check">
-                        <input type="checkbox" name="person" value=name.clone()
-                            on:change={
-                                let name = name.clone();
-                                move |ev| toggle(name.clone(), event_target_checked(&ev))
-                            } />
-                        " " {name}
-                    </label>
-                </For>
+                {move || {
+                    people
+                        .get()
+                        .into_iter()
+                        .map(|name| {
+                            let toggled = name.clone();
+                            view! {
+                                <label class="check">
+                                    <input type="checkbox" name="person" value=name.clone()
+                                        on:change=move |ev| toggle(toggled.clone(), event_target_checked(&ev)) />
+                                    " " {name}
+                                </label>
+                            }
+                        })
+                        .collect_view()
+                }}
             </fieldset>
             <Field label="Usernames" name="direct-members" value=typed
                 error=form.error("members") hint="Anyone else, separated by commas or spaces." />

@@ -23,12 +23,12 @@ pub fn Sidebar(dialog: RwSignal<Option<Dialog>>, open: RwSignal<bool>) -> impl I
     view! {
         <nav id="sidebar" class="sidebar" class:open=move || open.get() aria-label="Rooms">
             <h2 class="section">"Rooms"</h2>
-            <RoomLinks list=listed />
+            <RoomLinks list=listed on:click=move |_| open.set(false) />
             <button type="button" class="link new-room" on:click=start(Dialog::NewRoom)>
                 "+ New room"
             </button>
             <h2 class="section">"Direct messages"</h2>
-            <RoomLinks list=directs />
+            <RoomLinks list=directs on:click=move |_| open.set(false) />
             <button type="button" class="link new-direct" on:click=start(Dialog::NewDirect)>
                 "+ New direct message"
             </button>
@@ -37,13 +37,17 @@ pub fn Sidebar(dialog: RwSignal<Option<Dialog>>, open: RwSignal<bool>) -> impl I
 }
 
 /// One section's links; the router marks the current room's `aria-current="page"`.
+/// Redrawn whole when the section changes (rarely: its memo ignores new messages).
 #[component]
 fn RoomLinks(#[prop(into)] list: Signal<Vec<RoomSummary>>) -> impl IntoView {
     view! {
         <ul class="room-links">
-            <For each=move || list.get() key=|r| (r.id, r.name.clone(), r.archived) let:summary>
-                <RoomLink summary />
-            </For>
+            {move || {
+                list.get()
+                    .into_iter()
+                    .map(|summary| view! { <RoomLink summary /> })
+                    .collect_view()
+            }}
         </ul>
     }
 }
@@ -51,15 +55,15 @@ fn RoomLinks(#[prop(into)] list: Signal<Vec<RoomSummary>>) -> impl IntoView {
 #[component]
 fn RoomLink(summary: RoomSummary) -> impl IntoView {
     let id = summary.id;
-    let mark = match summary.kind {
-        RoomKind::Direct => "@",
-        RoomKind::Closed => "🔒",
-        RoomKind::Open => "#",
+    let (mark, kind) = match summary.kind {
+        RoomKind::Direct => ("@", "direct"),
+        RoomKind::Closed => ("*", "closed"),
+        RoomKind::Open => ("#", "open"),
     };
     view! {
-        <li class="room-link" data-room=id class:archived=summary.archived>
+        <li class="room-link" data-room=id data-kind=kind class:archived=summary.archived>
             <A href=room_path(id) exact=true>
-                <span class="mark" aria-hidden="true">{mark}</span>
+                <span class="mark" aria-hidden="true" title=kind>{mark}</span>
                 <span class="name">{summary.name}</span>
                 {summary.archived.then(|| view! { <span class="badge">"archived"</span> })}
             </A>
