@@ -490,3 +490,96 @@ async fn a_new_room_is_created_listed_and_opened() {
     );
     assert!(page.all(".room-dialog").is_empty(), "the form closed");
 }
+
+#[wasm_bindgen_test]
+async fn a_direct_is_started_with_people_picked_and_typed_and_managers_invite() {
+    let mut direct = room(14, RoomKind::Direct, "Bob, dee");
+    direct.members = vec!["ann".into(), "bob".into(), "dee".into()];
+    let mut ops = four_rooms()[2].clone();
+    ops.members.push("eve".into());
+    stub_api(&[
+        (
+            "POST /api/dms",
+            201,
+            &serde_json::to_string(&direct).unwrap(),
+        ),
+        (
+            "POST /api/rooms/7/members",
+            200,
+            &serde_json::to_string(&ops).unwrap(),
+        ),
+    ]);
+    let page = mount_at("/", ann());
+    page.apply(hello(vec![], four_rooms()));
+    settle().await;
+    page.one(".sidebar .new-direct").click();
+    settle().await;
+    // The people from ann's rooms, ann aside.
+    let people: Vec<String> = page
+        .all(".new-direct-form input[name='person']")
+        .iter()
+        .map(|i| i.get_attribute("value").unwrap())
+        .collect();
+    assert_eq!(people, vec!["bob", "cy"]);
+    let bob: web_sys::HtmlInputElement = page
+        .one(".new-direct-form input[value='bob']")
+        .unchecked_into();
+    bob.set_checked(true);
+    bob.dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    let typed: web_sys::HtmlInputElement = page.one("#direct-members").unchecked_into();
+    typed.set_value("@dee");
+    typed
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    page.one(".new-direct-form button[type='submit']").click();
+    wait_until("opened", || pathname() == "/r/14").await;
+    settle().await;
+    assert_eq!(
+        requests_to("POST /api/dms")[0].0,
+        json!({"members": ["bob", "dee"]})
+    );
+    assert_eq!(page.section(1), vec!["5", "14"]);
+
+    // ops is closed and ann manages it: she can invite.
+    page.apply(StreamEvent::Msgs {
+        msgs: vec![message(20, 7, "ops talk")],
+    });
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .push_state_with_url(&JsValue::NULL, "", Some("/r/7"))
+        .unwrap();
+    web_sys::window()
+        .unwrap()
+        .dispatch_event(&web_sys::Event::new("popstate").unwrap())
+        .unwrap();
+    wait_until("in ops", || page.texts() == ["ops talk"]).await;
+    assert!(!page.one(".room-bar .invite").hidden());
+    page.one(".room-bar .invite").click();
+    settle().await;
+    let name: web_sys::HtmlInputElement = page.one("#member-username").unchecked_into();
+    name.set_value("eve");
+    name.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    page.one(".invite-member-form button[type='submit']")
+        .click();
+    wait_until("invited", || {
+        !requests_to("POST /api/rooms/7/members").is_empty()
+    })
+    .await;
+    assert_eq!(
+        requests_to("POST /api/rooms/7/members")[0].0,
+        json!({"username": "eve"})
+    );
+    wait_until("listed", || {
+        page.signals.rooms.with_untracked(|r| {
+            r.get(7)
+                .is_some_and(|s| s.members.contains(&"eve".to_owned()))
+        })
+    })
+    .await;
+    settle().await;
+    assert!(page.all(".room-dialog").is_empty(), "the form closed");
+}

@@ -70,11 +70,19 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
         }
     });
     // A room whose messages the stream did not bring (added later, or quiet for long):
-    // its newest page at once.
-    Effect::new(move |_| {
-        let id = room.get();
-        if rooms.with(|r| r.needs_history(id)) {
+    // its newest page at once, once per visit (a failure is not retried in a loop), and
+    // after any other page under way.
+    Effect::new(move |tried: Option<Option<RoomId>>| {
+        let (id, tried) = (room.get(), tried.flatten());
+        let idle = loading.with(Option::is_none);
+        if idle && tried != Some(id) && rooms.with(|r| r.needs_history(id)) {
             load(id, None);
+            return Some(id);
+        }
+        if tried == Some(id) {
+            tried
+        } else {
+            None
         }
     });
     // The room shown went away (left, removed from it, deleted): back to the lobby.

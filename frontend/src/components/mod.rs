@@ -1,6 +1,6 @@
 //! The app: routes, and on each page the header (presence dot, who you are). `/` is the
-//! chat (message list, composer); `/setup`, `/join/CODE`, `/signin` and `/admin` are the
-//! account pages. State comes from context: [`ConnectionSignals`] for the chat,
+//! chat in the lobby and `/r/ID` in another room (sidebar, message list, composer);
+//! `/setup`, `/join/CODE`, `/signin` and `/admin` are the account pages. State comes from context: [`ConnectionSignals`] for the chat,
 //! [`Session`] for who is signed in.
 
 mod admin;
