@@ -132,6 +132,15 @@ pub struct AccountView {
     pub created_at: u64,
 }
 
+/// Someone one can start a direct conversation with or add to a room
+/// (`GET /api/people`: every active account, for signed-in callers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Person {
+    pub username: String,
+    pub display_name: String,
+}
+
 /// `POST /api/setup`: the first account, an admin, with the token the server printed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -138,6 +138,17 @@ impl Rooms {
                         self.note_position(&group);
                         self.timeline_mut(room).replace(group, older);
                     }
+                    // Rooms without a message yet have nothing older to offer.
+                    let empty: Vec<RoomId> = self
+                        .list
+                        .iter()
+                        .filter(|r| r.last_id == 0)
+                        .map(|r| r.id)
+                        .filter(|id| self.timeline(*id).messages().is_empty())
+                        .collect();
+                    for id in empty {
+                        self.timeline_mut(id).replace(Vec::new(), false);
+                    }
                 } else {
                     self.append(msgs);
                 }
@@ -152,6 +163,11 @@ impl Rooms {
                         true
                     }
                     None => {
+                        // A room that had no message when it reached us (new, or a new
+                        // direct conversation): the stream brings all it will ever hold.
+                        if room.last_id == 0 && self.timeline(room.id).messages().is_empty() {
+                            self.timeline_mut(room.id).replace(Vec::new(), false);
+                        }
                         self.list.push(room);
                         true
                     }
@@ -273,6 +289,29 @@ mod tests {
             "a replay"
         );
         assert!(!r.apply(StreamEvent::Heartbeat { time: 1 }));
+    }
+
+    #[test]
+    fn a_room_added_without_messages_offers_nothing_older() {
+        let mut rooms = Rooms::default();
+        rooms.apply(hello("e", true, vec![m(1, 0)], three()));
+        let mut fresh = room(40, RoomKind::Closed, "fresh");
+        fresh.last_id = 0;
+        rooms.apply(StreamEvent::RoomAdded { room: fresh });
+        let mut joined = room(41, RoomKind::Closed, "joined");
+        joined.last_id = 30;
+        rooms.apply(StreamEvent::RoomAdded { room: joined });
+        rooms.apply(StreamEvent::Msgs {
+            msgs: vec![m(50, 40), m(51, 41)],
+        });
+        assert!(
+            !rooms.timeline(40).can_load_older(),
+            "born empty: all is here"
+        );
+        assert!(
+            rooms.timeline(41).can_load_older(),
+            "joined late: 30 and before exist"
+        );
     }
 
     #[test]

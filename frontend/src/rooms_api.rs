@@ -2,9 +2,15 @@
 //! `{"error": ...}` text when it refuses, ready to show under a form.
 
 use crate::account_api::{encode, get, no_content, send};
+use common::account::Person;
 use common::room::{NewDirect, NewMember, NewRoom, RoomChange, RoomId, RoomPost, RoomSummary};
 use common::{HistoryPage, Message};
 use gloo_net::http::Method;
+
+/// `GET /api/people`: every active account, to pick from.
+pub async fn people() -> Result<Vec<Person>, String> {
+    get("/api/people").await
+}
 
 /// `POST /api/rooms`: a new open or closed room; the caller manages it.
 pub async fn create_room(room: &NewRoom) -> Result<RoomSummary, String> {

@@ -67,6 +67,7 @@ async fn every_endpoint_answers_every_kind_of_caller_as_it_must() {
             [200, 200, 200, 200, 200],
         ),
         case(Method::GET, "/api/me", None, [401, 401, 200, 200, 401]),
+        case(Method::GET, "/api/people", None, [401, 401, 200, 200, 401]),
         case(
             Method::DELETE,
             "/api/me/sessions",

@@ -298,6 +298,32 @@ async fn room_requests_from_another_origin_or_with_bad_input_are_refused_clearly
 }
 
 #[tokio::test]
+async fn signed_in_people_can_list_whom_to_pick_and_deactivated_accounts_are_not_there() {
+    let app = spawn_app().await;
+    let who = cast(&app).await;
+    let off = app
+        .api(
+            Method::PATCH,
+            "/api/accounts/eve",
+            Some(&who.admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(off.status(), 200);
+    let people: Vec<common::account::Person> = app
+        .api(Method::GET, "/api/people", Some(&who.cat), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = people.iter().map(|p| p.username.as_str()).collect();
+    assert_eq!(names, ["ann", "bob", "cat", "dan"]);
+    let guest = app.api(Method::GET, "/api/people", None, None).await;
+    expect_json_error(guest, 401, "sign in").await;
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_direct_conversation_is_found_again_and_a_third_account_sees_nothing_of_it() {
     let app = spawn_app().await;
     let who = cast(&app).await;

@@ -8,3 +8,4 @@
 mod accounts;
 mod chat;
 mod harness;
+mod rooms;

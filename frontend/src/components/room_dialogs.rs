@@ -107,16 +107,31 @@ fn NewRoomForm(close: Callback<()>) -> impl IntoView {
     }
 }
 
-/// The people the reader knows from their rooms, to pick from.
+/// The people to pick from: every active account (`GET /api/people`, asked once when the
+/// form opens), and meanwhile (or if that fails) those the reader knows from their rooms.
 fn known_people() -> Memo<Vec<String>> {
     let ConnectionSignals { rooms, .. } = expect_context();
     let session = expect_context::<Session>();
+    let everyone = RwSignal::new(Vec::<String>::new());
+    leptos::task::spawn_local(async move {
+        match rooms_api::people().await {
+            Ok(people) => everyone.set(people.into_iter().map(|p| p.username).collect()),
+            Err(why) => leptos::logging::warn!("listing people: {why}"),
+        }
+    });
     Memo::new(move |_| {
         let me = session
             .identity
             .with(|i| i.account().map(|a| a.username.clone()))
             .unwrap_or_default();
         let mut names = rooms.with(|r| r.known_usernames());
+        everyone.with(|all| {
+            for name in all {
+                if let Err(at) = names.binary_search(name) {
+                    names.insert(at, name.clone());
+                }
+            }
+        });
         names.retain(|n| !n.eq_ignore_ascii_case(&me));
         names
     })
@@ -162,7 +177,7 @@ fn NewDirectForm(close: Callback<()>) -> impl IntoView {
         <form class="account-form new-direct-form" novalidate on:submit=submit>
             <h3>"New direct message"</h3>
             <fieldset class="people" hidden=move || people.with(Vec::is_empty)>
-                <legend>"People from your rooms"</legend>
+                <legend>"People"</legend>
                 {move || {
                     people
                         .get()

@@ -4,7 +4,7 @@
 
 use super::credentials::name_key;
 use crate::event::{AccountId, Entry, Event, Record, SecretHash};
-use common::account::{AccountView, InviteView, Role};
+use common::account::{AccountView, InviteView, Person, Role};
 use parking_lot::RwLock;
 use std::collections::{BTreeMap, HashMap};
 use tokio::sync::watch;
@@ -202,6 +202,23 @@ impl Directory {
             .values()
             .map(Account::view)
             .collect()
+    }
+
+    /// Every active account, by username: whom a signed-in person may pick.
+    pub fn people(&self) -> Vec<Person> {
+        let mut people: Vec<Person> = self
+            .state
+            .read()
+            .accounts
+            .values()
+            .filter(|a| a.active)
+            .map(|a| Person {
+                username: a.username.clone(),
+                display_name: a.display_name.clone(),
+            })
+            .collect();
+        people.sort_by(|a, b| a.username.cmp(&b.username));
+        people
     }
 
     pub fn invites(&self) -> Vec<InviteView> {

@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         session::sign_in,
         session::sign_out,
         session::me,
+        session::people,
         session::sign_out_everywhere,
         session::change_password,
         admin::accounts,
@@ -67,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::delete().to(session::sign_out)),
             )
             .route("/me", web::get().to(session::me))
+            .route("/people", web::get().to(session::people))
             .route(
                 "/me/sessions",
                 web::delete().to(session::sign_out_everywhere),

@@ -100,6 +100,17 @@ pub async fn me(caller: SignedIn) -> HttpResponse {
         .json(caller.0.account.view())
 }
 
+/// Every active account (username and display name), to start a direct conversation
+/// with or add to a room. Signed-in callers only: guests learn no names.
+#[utoipa::path(get, path = "/api/people", tag = "accounts",
+    responses((status = 200, body = Vec<common::account::Person>),
+        (status = 401, description = "not signed in", body = common::ErrorBody)))]
+pub async fn people(accounts: web::Data<Accounts>, _caller: SignedIn) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(accounts.directory().people())
+}
+
 /// Sign out everywhere: every session of the account ends, this one too.
 #[utoipa::path(delete, path = "/api/me/sessions", tag = "accounts",
     responses((status = 204, description = "every session ended"),
