@@ -51,6 +51,12 @@ impl Grants {
         self.0.lock().remove(&room);
     }
 
+    /// Nothing restricted may leave any more (the session ended, the account was
+    /// deactivated): what is queued of closed and direct rooms is dropped.
+    pub fn revoke_all(&self) {
+        self.0.lock().clear();
+    }
+
     pub fn rooms(&self) -> BTreeSet<RoomId> {
         self.0.lock().clone()
     }

@@ -284,12 +284,18 @@ impl Registry {
             .map(|(id, _)| *id)
             .collect();
         for id in &ending {
-            if let Some(client) = self.clients.get(id) {
-                if let Some(line) = lines.for_transport(client.transport) {
-                    let _ = client.offer(line, None);
-                }
+            let Some(client) = self.clients.remove(id) else {
+                continue;
+            };
+            // Out of the index first: it reads the grants that are about to go.
+            self.forget_client(*id, &client);
+            // An ended session reads nothing restricted any more, queued or not.
+            if let Some(grants) = &client.grants {
+                grants.revoke_all();
             }
-            self.remove(*id);
+            if let Some(line) = lines.for_transport(client.transport) {
+                let _ = client.offer(line, None);
+            }
         }
         ending.len()
     }

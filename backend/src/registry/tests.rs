@@ -191,7 +191,7 @@ mod room_tests {
     #[test]
     fn revoking_drops_what_is_queued_and_granting_indexes_again() {
         let mut registry = Registry::new(8);
-        let (id, mut ann) = registry.register_with(
+        let (_, mut ann) = registry.register_with(
             Transport::Stream,
             Bytes::new(),
             None,
@@ -212,6 +212,21 @@ mod room_tests {
         registry.grant(1, 7);
         registry.broadcast_room(Audience::Restricted(7), &line("back\n"));
         assert_eq!(ann.try_recv().unwrap(), "back\n");
+        // A session that ends drops what is queued of its rooms; open lines and the
+        // goodbye still go out.
+        registry.broadcast_room(Audience::Restricted(7), &line("secret\n"));
+        registry.broadcast_room(Audience::Open, &line("open\n"));
+        assert_eq!(registry.end_where(&line("bye\n"), |o| o.account == 1), 1);
+        assert_eq!(ann.try_recv().unwrap(), "open\n");
+        assert_eq!(ann.try_recv().unwrap(), "bye\n");
+        assert!(ann.try_recv().is_err());
+        let (id, _ann) = registry.register_with(
+            Transport::Stream,
+            Bytes::new(),
+            None,
+            owner(1),
+            Some(BTreeSet::from([7])),
+        );
         registry.remove(id);
         assert_eq!(
             registry.readers_of(7),
