@@ -498,3 +498,109 @@ async fn resuming_after_a_restart_gives_every_room_s_news_once_and_in_order() {
     );
     app.stop().await;
 }
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
+/// `/api/stream/ws` over TLS + HTTP/1.1 with `session`'s cookie, as a page opens it.
+async fn room_socket(app: &TestApp, session: &str) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    let connector =
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(app.tls_config(&[b"http/1.1"])));
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = connector.connect(name, tcp).await.unwrap();
+    let mut request = format!("wss://localhost:{}/api/stream/ws?since=0", app.port)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "cookie",
+        format!("__Host-h2chat={session}").parse().unwrap(),
+    );
+    let (socket, response) = tokio_tungstenite::client_async(request, tls)
+        .await
+        .expect("upgrade");
+    assert_eq!(response.status(), 101);
+    socket
+}
+
+async fn next_text(socket: &mut Socket) -> String {
+    use futures_util::StreamExt;
+    loop {
+        let frame = tokio::time::timeout(SOON, socket.next())
+            .await
+            .expect("a frame in time")
+            .expect("socket open")
+            .expect("frame ok");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+            return text.to_string();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_socket_of_every_room_posts_where_each_frame_says_and_sse_carries_rooms_too() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message as Frame;
+    let app = spawn_app().await;
+    let who = cast(&app).await;
+    let mut socket = room_socket(&app, &who.dan).await;
+    let hello: StreamEvent = serde_json::from_str(&next_text(&mut socket).await).unwrap();
+    assert!(matches!(hello, StreamEvent::Hello { rooms: Some(_), .. }));
+    let sse = app
+        .client
+        .get(app.url("/api/stream/events"))
+        .header("cookie", format!("__Host-h2chat={}", who.bob))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.status(), 200);
+    let mut sse = LineStream::from_response(sse);
+
+    let frame = json!({"room": who.room.id, "text": "from the socket"}).to_string();
+    socket.send(Frame::text(frame)).await.unwrap();
+    let mut posted = None;
+    while posted.is_none() {
+        if let Ok(common::WsReply::Posted { msg }) =
+            serde_json::from_str(&next_text(&mut socket).await)
+        {
+            posted = Some(msg);
+        }
+    }
+    let posted = posted.unwrap();
+    assert_eq!(
+        (posted.room, posted.account.as_deref()),
+        (who.room.id, Some("dan"))
+    );
+    // Bob's SSE stream carries it, with its id for Last-Event-ID.
+    let mut saw_id = false;
+    loop {
+        let line = sse.next_line(SOON).await.unwrap();
+        saw_id |= line == format!("id: {}", posted.id);
+        if line.starts_with("data: ") && line.contains("from the socket") {
+            assert!(
+                line.contains(&format!("\"room\":{}", who.room.id)),
+                "{line}"
+            );
+            break;
+        }
+    }
+    assert!(saw_id);
+    // A room dan may not read, over the socket: the same 404 words as over HTTP.
+    let secret = app
+        .create_room(&who.bob, json!({"name": "secret", "kind": "closed"}))
+        .await;
+    let frame = json!({"room": secret.id, "text": "let me in"}).to_string();
+    socket.send(Frame::text(frame)).await.unwrap();
+    loop {
+        if let Ok(common::WsReply::Error { error }) =
+            serde_json::from_str(&next_text(&mut socket).await)
+        {
+            assert!(error.contains(&format!("no room {}", secret.id)), "{error}");
+            break;
+        }
+    }
+    app.stop().await;
+}
