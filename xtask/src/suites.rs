@@ -42,6 +42,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "accounts::",
                     "access::",
                     "rooms::",
+                    "rooms_stream::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

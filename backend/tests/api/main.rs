@@ -16,6 +16,7 @@ mod posting;
 mod redis_server;
 mod rooms;
 mod rooms_on_redis;
+mod rooms_stream;
 mod scale_out;
 mod sse_and_websocket;
 mod static_and_health;
