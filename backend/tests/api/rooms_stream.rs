@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use crate::people::*;
 use crate::rooms::{cast, messages_until, room_ids, SOON};
+use crate::sse_and_websocket::{next_text, Socket};
 use common::StreamEvent;
 use reqwest::Method;
 use serde_json::json;
@@ -120,9 +121,6 @@ async fn resuming_after_a_restart_gives_every_room_s_news_once_and_in_order() {
     );
     app.stop().await;
 }
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
-
 /// `/api/stream/ws` over TLS + HTTP/1.1 with `session`'s cookie, as a page opens it.
 async fn room_socket(app: &TestApp, session: &str) -> Socket {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -145,20 +143,6 @@ async fn room_socket(app: &TestApp, session: &str) -> Socket {
         .expect("upgrade");
     assert_eq!(response.status(), 101);
     socket
-}
-
-async fn next_text(socket: &mut Socket) -> String {
-    use futures_util::StreamExt;
-    loop {
-        let frame = tokio::time::timeout(SOON, socket.next())
-            .await
-            .expect("a frame in time")
-            .expect("socket open")
-            .expect("frame ok");
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
-            return text.to_string();
-        }
-    }
 }
 
 #[tokio::test]

@@ -132,7 +132,7 @@ async fn sse_events_resume_by_last_event_id_and_send_heartbeat_comments() {
     expect_json_error(bad, 400, "Last-Event-ID").await;
 }
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
 
 /// A WebSocket over TLS + HTTP/1.1, as browsers open it.
@@ -156,7 +156,7 @@ async fn open_socket(app: &TestApp, query: &str, recv_buffer: Option<u32>) -> So
     socket
 }
 
-async fn next_text(socket: &mut Socket) -> String {
+pub async fn next_text(socket: &mut Socket) -> String {
     loop {
         let frame = tokio::time::timeout(SOON, socket.next())
             .await

@@ -9,13 +9,6 @@ use std::time::Duration;
 
 const PASSWORD: &str = "correct horse battery";
 
-/// Fills a form field by its name (the `id` of the input).
-async fn fill(page: &Client, name: &str, value: &str) {
-    let input = page.find(Locator::Id(name)).await.unwrap();
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 /// Submits the account form on the page with the keyboard (Enter in its last field).
 async fn submit_with_enter(page: &Client, last_field: &str) {
     let input = page.find(Locator::Id(last_field)).await.unwrap();
@@ -52,20 +45,6 @@ async fn shown(page: &Client) -> Vec<(String, bool, String)> {
     )
     .await;
     serde_json::from_value(v).unwrap()
-}
-
-async fn send_as_member(page: &Client, text: &str) {
-    let area = page.find(Locator::Css("textarea.text")).await.unwrap();
-    area.send_keys(text).await.unwrap();
-    area.send_keys("\u{E007}").await.unwrap();
-}
-
-/// A screenshot to `$H2CHAT_SCREENSHOT_DIR/NAME` when that is set (the docs' pictures).
-async fn screenshot(page: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("H2CHAT_SCREENSHOT_DIR") {
-        let png = page.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
-    }
 }
 
 #[tokio::test]

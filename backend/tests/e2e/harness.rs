@@ -182,3 +182,28 @@ pub(crate) async fn send(page: &Client, user: &str, text: &str) {
     // WebDriver's Enter key: Enter sends.
     area.send_keys("\u{E007}").await.unwrap();
 }
+
+/// Fills a form field by its `id` (the form components name their inputs so).
+pub(crate) async fn fill(page: &Client, id: &str, value: &str) {
+    let input = page.find(fantoccini::Locator::Id(id)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// Sends `text` from a signed-in page's composer (Enter sends).
+pub(crate) async fn send_as_member(page: &Client, text: &str) {
+    let area = page
+        .find(fantoccini::Locator::Css("textarea.text"))
+        .await
+        .unwrap();
+    area.send_keys(text).await.unwrap();
+    area.send_keys("\u{E007}").await.unwrap();
+}
+
+/// A screenshot to `$H2CHAT_SCREENSHOT_DIR/NAME` when that is set (the docs' pictures).
+pub(crate) async fn screenshot(page: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("H2CHAT_SCREENSHOT_DIR") {
+        let png = page.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
+    }
+}

@@ -48,12 +48,6 @@ fn session_of(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-async fn fill(page: &Client, id: &str, value: &str) {
-    let input = page.find(Locator::Id(id)).await.unwrap();
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 async fn sign_in(page: &Client, base: &str, username: &str) {
     page.goto(&format!("{base}signin")).await.unwrap();
     wait_for("the sign-in form", || async {
@@ -100,19 +94,6 @@ async fn open_room(page: &Client, name: &str) {
         js(page, heading).await == json!(name)
     })
     .await;
-}
-
-async fn say(page: &Client, text: &str) {
-    let area = page.find(Locator::Css("textarea.text")).await.unwrap();
-    area.send_keys(text).await.unwrap();
-    area.send_keys("\u{E007}").await.unwrap();
-}
-
-async fn screenshot(page: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("H2CHAT_SCREENSHOT_DIR") {
-        let png = page.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
-    }
 }
 
 #[tokio::test]
@@ -197,7 +178,7 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
         .await;
     }
     open_room(&bob, "plans").await;
-    say(&bob, "Launch on Friday: https://example.com/launch").await;
+    send_as_member(&bob, "Launch on Friday: https://example.com/launch").await;
     open_room(&ann, "plans").await;
     wait_for("ann reads bob's message in plans", || async {
         texts(&ann)
@@ -220,7 +201,7 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
             "_blank"
         ])
     );
-    say(&ann, "I will bring the slides").await;
+    send_as_member(&ann, "I will bring the slides").await;
     wait_for("bob reads ann's answer", || async {
         texts(&bob)
             .await
@@ -277,7 +258,7 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
         .await
         .unwrap();
     open_room(&ann, "Cat").await;
-    say(&ann, "Cat, a word in private?").await;
+    send_as_member(&ann, "Cat, a word in private?").await;
     let direct = ("direct".to_owned(), "Ann".to_owned());
     wait_for("the direct conversation reaches cat's sidebar", || async {
         sidebar(&cat).await.contains(&direct)
