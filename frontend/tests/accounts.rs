@@ -3,100 +3,17 @@
 
 use common::account::{AccountView, Role, ServerStatus, SignupMode};
 use common::{Message, StreamEvent};
-use frontend::components::{new_signals, AppRoutes};
-use frontend::connection::ConnectionSignals;
 use frontend::session::{Identity, Session};
-use gloo_timers::future::TimeoutFuture;
-use js_sys::Function;
 use leptos::prelude::*;
-use serde_json::{json, Value};
-use std::any::Any;
-use wasm_bindgen::{JsCast, JsValue};
+use serde_json::json;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{HtmlElement, HtmlInputElement};
+use web_sys::HtmlElement;
+
+mod support;
+use support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Runs `source` (JS) in the page.
-fn page_script(source: &str) -> JsValue {
-    Function::new_no_args(source).call0(&JsValue::NULL).unwrap()
-}
-
-/// Replaces `fetch` with a stand-in server: `routes` maps `"METHOD /path"` to a status, a
-/// JSON body (`""` for none) and extra headers. Every request is recorded, with its body
-/// and content type, for [`requests`]; anything else gets a 404.
-fn stub_api(routes: &[(&str, u16, &str)]) {
-    stub_api_with_headers(
-        &routes
-            .iter()
-            .map(|(key, status, body)| (*key, *status, *body, json!({})))
-            .collect::<Vec<_>>(),
-    );
-}
-
-fn stub_api_with_headers(routes: &[(&str, u16, &str, Value)]) {
-    let table: String = routes
-        .iter()
-        .map(|(key, status, body, headers)| {
-            let body = if body.is_empty() { "null" } else { body };
-            format!("{key:?}: [{status}, {body}, {headers}],")
-        })
-        .collect();
-    page_script(&format!(
-        "if (!window.__realFetch) window.__realFetch = window.fetch;
-         window.__requests = [];
-         const routes = {{ {table} }};
-         window.fetch = async function (req) {{
-           const path = new URL(req.url, location.href).pathname;
-           const key = req.method + ' ' + path;
-           const body = (req.method === 'GET' || req.method === 'HEAD') ? null : await req.text();
-           window.__requests.push({{ key, body, type: req.headers.get('content-type') }});
-           const route = routes[key];
-           if (!route) {{
-             return new Response(JSON.stringify({{ error: 'not stubbed: ' + key }}), {{ status: 404 }});
-           }}
-           const [status, json, headers] = route;
-           const text = json === null ? null : JSON.stringify(json);
-           return new Response(text, {{ status, headers: Object.assign({{ 'content-type': 'application/json' }}, headers) }});
-         }};
-         return true;"
-    ));
-}
-
-fn unstub_api() {
-    page_script(
-        "if (window.__realFetch) { window.fetch = window.__realFetch; delete window.__realFetch; } return true;",
-    );
-}
-
-/// The requests the stand-in server saw: `(\"METHOD /path\", body as JSON, content type)`.
-fn requests() -> Vec<(String, Value, Option<String>)> {
-    let text = page_script("return JSON.stringify(window.__requests || []);")
-        .as_string()
-        .unwrap();
-    let list: Vec<Value> = serde_json::from_str(&text).unwrap();
-    list.into_iter()
-        .map(|r| {
-            let body = r["body"]
-                .as_str()
-                .map(|b| serde_json::from_str(b).unwrap_or(Value::String(b.into())))
-                .unwrap_or(Value::Null);
-            (
-                r["key"].as_str().unwrap().to_owned(),
-                body,
-                r["type"].as_str().map(str::to_owned),
-            )
-        })
-        .collect()
-}
-
-fn requests_to(key: &str) -> Vec<Value> {
-    requests()
-        .into_iter()
-        .filter(|(k, _, _)| k == key)
-        .map(|(_, body, _)| body)
-        .collect()
-}
 
 fn account(username: &str, display_name: &str, role: Role) -> AccountView {
     AccountView {
@@ -114,116 +31,6 @@ fn status(setup_needed: bool, guests: bool) -> ServerStatus {
         signup: SignupMode::Invite,
         guests,
     }
-}
-
-/// The app's routes mounted at `path`, with these contexts; unmounted (and the page's URL
-/// put back) on drop.
-struct Mounted {
-    host: HtmlElement,
-    handle: Option<Box<dyn Any>>,
-    url: String,
-    signals: ConnectionSignals,
-    session: Session,
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.handle.take();
-        let history = web_sys::window().unwrap().history().unwrap();
-        history
-            .replace_state_with_url(&JsValue::NULL, "", Some(&self.url))
-            .unwrap();
-        self.host.remove();
-        unstub_api();
-    }
-}
-
-fn mount_at(path: &str, identity: Identity, status: Option<ServerStatus>) -> Mounted {
-    let window = web_sys::window().unwrap();
-    let url = window.location().href().unwrap();
-    window
-        .history()
-        .unwrap()
-        .replace_state_with_url(&JsValue::NULL, "", Some(path))
-        .unwrap();
-    let document = window.document().unwrap();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    let signals = new_signals();
-    let session = Session::new(identity, status);
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        provide_context(signals);
-        provide_context(session);
-        view! { <AppRoutes /> }
-    });
-    Mounted {
-        host,
-        handle: Some(Box::new(handle)),
-        url,
-        signals,
-        session,
-    }
-}
-
-impl Mounted {
-    fn all(&self, selector: &str) -> Vec<HtmlElement> {
-        let list = self.host.query_selector_all(selector).unwrap();
-        (0..list.length())
-            .map(|i| list.item(i).unwrap().unchecked_into())
-            .collect()
-    }
-
-    fn one(&self, selector: &str) -> HtmlElement {
-        self.host
-            .query_selector(selector)
-            .unwrap()
-            .unwrap_or_else(|| panic!("nothing matches {selector}"))
-            .unchecked_into()
-    }
-
-    fn text(&self, selector: &str) -> String {
-        self.one(selector).text_content().unwrap_or_default()
-    }
-
-    fn input(&self, selector: &str) -> HtmlInputElement {
-        self.one(selector).unchecked_into()
-    }
-
-    /// Types `value` into the input, as a person would (the page listens to `input`).
-    fn type_into(&self, selector: &str, value: &str) {
-        let input = self.input(selector);
-        input.set_value(value);
-        input
-            .dispatch_event(&web_sys::Event::new("input").unwrap())
-            .unwrap();
-    }
-
-    fn click(&self, selector: &str) {
-        self.one(selector).click();
-    }
-
-    /// Whether an element matching `selector` is there and not hidden.
-    fn visible(&self, selector: &str) -> bool {
-        self.all(selector).iter().any(|e| !e.hidden())
-    }
-}
-
-async fn settle() {
-    TimeoutFuture::new(30).await;
-}
-
-async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        TimeoutFuture::new(10).await;
-    }
-    panic!("timed out: {what}");
-}
-
-fn pathname() -> String {
-    web_sys::window().unwrap().location().pathname().unwrap()
 }
 
 #[wasm_bindgen_test]

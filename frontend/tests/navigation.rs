@@ -12,21 +12,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
+mod support;
+use support::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn pathname() -> String {
-    web_sys::window().unwrap().location().pathname().unwrap()
-}
-
-async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        TimeoutFuture::new(10).await;
-    }
-    panic!("timed out: {what}");
-}
 
 #[wasm_bindgen_test]
 async fn links_change_the_address_and_the_back_button_returns() {

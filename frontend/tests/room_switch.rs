@@ -3,54 +3,19 @@
 //! never lets go, so a page must hold one router only for clicks to reach it.
 
 use common::account::{AccountView, Role};
-use common::room::{RoomId, RoomKind, RoomSummary};
-use common::{Message, StreamEvent};
+use common::room::RoomKind;
+use common::StreamEvent;
 use frontend::components::{new_signals, AppRoutes};
 use frontend::session::{Identity, Session};
-use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
+mod support;
+use support::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn pathname() -> String {
-    web_sys::window().unwrap().location().pathname().unwrap()
-}
-
-async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        TimeoutFuture::new(10).await;
-    }
-    panic!("timed out: {what}");
-}
-
-fn room(id: RoomId, kind: RoomKind, name: &str) -> RoomSummary {
-    RoomSummary {
-        id,
-        kind,
-        name: name.into(),
-        members: vec![],
-        last_id: 0,
-        archived: false,
-        manage: false,
-    }
-}
-
-fn message(id: u64, room: RoomId, text: &str) -> Message {
-    Message {
-        id,
-        user: "Cy".into(),
-        text: text.into(),
-        time: 1,
-        room,
-        ..Default::default()
-    }
-}
 
 #[wasm_bindgen_test]
 async fn switching_rooms_shows_that_rooms_messages_and_back_returns() {

@@ -3,79 +3,31 @@
 //! and history.
 
 use common::account::{AccountView, Role, ServerStatus, SignupMode};
-use common::room::{RoomId, RoomKind, RoomSummary};
+use common::room::{RoomKind, RoomSummary};
 use common::{HistoryPage, Message, StreamEvent};
-use frontend::components::{new_signals, AppRoutes};
-use frontend::connection::ConnectionSignals;
-use frontend::session::{Identity, Session};
-use gloo_timers::future::TimeoutFuture;
-use js_sys::Function;
+use frontend::session::Identity;
 use leptos::prelude::*;
 use serde_json::{json, Value};
-use std::any::Any;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
+mod support;
+use support::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn page_script(source: &str) -> JsValue {
-    Function::new_no_args(source).call0(&JsValue::NULL).unwrap()
-}
-
-/// A stand-in server: `"METHOD /path"` → status and JSON body; every request is recorded
-/// (with its query) in `window.__requests`; anything else gets a 404.
-fn stub_api(routes: &[(&str, u16, &str)]) {
-    let table: String = routes
-        .iter()
-        .map(|(key, status, body)| {
-            let body = if body.is_empty() { "null" } else { body };
-            format!("{key:?}: [{status}, {body}],")
-        })
-        .collect();
-    page_script(&format!(
-        "if (!window.__realFetch) window.__realFetch = window.fetch;
-         window.__requests = [];
-         const routes = {{ {table} }};
-         window.fetch = async function (req) {{
-           const url = new URL(req.url, location.href);
-           const key = req.method + ' ' + url.pathname;
-           const body = (req.method === 'GET' || req.method === 'HEAD') ? null : await req.text();
-           window.__requests.push({{ key, body, search: url.search }});
-           const route = routes[key];
-           if (!route) {{
-             return new Response(JSON.stringify({{ error: 'not stubbed: ' + key }}), {{ status: 404 }});
-           }}
-           const [status, json] = route;
-           return new Response(json === null ? null : JSON.stringify(json),
-             {{ status, headers: {{ 'content-type': 'application/json' }} }});
-         }};
-         return true;"
-    ));
-}
-
-fn unstub_api() {
-    page_script(
-        "if (window.__realFetch) { window.fetch = window.__realFetch; delete window.__realFetch; } return true;",
-    );
-}
 
 /// The requests made to `key`: (body as JSON, query string).
 fn requests_to(key: &str) -> Vec<(Value, String)> {
-    let text = page_script("return JSON.stringify(window.__requests || []);")
-        .as_string()
-        .unwrap();
-    let list: Vec<Value> = serde_json::from_str(&text).unwrap();
-    list.into_iter()
-        .filter(|r| r["key"] == key)
-        .map(|r| {
-            let body = r["body"]
-                .as_str()
-                .map(|b| serde_json::from_str(b).unwrap_or(Value::String(b.into())))
-                .unwrap_or(Value::Null);
-            (body, r["search"].as_str().unwrap_or_default().to_owned())
-        })
+    requests_with_queries()
+        .into_iter()
+        .filter(|(k, ..)| k == key)
+        .map(|(_, body, _, search)| (body, search))
         .collect()
+}
+
+fn mount(path: &str, identity: Identity) -> Mounted {
+    mount_at(path, identity, status())
 }
 
 fn ann() -> Identity {
@@ -96,18 +48,6 @@ fn status() -> Option<ServerStatus> {
     })
 }
 
-fn room(id: RoomId, kind: RoomKind, name: &str) -> RoomSummary {
-    RoomSummary {
-        id,
-        kind,
-        name: name.into(),
-        members: vec![],
-        last_id: 0,
-        archived: false,
-        manage: false,
-    }
-}
-
 /// The lobby, a direct with Bob, a closed room "ops" (managed by ann), an open "general".
 fn four_rooms() -> Vec<RoomSummary> {
     let mut ops = room(7, RoomKind::Closed, "ops");
@@ -123,17 +63,6 @@ fn four_rooms() -> Vec<RoomSummary> {
     ]
 }
 
-fn message(id: u64, room: RoomId, text: &str) -> Message {
-    Message {
-        id,
-        user: "Cy".into(),
-        text: text.into(),
-        time: 1_700_000_000_000,
-        room,
-        ..Default::default()
-    }
-}
-
 fn hello(msgs: Vec<Message>, rooms: Vec<RoomSummary>) -> StreamEvent {
     StreamEvent::Hello {
         epoch: "e".into(),
@@ -145,81 +74,7 @@ fn hello(msgs: Vec<Message>, rooms: Vec<RoomSummary>) -> StreamEvent {
     }
 }
 
-struct Mounted {
-    host: HtmlElement,
-    handle: Option<Box<dyn Any>>,
-    url: String,
-    signals: ConnectionSignals,
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.handle.take();
-        let history = web_sys::window().unwrap().history().unwrap();
-        history
-            .replace_state_with_url(&JsValue::NULL, "", Some(&self.url))
-            .unwrap();
-        self.host.remove();
-        unstub_api();
-    }
-}
-
-fn mount_at(path: &str, identity: Identity) -> Mounted {
-    let window = web_sys::window().unwrap();
-    let url = window.location().href().unwrap();
-    window
-        .history()
-        .unwrap()
-        .replace_state_with_url(&JsValue::NULL, "", Some(path))
-        .unwrap();
-    let document = window.document().unwrap();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    let signals = new_signals();
-    let session = Session::new(identity, status());
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        provide_context(signals);
-        provide_context(session);
-        view! { <AppRoutes /> }
-    });
-    Mounted {
-        host,
-        handle: Some(Box::new(handle)),
-        url,
-        signals,
-    }
-}
-
 impl Mounted {
-    fn all(&self, selector: &str) -> Vec<HtmlElement> {
-        let list = self.host.query_selector_all(selector).unwrap();
-        (0..list.length())
-            .map(|i| list.item(i).unwrap().unchecked_into())
-            .collect()
-    }
-
-    fn one(&self, selector: &str) -> HtmlElement {
-        self.host
-            .query_selector(selector)
-            .unwrap()
-            .unwrap_or_else(|| panic!("nothing matches {selector}"))
-            .unchecked_into()
-    }
-
-    fn apply(&self, event: StreamEvent) {
-        self.signals.rooms.update(|r| {
-            r.apply(event);
-        });
-    }
-
-    /// The texts of the messages shown.
-    fn texts(&self) -> Vec<String> {
-        self.all(".message .text")
-            .iter()
-            .map(|e| e.text_content().unwrap_or_default())
-            .collect()
-    }
-
     /// The room ids a sidebar section links to, in order.
     fn section(&self, index: usize) -> Vec<String> {
         let lists = self.all(".sidebar .room-links");
@@ -233,27 +88,13 @@ impl Mounted {
     }
 }
 
-async fn settle() {
-    TimeoutFuture::new(30).await;
-}
-
-async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        TimeoutFuture::new(10).await;
-    }
-    panic!("timed out: {what}");
-}
-
 fn pathname() -> String {
     web_sys::window().unwrap().location().pathname().unwrap()
 }
 
 #[wasm_bindgen_test]
 async fn the_sidebar_lists_rooms_then_directs_from_the_hello() {
-    let page = mount_at("/", ann());
+    let page = mount("/", ann());
     page.apply(hello(vec![message(1, 0, "hi")], four_rooms()));
     settle().await;
     let headings: Vec<String> = page
@@ -309,7 +150,7 @@ async fn the_sidebar_lists_rooms_then_directs_from_the_hello() {
 
 #[wasm_bindgen_test]
 async fn a_guest_sees_the_lobby_without_a_sidebar() {
-    let page = mount_at("/", Identity::Guest);
+    let page = mount("/", Identity::Guest);
     page.apply(hello(vec![message(1, 0, "hi")], four_rooms()[..1].to_vec()));
     settle().await;
     assert!(page.all(".sidebar").is_empty());
@@ -320,7 +161,7 @@ async fn a_guest_sees_the_lobby_without_a_sidebar() {
 
 #[wasm_bindgen_test]
 async fn a_removed_room_goes_away_and_its_reader_back_to_the_lobby() {
-    let page = mount_at("/r/7", ann());
+    let page = mount("/r/7", ann());
     page.apply(hello(
         vec![message(1, 0, "in the lobby"), message(2, 7, "in ops")],
         four_rooms(),
@@ -351,7 +192,7 @@ async fn a_removed_room_goes_away_and_its_reader_back_to_the_lobby() {
 
 #[wasm_bindgen_test]
 async fn a_room_one_cannot_read_says_so() {
-    let page = mount_at("/r/42", ann());
+    let page = mount("/r/42", ann());
     page.apply(hello(vec![], four_rooms()));
     settle().await;
     assert!(page
@@ -364,7 +205,7 @@ async fn a_room_one_cannot_read_says_so() {
 
 #[wasm_bindgen_test]
 async fn links_in_messages_are_anchors_and_nothing_becomes_html() {
-    let page = mount_at("/", Identity::Guest);
+    let page = mount("/", Identity::Guest);
     let hostile = "<b>x</b> https://a.example/?q=<i> and (http://b.example/y).";
     page.apply(StreamEvent::Msgs {
         msgs: vec![message(1, 0, hostile)],
@@ -392,7 +233,7 @@ async fn links_in_messages_are_anchors_and_nothing_becomes_html() {
 async fn an_account_posts_in_the_room_shown_and_an_archived_room_is_read_only() {
     let posted = serde_json::to_string(&message(3, 7, "hello ops")).unwrap();
     stub_api(&[("POST /api/rooms/7/msgs", 201, &posted)]);
-    let page = mount_at("/r/7", ann());
+    let page = mount("/r/7", ann());
     page.apply(hello(vec![], four_rooms()));
     settle().await;
     let textarea: web_sys::HtmlTextAreaElement = page.one("textarea.text").unchecked_into();
@@ -434,7 +275,7 @@ async fn a_room_the_stream_brought_no_messages_for_loads_its_history() {
     })
     .unwrap();
     stub_api(&[("GET /api/rooms/9/history", 200, &page_body)]);
-    let page = mount_at("/r/9", ann());
+    let page = mount("/r/9", ann());
     let mut rooms = four_rooms();
     rooms[3].last_id = 4;
     page.apply(hello(vec![message(6, 0, "lobby")], rooms));
@@ -454,7 +295,7 @@ async fn a_new_room_is_created_listed_and_opened() {
     made.manage = true;
     let body = serde_json::to_string(&made).unwrap();
     stub_api(&[("POST /api/rooms", 201, &body)]);
-    let page = mount_at("/", ann());
+    let page = mount("/", ann());
     page.apply(hello(vec![], four_rooms()));
     settle().await;
     page.one(".sidebar .new-room").click();
@@ -509,7 +350,7 @@ async fn a_direct_is_started_with_people_picked_and_typed_and_managers_invite() 
             &serde_json::to_string(&ops).unwrap(),
         ),
     ]);
-    let page = mount_at("/", ann());
+    let page = mount("/", ann());
     page.apply(hello(vec![], four_rooms()));
     settle().await;
     page.one(".sidebar .new-direct").click();
