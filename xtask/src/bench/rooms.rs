@@ -85,25 +85,31 @@ pub fn run_rooms(root: &Path, scratch: &Path) -> Result<()> {
         }
         println!("xtask: round {} of {ROUNDS} done", round + 1);
     }
-    let rows: [(&str, &Number); 7] = [
-        ("delivery p50 (ms)", &at("/fanout/p50_ms")),
-        ("delivery p99 (ms)", &at("/fanout/p99_ms")),
-        ("server CPU per delivery (µs)", &cpu_per_delivery),
-        ("server RSS per stream (KiB)", &|r| {
-            Some(at("/server_rss_per_client_bytes")(r)? / 1024.0)
-        }),
-        ("deliveries", &at("/delivered")),
-        ("posts", &at("/messages")),
-        ("post p99 (ms)", &at("/post/p99_ms")),
+    // (name, number, decimals)
+    let rows: [(&str, &Number, usize); 7] = [
+        ("delivery p50 (ms)", &at("/fanout/p50_ms"), 1),
+        ("delivery p99 (ms)", &at("/fanout/p99_ms"), 1),
+        ("server CPU per delivery (µs)", &cpu_per_delivery, 1),
+        (
+            "server RSS per stream (KiB)",
+            &|r| Some(at("/server_rss_per_client_bytes")(r)? / 1024.0),
+            1,
+        ),
+        ("deliveries", &at("/delivered"), 0),
+        ("posts", &at("/messages"), 0),
+        ("post p99 (ms)", &at("/post/p99_ms"), 1),
     ];
     println!("\n| 5 000 browsers, 100 000 deliveries | lobby (5 000 readers per message) | 500 rooms of 10 (10 readers per message) | rooms / lobby |");
     println!("| --- | ---: | ---: | ---: |");
-    for (name, number) in rows {
+    for (name, number, decimals) in rows {
         let (l, r) = (
             median(values(&lobby, number)),
             median(values(&rooms, number)),
         );
-        println!("| {name} | {l:.1} | {r:.1} | {:.2} |", r / l);
+        println!(
+            "| {name} | {l:.decimals$} | {r:.decimals$} | {:.2} |",
+            r / l
+        );
     }
     let violations: f64 = values(&rooms, at("/violations")).iter().sum();
     let reached = median(values(&rooms, at("/messages_per_second")));
