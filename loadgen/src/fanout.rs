@@ -10,9 +10,10 @@
 //! with. Nothing else changes.
 
 use crate::h2_streams::{run_connection, Target};
-use crate::proc_stats::{cpu_seconds, rss_bytes};
+use crate::proc_stats::{cpu_seconds, rss_bytes, sum_over};
 use crate::readers::{now_micros, run_ws_client, Opened, Totals};
 use crate::stats::{percentiles, Percentiles};
+use crate::tls::authority_of;
 use anyhow::{bail, Context};
 use common::Transport;
 use std::path::PathBuf;
@@ -187,6 +188,8 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
                     authority: authority_of(node_of(c))?,
                     path: path.to_owned(),
                     sse: args.transport == Transport::Sse,
+                    cookie: None,
+                    room: None,
                 },
                 streams: args.clients / connections + usize::from(c < args.clients % connections),
             },
@@ -431,22 +434,6 @@ fn event_line(seq: usize, text: String) -> anyhow::Result<Vec<u8>> {
     Ok(serde_json::to_vec(&common::StreamEvent::Msgs {
         msgs: vec![msg],
     })?)
-}
-
-/// `host:port` of a base URL `https://host:port`.
-fn authority_of(base: &str) -> anyhow::Result<String> {
-    let rest = base
-        .strip_prefix("https://")
-        .with_context(|| format!("{base}: the URL must start with https://"))?;
-    Ok(rest.split('/').next().unwrap_or(rest).to_owned())
-}
-
-/// `stat` of every process added up; `None` without processes or if one cannot be read.
-fn sum_over(pids: &[u32], stat: impl Fn(u32) -> Option<f64>) -> Option<f64> {
-    if pids.is_empty() {
-        return None;
-    }
-    pids.iter().map(|p| stat(*p)).sum()
 }
 
 fn print_summary(r: &Report) {

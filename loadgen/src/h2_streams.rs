@@ -10,6 +10,7 @@
 use crate::readers::{Opened, Seen, Totals};
 use anyhow::{anyhow, Context as _};
 use bytes::Bytes;
+use common::room::RoomId;
 use common::{LineFramer, StreamEvent};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::future::{poll_fn, Future};
@@ -32,6 +33,10 @@ pub struct Target {
     pub path: String,
     /// Server-sent events framing (`data: ` lines) instead of NDJSON.
     pub sse: bool,
+    /// A `cookie` header for every request (a signed-in browser's session).
+    pub cookie: Option<String>,
+    /// The one room these streams may read: any other room's message is a violation.
+    pub room: Option<RoomId>,
 }
 
 /// Opens one connection and `streams` requests on it, reports how many opened on `opened`,
@@ -62,7 +67,7 @@ pub async fn run_connection(
     });
     let mut readers: Vec<StreamReader> = bodies
         .into_iter()
-        .map(|body| StreamReader::new(body, target.sse))
+        .map(|body| StreamReader::new(body, target.sse, target.room))
         .collect();
     let mut stopped = pin!(wait_for_stop(stop));
     let mut connection_done = false;
@@ -118,7 +123,11 @@ async fn open(
         let mut pending = Vec::with_capacity(streams);
         for _ in 0..streams {
             send = send.ready().await?;
-            let request = http::Request::get(&uri).body(())?;
+            let mut request = http::Request::get(&uri);
+            if let Some(cookie) = &target.cookie {
+                request = request.header(http::header::COOKIE, cookie);
+            }
+            let request = request.body(())?;
             let (response, _) = send.send_request(request, true)?;
             pending.push(response);
         }
@@ -170,12 +179,12 @@ struct StreamReader {
 }
 
 impl StreamReader {
-    fn new(body: h2::RecvStream, sse: bool) -> Self {
+    fn new(body: h2::RecvStream, sse: bool, room: Option<RoomId>) -> Self {
         Self {
             body,
             framer: LineFramer::new(),
             sse,
-            seen: Seen::default(),
+            seen: Seen::in_room(room),
         }
     }
 

@@ -1,9 +1,13 @@
-//! `cargo run --release -p loadgen -- <posts|fanout> ...`: load for h2chat over real TLS.
+//! `cargo run --release -p loadgen -- <posts|fanout|seed-rooms|rooms> ...`: load for h2chat
+//! over real TLS.
 //!
 //! - `posts`: concurrent posters, each its own HTTP/2 connection, posting sequentially;
 //!   reports posts/s and post latency.
 //! - `fanout`: N streaming clients (HTTP/2 stream, SSE or WebSocket) and K stamped posts;
 //!   reports fan-out latency percentiles, deliveries, and the server's memory and CPU.
+//! - `seed-rooms`: a fresh database of accounts, sessions and closed rooms, and its plan.
+//! - `rooms`: every seeded account streaming `/api/stream`, posts in every room; reports
+//!   the same figures, and any message that reached a reader outside its room.
 //!
 //! Every run is bounded in count and time and stops by itself.
 
@@ -12,6 +16,8 @@ mod h2_streams;
 mod posts;
 mod proc_stats;
 mod readers;
+mod rooms;
+mod seed;
 mod stats;
 mod tls;
 
@@ -30,6 +36,11 @@ enum Command {
     Posts(posts::PostsArgs),
     /// Streaming clients receiving stamped posts; reports fan-out latency and server cost.
     Fanout(fanout::FanoutArgs),
+    /// A fresh database of accounts, sessions and closed rooms, and the plan for `rooms`.
+    SeedRooms(seed::SeedArgs),
+    /// Every seeded account streaming its rooms, posts in every room; reports delivery
+    /// latency, server cost, and messages that reached a reader outside their room.
+    Rooms(rooms::RoomsArgs),
 }
 
 #[tokio::main]
@@ -38,6 +49,8 @@ async fn main() {
     let result = match cli.command {
         Command::Posts(args) => posts::run(args).await,
         Command::Fanout(args) => fanout::run(args).await,
+        Command::SeedRooms(args) => seed::run(args).await,
+        Command::Rooms(args) => rooms::run(args).await,
     };
     if let Err(err) = result {
         eprintln!("loadgen: error: {err:#}");

@@ -21,6 +21,14 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     Some((utime + stime) / ticks.max(1.0))
 }
 
+/// `stat` of every process added up; `None` without processes or if one cannot be read.
+pub fn sum_over(pids: &[u32], stat: impl Fn(u32) -> Option<f64>) -> Option<f64> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().map(|p| stat(*p)).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

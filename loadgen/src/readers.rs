@@ -3,6 +3,7 @@
 //! (`lg <seq> <micros>` in the text).
 
 use crate::tls::WsSocket;
+use common::room::RoomId;
 use common::StreamEvent;
 use futures_util::StreamExt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +22,11 @@ pub fn now_micros() -> u64 {
 pub struct Totals {
     pub deliveries: AtomicU64,
     pub bytes: AtomicU64,
+    /// Streams whose hello has arrived.
+    pub hellos: AtomicU64,
+    /// Stamped messages of another room than the reader's own (`loadgen rooms`): each one a
+    /// message delivered to someone who may not read it.
+    pub violations: AtomicU64,
 }
 
 /// What one reader saw.
@@ -28,13 +34,28 @@ pub struct Totals {
 pub struct Seen {
     pub latencies_us: Vec<u32>,
     pub seqs: Vec<u32>,
+    /// The one room this reader may read, if it is checked (`loadgen rooms`).
+    pub room: Option<RoomId>,
 }
 
 impl Seen {
+    pub fn in_room(room: Option<RoomId>) -> Self {
+        Self {
+            room,
+            ..Self::default()
+        }
+    }
+
     pub fn record(&mut self, event: StreamEvent, totals: &Totals) {
+        if let StreamEvent::Hello { .. } = event {
+            totals.hellos.fetch_add(1, Ordering::Relaxed);
+        }
         if let StreamEvent::Msgs { msgs } = event {
             let now = now_micros();
             for m in msgs {
+                if self.room.is_some_and(|room| room != m.room) {
+                    totals.violations.fetch_add(1, Ordering::Relaxed);
+                }
                 let mut parts = m.text.split(' ');
                 if parts.next() != Some("lg") {
                     continue;

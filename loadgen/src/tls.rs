@@ -52,6 +52,14 @@ pub fn h2_client(tls: Arc<rustls::ClientConfig>) -> anyhow::Result<reqwest::Clie
         .context("cannot build the HTTP/2 client")
 }
 
+/// `host:port` of a base URL `https://host:port`.
+pub fn authority_of(base: &str) -> anyhow::Result<String> {
+    let rest = base
+        .strip_prefix("https://")
+        .with_context(|| format!("{base}: the URL must start with https://"))?;
+    Ok(rest.split('/').next().unwrap_or(rest).to_owned())
+}
+
 /// A WebSocket client's socket: TLS over TCP.
 pub type WsSocket =
     tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;

@@ -1,0 +1,390 @@
+//! The `rooms` benchmark: every seeded account (`loadgen seed-rooms`) signed in on a
+//! `/api/stream` of its own connection, and rounds of stamped posts, one in every room per
+//! round, each from one of the room's members. Every reader checks that what it gets is of
+//! its own room; a message of another room is a violation (it must never happen).
+//!
+//! Phases as in `fanout`: connect every stream (bounded handshake concurrency), wait for
+//! every hello, post `--messages` rounds `--interval-ms` apart, then wait until every
+//! reader has every message of its room or the drain time runs out. Bounded in count and
+//! time; exits non-zero when streams, deliveries or posts are missing, or on a violation.
+
+use crate::h2_streams::{run_connection, Target};
+use crate::proc_stats::{cpu_seconds, rss_bytes, sum_over};
+use crate::readers::{now_micros, Opened, Totals};
+use crate::seed::{read_plan, Plan};
+use crate::stats::{percentiles, Percentiles};
+use crate::tls::authority_of;
+use anyhow::{bail, Context};
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, watch, Semaphore};
+
+/// The session cookie's name (`backend/src/auth.rs`).
+const SESSION_COOKIE: &str = "__Host-h2chat";
+
+#[derive(clap::Args)]
+pub struct RoomsArgs {
+    /// Server base URL (https://127.0.0.1:PORT).
+    #[arg(long, default_value = "https://127.0.0.1:8443")]
+    url: String,
+    /// PEM certificate to trust (the server's certs/cert.pem).
+    #[arg(long)]
+    ca: PathBuf,
+    /// The plan `loadgen seed-rooms` wrote for the server's database.
+    #[arg(long)]
+    plan: PathBuf,
+    /// Rounds to post; each round posts one message in every room.
+    #[arg(long, default_value = "20")]
+    messages: usize,
+    /// Milliseconds between the starts of two rounds.
+    #[arg(long, default_value = "50")]
+    interval_ms: u64,
+    /// HTTP/2 connections the posts are spread over (each post carries its author's cookie).
+    #[arg(long, default_value = "4")]
+    posters: usize,
+    /// Handshakes in flight at once.
+    #[arg(long, default_value = "64")]
+    connect_concurrency: usize,
+    /// Seconds to wait for every stream's hello.
+    #[arg(long, default_value = "60")]
+    hello_secs: u64,
+    /// Seconds to wait for missing deliveries after the last post.
+    #[arg(long, default_value = "15")]
+    drain_secs: u64,
+    /// Server process id, to report its memory and CPU.
+    #[arg(long = "server-pid")]
+    server_pids: Vec<u32>,
+    /// Print one JSON object instead of the summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Report {
+    rooms: usize,
+    clients: usize,
+    connected: usize,
+    hellos: u64,
+    connect_seconds: f64,
+    rounds: usize,
+    /// Messages posted: rounds × rooms.
+    messages: usize,
+    expected: u64,
+    delivered: u64,
+    /// Messages a reader got from a room not its own: must be 0.
+    violations: u64,
+    /// Delivery latency, post stamp to reader, in the same place as `fanout`'s report.
+    fanout: Percentiles,
+    post: Percentiles,
+    server_rss_baseline_bytes: Option<u64>,
+    server_rss_connected_bytes: Option<u64>,
+    server_rss_per_client_bytes: Option<f64>,
+    server_cpu_seconds_posting: Option<f64>,
+    server_cpu_us_per_delivery: Option<f64>,
+    loadgen_cpu_seconds_posting: Option<f64>,
+    posting_seconds: f64,
+    /// Messages posted per second, over the posting rounds alone.
+    messages_per_second: f64,
+}
+
+pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
+    let plan = Arc::new(read_plan(&args.plan)?);
+    if plan.accounts.is_empty() || args.messages == 0 || args.posters == 0 {
+        bail!("need accounts in the plan, --messages and --posters of at least 1");
+    }
+    let fd_limit =
+        backend::fd_limit::raise_to_hard_limit().context("cannot raise the open-files limit")?;
+    let clients = plan.accounts.len();
+    if (clients + args.posters) as u64 + 64 > fd_limit {
+        bail!("{clients} connections need more open files than the limit ({fd_limit})");
+    }
+    let base = args.url.trim_end_matches('/').to_owned();
+    let authority = authority_of(&base)?;
+    let pids = args.server_pids.clone();
+    let rss_now = || sum_over(&pids, |p| rss_bytes(p).map(|b| b as f64)).map(|b| b as u64);
+    let cpu_now = || sum_over(&pids, cpu_seconds);
+    let pem =
+        std::fs::read(&args.ca).with_context(|| format!("cannot read {}", args.ca.display()))?;
+    let tls = crate::tls::client_config(&pem)?;
+    let rss_baseline = rss_now();
+
+    // Connect: one connection and one stream per account, like one browser each.
+    let totals = Arc::new(Totals::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let gate = Arc::new(Semaphore::new(args.connect_concurrency.max(1)));
+    let started = Instant::now();
+    let mut readers = Vec::with_capacity(clients);
+    let mut opened = Vec::with_capacity(clients);
+    for account in &plan.accounts {
+        let target = Target {
+            authority: authority.clone(),
+            path: "/api/stream?since=0".to_owned(),
+            sse: false,
+            cookie: Some(format!("{SESSION_COOKIE}={}", account.token)),
+            room: Some(account.room),
+        };
+        let (gate, totals, stop, tls) =
+            (gate.clone(), totals.clone(), stop_rx.clone(), tls.clone());
+        let (opened_tx, opened_rx) = oneshot::channel();
+        opened.push(opened_rx);
+        readers.push(tokio::spawn(async move {
+            let Ok(permit) = gate.acquire_owned().await else {
+                return Vec::new();
+            };
+            run_connection(target, tls, 1, permit, opened_tx, totals, stop).await
+        }));
+    }
+    let mut connected = 0;
+    let mut connect_errors = 0;
+    for o in opened {
+        let Ok(Opened { streams, error }) = o.await else {
+            continue;
+        };
+        connected += streams;
+        if let Some(err) = error {
+            connect_errors += 1;
+            if connect_errors <= 3 {
+                eprintln!("loadgen: connect failed: {err:#}");
+            }
+        }
+    }
+    // A stream counts once its hello is in: the server has it subscribed to its rooms.
+    let hello_until = Instant::now() + Duration::from_secs(args.hello_secs);
+    while totals.hellos.load(Ordering::Relaxed) < connected as u64 && Instant::now() < hello_until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let hellos = totals.hellos.load(Ordering::Relaxed);
+    let connect_seconds = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss_connected = rss_now();
+
+    // Post from a thread of its own, as `fanout` does: on the readers' runtime a post's
+    // answer would wait behind thousands of reader tasks.
+    let cpu_before = cpu_now();
+    let own_cpu_before = cpu_seconds(std::process::id());
+    let poster = RoundPoster {
+        base,
+        tls: tls.clone(),
+        plan: plan.clone(),
+        rounds: args.messages,
+        interval: Duration::from_millis(args.interval_ms),
+        connections: args.posters,
+    };
+    let (posting_started, posted_in, mut post_latencies) =
+        tokio::task::spawn_blocking(move || poster.run()).await??;
+    let members: usize = plan.rooms.iter().map(|r| r.members.len()).sum();
+    let expected = (members * args.messages) as u64;
+    let drain_until = Instant::now() + Duration::from_secs(args.drain_secs);
+    while totals.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < drain_until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let posting_seconds = posting_started.elapsed().as_secs_f64();
+    let cpu_after = cpu_now();
+    let own_cpu_after = cpu_seconds(std::process::id());
+    let _ = stop_tx.send(true);
+
+    let mut latencies: Vec<Duration> = Vec::with_capacity(expected as usize);
+    for reader in readers {
+        for seen in reader.await? {
+            latencies.extend(
+                seen.latencies_us
+                    .iter()
+                    .map(|us| Duration::from_micros(u64::from(*us))),
+            );
+        }
+    }
+    let delivered = totals.deliveries.load(Ordering::Relaxed);
+    let server_cpu = cpu_before.zip(cpu_after).map(|(b, a)| a - b);
+    let messages = post_latencies.len();
+    let report = Report {
+        rooms: plan.rooms.len(),
+        clients,
+        connected,
+        hellos,
+        connect_seconds,
+        rounds: args.messages,
+        messages,
+        expected,
+        delivered,
+        violations: totals.violations.load(Ordering::Relaxed),
+        fanout: percentiles(&mut latencies),
+        post: percentiles(&mut post_latencies),
+        server_rss_baseline_bytes: rss_baseline,
+        server_rss_connected_bytes: rss_connected,
+        server_rss_per_client_bytes: per_client(rss_baseline, rss_connected, connected),
+        server_cpu_seconds_posting: server_cpu,
+        server_cpu_us_per_delivery: server_cpu.map(|s| micros_per(s, delivered)),
+        loadgen_cpu_seconds_posting: own_cpu_before.zip(own_cpu_after).map(|(b, a)| a - b),
+        posting_seconds,
+        messages_per_second: messages as f64 / posted_in.as_secs_f64().max(1e-9),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    if report.violations > 0 {
+        bail!(
+            "{} messages reached a reader outside their room",
+            report.violations
+        );
+    }
+    if connected < clients || (hellos as usize) < clients {
+        bail!("only {connected} of {clients} streams opened, {hellos} hellos");
+    }
+    if delivered < expected {
+        bail!("{} of {expected} deliveries missing", expected - delivered);
+    }
+    Ok(())
+}
+
+/// Server memory each stream added, in bytes.
+fn per_client(baseline: Option<u64>, connected: Option<u64>, streams: usize) -> Option<f64> {
+    match (baseline, connected) {
+        (Some(b), Some(c)) if streams > 0 => Some((c as f64 - b as f64) / streams as f64),
+        _ => None,
+    }
+}
+
+/// CPU seconds per delivery, in microseconds (0 deliveries: NaN, which no table hides).
+fn micros_per(cpu_seconds: f64, deliveries: u64) -> f64 {
+    if deliveries == 0 {
+        return f64::NAN;
+    }
+    cpu_seconds * 1e6 / deliveries as f64
+}
+
+/// Posts `rounds` rounds `interval` apart, one stamped message in every room per round,
+/// from a member that changes from round to round, spread over `connections` HTTP/2
+/// connections; on its own thread and runtime.
+struct RoundPoster {
+    base: String,
+    tls: Arc<rustls::ClientConfig>,
+    plan: Arc<Plan>,
+    rounds: usize,
+    interval: Duration,
+    connections: usize,
+}
+
+impl RoundPoster {
+    /// When the first round was due, how long the rounds took, and each post's latency.
+    fn run(self) -> anyhow::Result<(Instant, Duration, Vec<Duration>)> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(self.post_all())
+    }
+
+    async fn post_all(self) -> anyhow::Result<(Instant, Duration, Vec<Duration>)> {
+        let mut clients = Vec::with_capacity(self.connections);
+        for _ in 0..self.connections {
+            let client = crate::tls::h2_client(self.tls.clone())?;
+            client.get(format!("{}/healthz", self.base)).send().await?;
+            clients.push(client);
+        }
+        let started = Instant::now();
+        let mut latencies = Vec::with_capacity(self.rounds * self.plan.rooms.len());
+        for round in 0..self.rounds {
+            // A round that ran late delays the next; the achieved rate is reported.
+            tokio::time::sleep_until((started + self.interval * round as u32).into()).await;
+            let mut posts: FuturesUnordered<_> = self
+                .plan
+                .rooms
+                .iter()
+                .enumerate()
+                .filter_map(|(k, room)| {
+                    let author =
+                        &self.plan.accounts[*room.members.get(round % room.members.len())?];
+                    let client = &clients[k % clients.len()];
+                    let text = format!("lg {round} {}", now_micros());
+                    let request = client
+                        .post(format!("{}/api/rooms/{}/msgs", self.base, room.id))
+                        .header(reqwest::header::ORIGIN, &self.base)
+                        .header(
+                            reqwest::header::COOKIE,
+                            format!("{SESSION_COOKIE}={}", author.token),
+                        )
+                        .json(&serde_json::json!({ "text": text }));
+                    Some(async move {
+                        let t = Instant::now();
+                        let response = request.send().await?;
+                        if response.status() != 201 {
+                            bail!("a post in room {} answered {}", room.id, response.status());
+                        }
+                        Ok(t.elapsed())
+                    })
+                })
+                .collect();
+            while let Some(post) = posts.next().await {
+                latencies.push(post?);
+            }
+        }
+        Ok((started, started.elapsed(), latencies))
+    }
+}
+
+fn print_summary(r: &Report) {
+    println!(
+        "rooms: {} clients in {} rooms, {} connected, {} hellos in {:.1} s",
+        r.clients, r.rooms, r.connected, r.hellos, r.connect_seconds
+    );
+    println!(
+        "  {} messages in {} rounds ({:.0}/s); deliveries {}/{}, {} outside their room",
+        r.messages, r.rounds, r.messages_per_second, r.delivered, r.expected, r.violations
+    );
+    println!(
+        "  delivery p50 {:.1} ms, p90 {:.1}, p99 {:.1}, max {:.1}; post p50 {:.2} ms, p99 {:.2}",
+        r.fanout.p50_ms,
+        r.fanout.p90_ms,
+        r.fanout.p99_ms,
+        r.fanout.max_ms,
+        r.post.p50_ms,
+        r.post.p99_ms
+    );
+    if let (Some(per), Some(cpu)) = (r.server_rss_per_client_bytes, r.server_cpu_seconds_posting) {
+        println!(
+            "  server {:.1} KiB per stream; CPU {cpu:.2} s while posting ({:.1} s), {:.1} µs per delivery",
+            per / 1024.0,
+            r.posting_seconds,
+            r.server_cpu_us_per_delivery.unwrap_or(f64::NAN)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_delivery_and_per_stream_arithmetic() {
+        assert_eq!(micros_per(2.0, 100_000), 20.0);
+        assert!(micros_per(1.0, 0).is_nan());
+        assert_eq!(per_client(Some(1000), Some(11_000), 5), Some(2000.0));
+        assert_eq!(per_client(None, Some(1), 5), None);
+        assert_eq!(per_client(Some(1), Some(2), 0), None);
+    }
+
+    #[test]
+    fn a_reader_counts_messages_of_another_room() {
+        let totals = Totals::default();
+        let mut seen = crate::readers::Seen::in_room(Some(7));
+        let msg = |room| common::Message {
+            id: 1,
+            user: "u".into(),
+            text: format!("lg 0 {}", now_micros()),
+            time: 0,
+            room,
+            account: None,
+            guest: false,
+        };
+        let event = common::StreamEvent::Msgs {
+            msgs: vec![msg(7), msg(8)],
+        };
+        seen.record(event, &totals);
+        assert_eq!(totals.deliveries.load(Ordering::Relaxed), 2);
+        assert_eq!(totals.violations.load(Ordering::Relaxed), 1);
+    }
+}
