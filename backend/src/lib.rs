@@ -20,6 +20,7 @@
 //!   per-room index, so a room's message touches only its readers.
 //! - `metrics`: the Prometheus counters behind `GET /metrics`.
 //! - `limits`: post rate per client address, caps on open streams, trusted proxies.
+//! - `typing`: how often one account's typing in one room is passed on.
 //! - [`telemetry`]: `tracing` to stderr.
 //! - [`fd_limit`]: raises the open-files limit so thousands of streams fit (the load tool
 //!   uses it too).
@@ -80,6 +81,7 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 mod tls;
+mod typing;
 mod window;
 
 pub use config::Settings;

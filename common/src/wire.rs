@@ -105,6 +105,12 @@ pub struct WindowLine {
     pub msg: Vec<Message>,
 }
 
+/// How long a `typing` event is shown without news: a typist sends one at most every
+/// second while typing ([`TYPING_EVERY_MS`]), so one that stops fades out after this.
+pub const TYPING_SHOWN_MS: u64 = 5_000;
+/// The most often one account's typing in one room is passed on.
+pub const TYPING_EVERY_MS: u64 = 1_000;
+
 /// A line of the delta stream (`GET /msgs?since=ID`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -138,6 +144,14 @@ pub enum StreamEvent {
     RoomUpdated { room: RoomSummary },
     /// The reader may no longer read this room: nothing more of it arrives.
     RoomRemoved { id: RoomId },
+    /// Someone is typing in room `id`: shown for a few seconds ([`TYPING_SHOWN_MS`]) or
+    /// until their message arrives. Never stored, never in a `hello`, never replayed.
+    Typing {
+        id: RoomId,
+        /// Their username and display name.
+        account: String,
+        user: String,
+    },
     /// Keeps idle proxies from closing the stream and lets the server notice dead clients.
     Heartbeat { time: u64 },
     /// The server is going away (shutdown); the body ends right after. Reconnect promptly.
@@ -180,6 +194,10 @@ struct FlatEvent {
     room: Option<RoomSummary>,
     #[serde(default)]
     id: RoomId,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    user: String,
 }
 
 impl StreamEvent {
@@ -203,6 +221,11 @@ impl StreamEvent {
                 (_, None) => Self::Unknown,
             },
             "room_removed" => Self::RoomRemoved { id: flat.id },
+            "typing" => Self::Typing {
+                id: flat.id,
+                account: flat.account,
+                user: flat.user,
+            },
             "heartbeat" => Self::Heartbeat { time: flat.time },
             "bye" => Self::Bye {
                 reason: flat.reason,
@@ -350,6 +373,11 @@ mod tests {
             encode_line(&StreamEvent::RoomAdded { room: summary(5) }),
             encode_line(&StreamEvent::RoomUpdated { room: summary(6) }),
             encode_line(&StreamEvent::RoomRemoved { id: 5 }),
+            encode_line(&StreamEvent::Typing {
+                id: 5,
+                account: "ann".into(),
+                user: "Ann".into(),
+            }),
             encode_line(&StreamEvent::Msgs {
                 msgs: vec![Message {
                     room: 5,
@@ -367,7 +395,7 @@ mod tests {
                 degraded: false,
                 reason: "ok".into(),
             }),
-            br#"{"type":"typing","user":"x"}"#.to_vec(),
+            br#"{"type":"reaction","user":"x"}"#.to_vec(),
             br#"{"type":"posted","msg":{"id":1,"user":"u","text":"t","time":2}}"#.to_vec(),
         ];
         for line in lines {
@@ -403,7 +431,7 @@ mod tests {
 
     #[test]
     fn unknown_event_types_are_tolerated() {
-        let event: StreamEvent = serde_json::from_str(r#"{"type":"typing","user":"x"}"#).unwrap();
+        let event: StreamEvent = serde_json::from_str(r#"{"type":"reaction","user":"x"}"#).unwrap();
         assert_eq!(event, StreamEvent::Unknown);
     }
 }

@@ -15,6 +15,7 @@
 use crate::backoff;
 use crate::rooms::Rooms;
 use crate::stream_reader::{read_lines_with_deadline, ReadError};
+use crate::typists::Typists;
 use common::{StreamEvent, Transport};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -71,6 +72,8 @@ pub struct ConnectionSignals {
     pub notice: RwSignal<Option<String>>,
     /// The server's reason while it cannot store messages (its store is unreachable).
     pub degraded: RwSignal<Option<String>>,
+    /// Who is typing where (`typing` events; never part of the rooms' history).
+    pub typists: RwSignal<Typists>,
 }
 
 /// The one open connection, whatever its kind.
@@ -202,6 +205,21 @@ impl Connection {
                     }
                     StreamEvent::Status { degraded, reason } => {
                         s.degraded.set(degraded.then(|| reason.clone()));
+                    }
+                    StreamEvent::Typing { id, account, user } => {
+                        let now = js_sys::Date::now();
+                        s.typists.update(|t| t.saw(*id, account, user, now));
+                        set_if_changed(s.presence, Presence::Live);
+                        return true;
+                    }
+                    StreamEvent::Msgs { msgs } => {
+                        // Whoever posted is done typing that message.
+                        s.typists.maybe_update(|t| {
+                            msgs.iter().fold(false, |changed, m| match &m.account {
+                                Some(account) => t.posted(m.room, account) || changed,
+                                None => changed,
+                            })
+                        });
                     }
                     _ => {}
                 }

@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`rooms`]: the rooms, one timeline each, and the resume position (pure logic).
 //! - [`timeline`]: one room's messages (pure logic).
+//! - [`typists`]: who is typing where, and the line that says so (pure logic).
 //! - [`linkify`]: the links in a message's text (pure logic).
 //! - [`stream_reader`]: `ReadableStream` → `TextDecoder` → line framer → lines.
 //! - [`connection`]: fetch, read, reconnect with backoff, cancel on cleanup.
@@ -34,6 +35,7 @@ pub mod session;
 pub mod storage;
 pub mod stream_reader;
 pub mod timeline;
+pub mod typists;
 
 /// Mounts the app into `<body>`.
 pub fn mount() {

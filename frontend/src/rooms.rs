@@ -184,6 +184,7 @@ impl Rooms {
             StreamEvent::Heartbeat { .. }
             | StreamEvent::Bye { .. }
             | StreamEvent::Status { .. }
+            | StreamEvent::Typing { .. }
             | StreamEvent::Unknown => false,
         }
     }

@@ -42,6 +42,11 @@ pub async fn start_direct(members: Vec<String>) -> Result<RoomSummary, String> {
     send(Method::POST, "/api/dms", encode(&NewDirect { members })).await
 }
 
+/// `POST /api/rooms/{id}/typing`: the room's readers see that we are typing.
+pub async fn typing(id: RoomId) -> Result<(), String> {
+    no_content(Method::POST, &format!("/api/rooms/{id}/typing"), None).await
+}
+
 /// `POST /api/rooms/{id}/msgs` as the signed-in account.
 pub async fn post(id: RoomId, text: String) -> Result<Message, String> {
     let url = format!("/api/rooms/{id}/msgs");

@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account, access and room API tests again, on Redis",
+        "the account, access, room and typing API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -43,6 +43,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "access::",
                     "rooms::",
                     "rooms_stream::",
+                    "typing::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

@@ -35,7 +35,7 @@ use bytes::Bytes;
 use common::room::LOBBY;
 use common::wire::encode_line;
 use common::{Message, StreamEvent, Transport};
-use lines::{bye_lines, status_lines, window_line};
+use lines::{bye_lines, status_lines, window_line, wire_formats};
 use parking_lot::Mutex;
 use rooms::{end_streams_of, steps, Step};
 use std::sync::Arc;
@@ -283,6 +283,26 @@ impl StoreListener for Hub {
             None => status_lines(false, "the message store is reachable again".into()),
         };
         let fanout = inner.registry.broadcast(&lines);
+        let clients = inner.registry.len();
+        drop(inner);
+        self.log_cuts(&fanout, clients);
+    }
+
+    /// Passes a typing event to the streams of its room's readers (window clients, whose
+    /// lines are the course's windows, get nothing). Never kept: not in any window, so
+    /// never in a `hello` nor a resumed stream.
+    fn ephemeral(&self, event: StreamEvent) {
+        let StreamEvent::Typing { id, .. } = &event else {
+            return;
+        };
+        let room = *id;
+        let lines = wire_formats(Bytes::from(encode_line(&event)), None, false);
+        let audience = (room != LOBBY).then(|| self.audience(room));
+        let mut inner = self.inner.lock();
+        let fanout = match audience {
+            None => inner.registry.broadcast(&lines),
+            Some(audience) => inner.registry.broadcast_room(audience, &lines),
+        };
         let clients = inner.registry.len();
         drop(inner);
         self.log_cuts(&fanout, clients);

@@ -17,6 +17,7 @@ use crate::shutdown::{ShutdownHandle, ShutdownSignals};
 use crate::store::{
     Database, DbLocation, RedisConfig, RedisStore, Retention, Snapshot, Store, StoreThread,
 };
+use crate::typing::TypingGate;
 use crate::window::recent_capacity;
 use crate::{clock, heartbeat, retention, tls};
 use actix_web::dev::Server;
@@ -107,6 +108,7 @@ impl Application {
                 store.clone(),
                 settings.room_creation,
             )),
+            typing: web::Data::new(TypingGate::default()),
             accounts: web::Data::from(accounts.clone()),
             origins: web::Data::new(AllowedOrigins(settings.allow_origins.clone())),
             metrics: web::Data::from(metrics),
@@ -263,6 +265,7 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
         let (last_id, epoch) = (snapshot.last_id, snapshot.epoch.clone());
         let (hub, directory) = new_hub(snapshot);
         redis.start_tail(hub.clone(), last_id, epoch);
+        redis.start_ephemeral(hub.clone());
         return Ok(Opened {
             hub,
             directory,

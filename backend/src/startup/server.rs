@@ -14,6 +14,7 @@ use crate::rooms::manage::RoomActions;
 use crate::routes::static_files::{self, StaticDir};
 use crate::routes::{self, websocket};
 use crate::store::Store;
+use crate::typing::TypingGate;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -31,6 +32,7 @@ pub(super) struct Shared {
     pub pipeline: web::Data<PostPipeline>,
     pub accounts: web::Data<Accounts>,
     pub rooms: web::Data<RoomActions>,
+    pub typing: web::Data<TypingGate>,
     pub origins: web::Data<AllowedOrigins>,
     pub metrics: web::Data<Metrics>,
     pub ping: web::Data<websocket::PingEvery>,
@@ -58,6 +60,7 @@ pub(super) fn serve(
             .app_data(shared.pipeline.clone())
             .app_data(shared.accounts.clone())
             .app_data(shared.rooms.clone())
+            .app_data(shared.typing.clone())
             .app_data(shared.origins.clone())
             .app_data(shared.metrics.clone())
             .app_data(shared.ping.clone())

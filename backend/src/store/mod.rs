@@ -150,6 +150,22 @@ impl Store {
         }
     }
 
+    /// Sends an event that is never kept (typing) to every node's streams: through Redis's
+    /// Pub/Sub, or straight to `local` (this node's hub) on SQLite, whose node is alone.
+    pub async fn publish(
+        &self,
+        event: common::StreamEvent,
+        local: &dyn StoreListener,
+    ) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(_) => {
+                local.ephemeral(event);
+                Ok(())
+            }
+            Self::Redis(store) => store.publish(&event).await,
+        }
+    }
+
     /// Applies a retention policy now; returns how many messages were deleted. Redis trims
     /// its stream on every append (`MAXLEN ~`), so there this deletes nothing.
     pub async fn retain(&self, policy: Retention) -> Result<usize, StoreError> {

@@ -35,6 +35,9 @@ pub trait StoreListener: Send + Sync + 'static {
     /// The store lost its history and started a new one (Redis restarted empty): ids from
     /// before mean nothing now.
     fn reset(&self, snapshot: Snapshot);
+    /// An event that is never kept (typing) reached this node: pass it on to the streams
+    /// concerned now, or never.
+    fn ephemeral(&self, event: common::StreamEvent);
 }
 
 /// What retention keeps. Both limits apply when both are set.

@@ -21,3 +21,4 @@ mod scale_out;
 mod sse_and_websocket;
 mod static_and_health;
 mod streaming;
+mod typing;

@@ -1,4 +1,5 @@
-//! Rooms on several nodes (Redis): a room made on node A is read on node B, a member
+//! Rooms on several nodes (Redis): a room made on node A is read on node B (and typing on
+//! A is seen on B), a member
 //! removed on A receives nothing more of it on B, a direct conversation asked for on both
 //! nodes at once is one room, and a reader resumes on the other node with no gap and no
 //! duplicate across rooms.
@@ -134,6 +135,26 @@ async fn rooms_and_memberships_are_shared_and_a_removal_on_one_node_stops_delive
         rooms.unwrap().iter().any(|r| r.id == room.id),
         "B knows the room"
     );
+    // Typing on A reaches B through Redis Pub/Sub, before the message that follows it.
+    let typed = call(
+        &a,
+        Method::POST,
+        &format!("/api/rooms/{}/typing", room.id),
+        &bob,
+        None,
+    )
+    .await;
+    assert_eq!(typed.status(), 204);
+    loop {
+        match cat_on_b.next_non_heartbeat(SOON).await {
+            StreamEvent::Typing { id, account, .. } => {
+                assert_eq!((id, account.as_str()), (room.id, "bob"));
+                break;
+            }
+            StreamEvent::Msgs { msgs } => panic!("typing first: {msgs:?}"),
+            _ => {}
+        }
+    }
     say(&a, &bob, room.id, "hello ops").await;
     let seen = messages_until(&mut cat_on_b, "hello ops").await;
     assert_eq!(seen.last().unwrap().room, room.id);

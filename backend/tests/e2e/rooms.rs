@@ -1,5 +1,6 @@
-//! Rooms in the browser: three accounts, a closed room for two made on the page, which the
-//! third sees nothing of (not in the sidebar, not by its link), and a direct conversation;
+//! Rooms in the browser: three accounts, a closed room for two made on the page (where one
+//! sees the other typing), which the third sees nothing of (not in the sidebar, not by its
+//! link), and a direct conversation;
 //! the phone-width layout. With `H2CHAT_SCREENSHOT_DIR` set it saves the docs' pictures
 //! (`rooms-desktop.png`, `rooms-phone.png`).
 
@@ -201,13 +202,27 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
             "_blank"
         ])
     );
-    send_as_member(&ann, "I will bring the slides").await;
-    wait_for("bob reads ann's answer", || async {
-        texts(&bob)
-            .await
-            .iter()
-            .any(|t| t == "I will bring the slides")
+    // Ann types: Bob sees it under the messages until her message arrives.
+    let area = ann.find(Locator::Css("textarea.text")).await.unwrap();
+    area.send_keys("I will bring").await.unwrap();
+    let typing = "const t = document.querySelector('.typing'); return t ? t.textContent : '';";
+    wait_for("bob sees ann typing", || async {
+        js(&bob, typing).await == json!("Ann is typing…")
     })
+    .await;
+    assert_eq!(js(&ann, typing).await, json!(""), "not to herself");
+    area.clear().await.unwrap();
+    send_as_member(&ann, "I will bring the slides").await;
+    wait_for(
+        "bob reads ann's answer, and the typing line is gone",
+        || async {
+            texts(&bob)
+                .await
+                .iter()
+                .any(|t| t == "I will bring the slides")
+                && js(&bob, typing).await == json!("")
+        },
+    )
     .await;
     screenshot(&ann, "rooms-desktop.png").await;
 

@@ -8,6 +8,7 @@ use super::message_list::{MessageList, OlderState};
 use super::room_bar::RoomBar;
 use super::room_dialogs::{Dialog, RoomDialog};
 use super::sidebar::Sidebar;
+use super::typing_line::TypingLine;
 use crate::connection::ConnectionSignals;
 use crate::rooms_api;
 use crate::session::{Identity, Session};
@@ -143,6 +144,7 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
                             room.track();
                             view! { <MessageList messages older load_older /> }
                         }}
+                        <TypingLine room />
                         <Composer room archived />
                     </Show>
                 </section>

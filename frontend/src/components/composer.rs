@@ -2,6 +2,7 @@ use super::form::Alert;
 use crate::session::{Identity, Session};
 use crate::{api, rooms_api, storage};
 use common::room::{RoomId, LOBBY};
+use common::wire::TYPING_EVERY_MS;
 use common::NewMessage;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,6 +25,25 @@ pub fn Composer(
     let sending = RwSignal::new(false);
     let is_guest = Memo::new(move |_| session.identity.with(Identity::is_guest));
     let closed = Memo::new(move |_| is_guest.get() && !session.guests_allowed());
+
+    // An account's typing, told at most once a second (the server passes on no more).
+    let last_told = StoredValue::new(0.0_f64);
+    let tell_typing = move || {
+        if is_guest.get_untracked() || archived.get_untracked() {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now - last_told.get_value() < TYPING_EVERY_MS as f64 {
+            return;
+        }
+        last_told.set_value(now);
+        let id = room.get_untracked();
+        spawn_local(async move {
+            if let Err(why) = rooms_api::typing(id).await {
+                leptos::logging::warn!("telling the room we type: {why}");
+            }
+        });
+    };
 
     let send = move || {
         if sending.get_untracked() {
@@ -108,7 +128,10 @@ pub fn Composer(
                     title="Enter sends, Shift+Enter starts a new line"
                     aria-label="Message"
                     prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        text.set(event_target_value(&ev));
+                        tell_typing();
+                    }
                     on:keydown=on_key
                 ></textarea>
                 <button type="submit" class="send" disabled=move || sending.get()>"Send"</button>

@@ -16,6 +16,7 @@ mod room_bar;
 mod room_dialogs;
 mod sidebar;
 mod sign_in;
+mod typing_line;
 
 pub use admin::{format_date, invite_state, AdminPage};
 pub use chat::{ChatView, HISTORY_PAGE};
@@ -54,6 +55,7 @@ pub fn new_signals() -> ConnectionSignals {
         transport: RwSignal::new(transport_from_search(&search)),
         notice: RwSignal::new(None),
         degraded: RwSignal::new(None),
+        typists: RwSignal::new(Default::default()),
     }
 }
 

@@ -43,6 +43,7 @@ use utoipa::OpenApi;
         rooms::direct,
         rooms::post,
         rooms::history,
+        rooms::typing,
     )
 )]
 pub struct ApiDoc;
@@ -103,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/rooms/{id}/leave", web::post().to(rooms::leave))
             .service(web::resource("/rooms/{id}/msgs").route(web::post().to(rooms::post)))
             .route("/rooms/{id}/history", web::get().to(rooms::history))
+            .route("/rooms/{id}/typing", web::post().to(rooms::typing))
             .route("/dms", web::post().to(rooms::direct))
             .route("/stream", web::get().to(super::msgs::room_stream))
             .route("/stream/events", web::get().to(super::events::room_events))

@@ -5,13 +5,15 @@
 
 use crate::auth::{Caller, Reader, SignedIn};
 use crate::error::ApiError;
+use crate::hub::Hub;
 use crate::post_pipeline::PostPipeline;
 use crate::rooms::manage::RoomActions;
 use crate::routes::msgs::{page, HistoryQuery};
 use crate::store::Store;
+use crate::typing::TypingGate;
 use actix_web::{web, HttpRequest, HttpResponse};
 use common::room::{NewDirect, NewMember, NewRoom, RoomChange, RoomId, RoomPost, RoomSummary};
-use common::Message;
+use common::{Message, StreamEvent};
 
 /// The room id of a path, or 404 as for any room the caller cannot see.
 fn room_id(raw: &str) -> Result<RoomId, ApiError> {
@@ -173,6 +175,42 @@ pub async fn post(
         .accept_post(&req, payload, &caller, room_id(&id)?)
         .await?;
     Ok(HttpResponse::Created().json(stored))
+}
+
+/// Says the caller is typing in a room: its readers' streams get a `typing` event (never
+/// stored, never replayed). At most one a second per account and room is passed on; the
+/// others are answered the same and dropped.
+#[utoipa::path(post, path = "/api/rooms/{id}/typing", tag = "rooms", params(("id" = u64, Path)),
+    responses((status = 204),
+        (status = 401, description = "not signed in", body = common::ErrorBody),
+        (status = 403, description = "the room is archived", body = common::ErrorBody),
+        (status = 404, description = "no such room for this caller", body = common::ErrorBody)))]
+pub async fn typing(
+    rooms: web::Data<RoomActions>,
+    gate: web::Data<TypingGate>,
+    store: web::Data<Store>,
+    hub: web::Data<Hub>,
+    caller: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = room_id(&id)?;
+    let account = &caller.0.account;
+    let room = rooms.readable(id, Some(account))?;
+    if room.archived {
+        return Err(ApiError::Forbidden(format!(
+            "{:?} is archived: it is read-only",
+            room.name
+        )));
+    }
+    if gate.pass(account.id, id, std::time::Instant::now()) {
+        let event = StreamEvent::Typing {
+            id,
+            account: account.username.clone(),
+            user: account.display_name.clone(),
+        };
+        store.publish(event, &**hub).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Older messages of a room, oldest first: `?before=ID&limit=N` (1 to 200, default 50).

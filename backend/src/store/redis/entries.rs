@@ -9,6 +9,7 @@
 //!   one order.
 //! - `PREFIX:claims`: a hash of claim counts (usernames, the first admin, invite uses).
 //! - `PREFIX:epoch`: names this history.
+//! - `PREFIX:ephemeral`: a Pub/Sub channel for what is never kept (typing), JSON events.
 //! - `PREFIX:setup`: the set of first-run setup tokens' hashes (not log events, so a fresh
 //!   chat's first message is id 1).
 
@@ -27,6 +28,8 @@ pub(super) struct Keys {
     pub claims: String,
     pub epoch: String,
     pub setup: String,
+    /// The Pub/Sub channel of ephemeral events (typing): not a stream, nothing kept.
+    pub ephemeral: String,
 }
 
 impl Keys {
@@ -38,6 +41,7 @@ impl Keys {
             claims: format!("{prefix}:claims"),
             epoch: format!("{prefix}:epoch"),
             setup: format!("{prefix}:setup"),
+            ephemeral: format!("{prefix}:ephemeral"),
         }
     }
 }

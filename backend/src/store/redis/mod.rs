@@ -11,6 +11,7 @@
 //! the tail live there, and a handler only hands its command over and awaits the answer.
 
 mod entries;
+mod ephemeral;
 mod tail;
 
 use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};

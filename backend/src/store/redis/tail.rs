@@ -23,8 +23,8 @@ const BLOCK: Duration = Duration::from_secs(5);
 /// Most entries handed over in one group.
 const BATCH: usize = 1024;
 /// Reconnect delays: from `FIRST_RETRY`, doubling, never above `MAX_RETRY`.
-const FIRST_RETRY: Duration = Duration::from_millis(100);
-const MAX_RETRY: Duration = Duration::from_secs(3);
+pub(super) const FIRST_RETRY: Duration = Duration::from_millis(100);
+pub(super) const MAX_RETRY: Duration = Duration::from_secs(3);
 
 /// Why streams are told the chat is degraded.
 pub const DEGRADED: &str = "the message store (Redis) is unreachable: posting is paused, \
@@ -190,7 +190,7 @@ async fn reattach(
 }
 
 /// Between half and all of `delay`, so nodes that lost Redis together do not return in step.
-fn jitter(delay: Duration) -> Duration {
+pub(super) fn jitter(delay: Duration) -> Duration {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
