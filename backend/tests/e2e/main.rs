@@ -8,4 +8,5 @@
 mod accounts;
 mod chat;
 mod harness;
+mod install;
 mod rooms;
