@@ -4,11 +4,9 @@
 //! it.
 
 use common::account::{ServerStatus, SignupMode};
-use frontend::components::{new_signals, AppRoutes};
-use frontend::session::{Identity, Session};
+use frontend::session::Identity;
 use gloo_timers::future::TimeoutFuture;
-use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
@@ -19,24 +17,14 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn links_change_the_address_and_the_back_button_returns() {
-    let window = web_sys::window().unwrap();
-    let history = window.history().unwrap();
-    history
-        .replace_state_with_url(&JsValue::NULL, "", Some("/"))
-        .unwrap();
-    let document = window.document().unwrap();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
     let status = ServerStatus {
         setup_needed: false,
         signup: SignupMode::Invite,
         guests: true,
     };
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        provide_context(new_signals());
-        provide_context(Session::new(Identity::Guest, Some(status)));
-        view! { <AppRoutes /> }
-    });
+    let page = mount_at("/", Identity::Guest, Some(status));
+    let history = web_sys::window().unwrap().history().unwrap();
+    let host = page.host.clone();
     let has = |selector: &str| host.query_selector(selector).unwrap().is_some();
     TimeoutFuture::new(30).await;
     assert!(has(".messages"));
@@ -62,6 +50,5 @@ async fn links_change_the_address_and_the_back_button_returns() {
         pathname() == "/signin" && has("#username")
     })
     .await;
-    drop(handle);
-    host.remove();
+    drop(page);
 }

@@ -5,10 +5,8 @@
 use common::account::{AccountView, Role};
 use common::room::RoomKind;
 use common::StreamEvent;
-use frontend::components::{new_signals, AppRoutes};
-use frontend::session::{Identity, Session};
-use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
+use frontend::session::Identity;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
@@ -19,15 +17,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn switching_rooms_shows_that_rooms_messages_and_back_returns() {
-    let window = web_sys::window().unwrap();
-    let history = window.history().unwrap();
-    history
-        .replace_state_with_url(&JsValue::NULL, "", Some("/"))
-        .unwrap();
-    let document = window.document().unwrap();
-    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    let signals = new_signals();
     let identity = Identity::SignedIn(AccountView {
         username: "ann".into(),
         display_name: "Ann".into(),
@@ -35,34 +24,25 @@ async fn switching_rooms_shows_that_rooms_messages_and_back_returns() {
         active: true,
         created_at: 0,
     });
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        provide_context(signals);
-        provide_context(Session::new(identity, None));
-        view! { <AppRoutes /> }
+    let page = mount_at("/", identity, None);
+    let history = web_sys::window().unwrap().history().unwrap();
+    let host = page.host.clone();
+    page.apply(StreamEvent::Hello {
+        epoch: "e".into(),
+        reset: false,
+        heartbeat_ms: 15_000,
+        msgs: vec![
+            message(1, 0, "lobby one"),
+            message(2, 5, "direct two"),
+            message(3, 0, "lobby three"),
+        ],
+        older: false,
+        rooms: Some(vec![
+            room(0, RoomKind::Open, "Lobby"),
+            room(5, RoomKind::Direct, "Bob"),
+        ]),
     });
-    signals.rooms.update(|r| {
-        r.apply(StreamEvent::Hello {
-            epoch: "e".into(),
-            reset: false,
-            heartbeat_ms: 15_000,
-            msgs: vec![
-                message(1, 0, "lobby one"),
-                message(2, 5, "direct two"),
-                message(3, 0, "lobby three"),
-            ],
-            older: false,
-            rooms: Some(vec![
-                room(0, RoomKind::Open, "Lobby"),
-                room(5, RoomKind::Direct, "Bob"),
-            ]),
-        });
-    });
-    let texts = || {
-        let list = host.query_selector_all(".message .text").unwrap();
-        (0..list.length())
-            .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
-            .collect::<Vec<_>>()
-    };
+    let texts = || page.texts();
     wait_until("the lobby", || texts() == ["lobby one", "lobby three"]).await;
 
     let link: HtmlElement = host
@@ -76,10 +56,8 @@ async fn switching_rooms_shows_that_rooms_messages_and_back_returns() {
     })
     .await;
     // Messages keep arriving for every room, each shown in its own.
-    signals.rooms.update(|r| {
-        r.apply(StreamEvent::Msgs {
-            msgs: vec![message(4, 0, "lobby four"), message(5, 5, "direct five")],
-        });
+    page.apply(StreamEvent::Msgs {
+        msgs: vec![message(4, 0, "lobby four"), message(5, 5, "direct five")],
     });
     wait_until("the direct grew", || {
         texts() == ["direct two", "direct five"]
@@ -91,6 +69,5 @@ async fn switching_rooms_shows_that_rooms_messages_and_back_returns() {
         pathname() == "/" && texts() == ["lobby one", "lobby three", "lobby four"]
     })
     .await;
-    drop(handle);
-    host.remove();
+    drop(page);
 }

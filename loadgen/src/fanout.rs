@@ -256,10 +256,9 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     let (posting_started, mut post_latencies) =
         tokio::task::spawn_blocking(move || poster.run()).await??;
     let expected = (connected * args.messages) as u64;
-    let drain_until = Instant::now() + Duration::from_secs(args.drain_secs);
-    while totals.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < drain_until {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    totals
+        .wait_for_deliveries(expected, Duration::from_secs(args.drain_secs))
+        .await;
     let posting_seconds = posting_started.elapsed().as_secs_f64();
     let cpu_after = cpu_now();
     let own_cpu_after = cpu_seconds(std::process::id());

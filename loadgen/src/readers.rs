@@ -29,6 +29,19 @@ pub struct Totals {
     pub violations: AtomicU64,
 }
 
+impl Totals {
+    /// Waits until `expected` deliveries were counted, or `within` is over (the report then
+    /// says how many are missing).
+    pub async fn wait_for_deliveries(&self, expected: u64, within: std::time::Duration) {
+        let until = std::time::Instant::now() + within;
+        while self.deliveries.load(std::sync::atomic::Ordering::Relaxed) < expected
+            && std::time::Instant::now() < until
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
 /// What one reader saw.
 #[derive(Default)]
 pub struct Seen {

@@ -177,10 +177,9 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || poster.run()).await??;
     let members: usize = plan.rooms.iter().map(|r| r.members.len()).sum();
     let expected = (members * args.messages) as u64;
-    let drain_until = Instant::now() + Duration::from_secs(args.drain_secs);
-    while totals.deliveries.load(Ordering::Relaxed) < expected && Instant::now() < drain_until {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    totals
+        .wait_for_deliveries(expected, Duration::from_secs(args.drain_secs))
+        .await;
     let posting_seconds = posting_started.elapsed().as_secs_f64();
     let cpu_after = cpu_now();
     let own_cpu_after = cpu_seconds(std::process::id());

@@ -225,8 +225,10 @@ impl StoreListener for Hub {
                     messages,
                     mut lines,
                 } => {
+                    if let Some(newest) = messages.last() {
+                        self.rooms.saw(room, newest.id);
+                    }
                     for message in &messages {
-                        self.rooms.saw(room, message.id);
                         inner.recent.push((*message).clone());
                     }
                     let got = if room == LOBBY {

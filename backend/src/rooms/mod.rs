@@ -103,12 +103,17 @@ impl Default for State {
 }
 
 impl State {
+    /// Message `id` was committed in `room`: its newest id moves.
+    fn saw(&mut self, room: RoomId, id: u64) {
+        if let Some(room) = self.rooms.get_mut(&room) {
+            room.last_id = room.last_id.max(id);
+        }
+    }
+
     fn apply(&mut self, entry: &Entry) -> Option<RoomChange> {
         let event = match &entry.record {
             Record::Message(message) => {
-                if let Some(room) = self.rooms.get_mut(&message.room) {
-                    room.last_id = room.last_id.max(message.id);
-                }
+                self.saw(message.room, message.id);
                 return None;
             }
             Record::Event(event) => event,
@@ -214,17 +219,13 @@ impl Rooms {
     pub fn saw_messages(&self, messages: &[common::Message]) {
         let mut state = self.state.write();
         for message in messages {
-            if let Some(room) = state.rooms.get_mut(&message.room) {
-                room.last_id = room.last_id.max(message.id);
-            }
+            state.saw(message.room, message.id);
         }
     }
 
-    /// A message `id` was committed in `room`.
+    /// Messages up to `id` were committed in `room`.
     pub fn saw(&self, room: RoomId, id: u64) {
-        if let Some(room) = self.state.write().rooms.get_mut(&room) {
-            room.last_id = room.last_id.max(id);
-        }
+        self.state.write().saw(room, id);
     }
 
     pub fn kind(&self, id: RoomId) -> Option<RoomKind> {

@@ -7,14 +7,12 @@
 use crate::helpers::*;
 use crate::people::{page_request, session_of, PASSWORD};
 use crate::redis_server::{shared_redis_url, unique_prefix};
+use crate::rooms::{messages_until, SOON};
 use crate::scale_out::{start_node, Node};
 use common::room::RoomSummary;
 use common::{Message, StreamEvent};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
-
-const SOON: Duration = Duration::from_secs(10);
 
 async fn call(
     node: &Node,
@@ -71,19 +69,6 @@ async fn stream(node: &Node, who: &str, query: &str) -> (LineStream, StreamEvent
     let mut lines = LineStream::from_response(response);
     let hello = lines.next_event(SOON).await;
     (lines, hello)
-}
-
-async fn messages_until(stream: &mut LineStream, marker: &str) -> Vec<Message> {
-    let mut seen = Vec::new();
-    loop {
-        if let StreamEvent::Msgs { msgs } = stream.next_non_heartbeat(SOON).await {
-            let done = msgs.iter().any(|m| m.text == marker);
-            seen.extend(msgs);
-            if done {
-                return seen;
-            }
-        }
-    }
 }
 
 #[tokio::test]
