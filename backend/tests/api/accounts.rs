@@ -509,6 +509,17 @@ async fn with_guests_off_only_accounts_read_and_post() {
         .await
         .unwrap();
     assert_eq!(history.status(), 401);
+    // The stream of every room and the lobby's room endpoints too.
+    for path in [
+        "/api/stream",
+        "/api/stream/events",
+        "/api/rooms",
+        "/api/rooms/0",
+        "/api/rooms/0/history",
+    ] {
+        let refused = app.client.get(app.url(path)).send().await.unwrap();
+        expect_json_error(refused, 401, "sign in").await;
+    }
     expect_json_error(
         app.post_json(&json!({"user": "g", "text": "hi"})).await,
         401,

@@ -5,6 +5,7 @@ use crate::helpers::*;
 use crate::rooms::{cast, SOON};
 use common::StreamEvent;
 use reqwest::Method;
+use serde_json::json;
 
 /// The `typing` events a stream shows before the message `marker` (heartbeats, room events
 /// and other messages skipped).
@@ -50,6 +51,15 @@ async fn typing_reaches_the_room_s_readers_once_a_second_and_is_never_kept() {
     expect_json_error(guest, 401, "sign in").await;
     let outsider = app.api(Method::POST, &path, Some(&who.cat), None).await;
     expect_json_error(outsider, 404, "no room").await;
+    let foreign = app
+        .client
+        .post(app.url(&path))
+        .header("origin", "https://evil.example")
+        .header("cookie", format!("__Host-h2chat={}", who.dan))
+        .send()
+        .await
+        .unwrap();
+    expect_json_error(foreign, 403, "Origin").await;
 
     // In the lobby everyone's stream hears it.
     let lobby = app
@@ -61,6 +71,30 @@ async fn typing_reaches_the_room_s_readers_once_a_second_and_is_never_kept() {
         typing_until(&mut bob, "marker two").await,
         [(0, "cat".to_owned())]
     );
+
+    // An archived room is read-only: nobody types there.
+    let archived = app
+        .create_room(&who.bob, json!({"name": "old", "kind": "closed"}))
+        .await;
+    let change = format!("/api/rooms/{}", archived.id);
+    let done = app
+        .api(
+            Method::PATCH,
+            &change,
+            Some(&who.bob),
+            Some(json!({"archived": true})),
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    let typed = app
+        .api(
+            Method::POST,
+            &format!("{change}/typing"),
+            Some(&who.bob),
+            None,
+        )
+        .await;
+    expect_json_error(typed, 403, "read-only").await;
 
     // Never kept: a new stream from the start has no typing, and the history neither.
     let (_, hello) = app.room_stream(Some(&who.bob), "?since=0").await;
