@@ -56,6 +56,63 @@ pub struct RoomSummary {
     /// Whether the reader may rename, archive and change members.
     #[serde(default)]
     pub manage: bool,
+    /// The reader's read marker: the newest message of this room they have read (0: none).
+    /// It only moves forward (`POST /api/rooms/{id}/read`).
+    #[serde(default)]
+    pub read: u64,
+    /// Messages after [`RoomSummary::read`] that others wrote (counted up to
+    /// [`UNREAD_COUNT_MAX`]).
+    #[serde(default)]
+    pub unread: u32,
+    /// Of those, the ones that mention the reader by name.
+    #[serde(default)]
+    pub mentions: u32,
+    /// When the reader wants to be notified of this room's messages.
+    #[serde(default)]
+    pub notify: NotifyLevel,
+}
+
+/// The most unread messages counted per room; a page shows more as "99+"-style caps.
+pub const UNREAD_COUNT_MAX: u32 = 999;
+
+/// When a room's messages notify its reader (per account and room; `PUT
+/// /api/rooms/{id}/notify`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyLevel {
+    /// Every message someone else writes (the default for direct rooms).
+    All,
+    /// Only messages that mention the reader, or `@here` while they are online (the default
+    /// for other rooms).
+    #[default]
+    Mentions,
+    /// Never.
+    Nothing,
+}
+
+impl NotifyLevel {
+    /// The level an account has in a room it never chose one for.
+    pub fn default_for(kind: RoomKind) -> Self {
+        match kind {
+            RoomKind::Direct => Self::All,
+            RoomKind::Open | RoomKind::Closed => Self::Mentions,
+        }
+    }
+}
+
+/// Body of `POST /api/rooms/{id}/read`: the newest message read; the marker never moves back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadMarker {
+    pub id: u64,
+}
+
+/// Body of `PUT /api/rooms/{id}/notify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotifyChoice {
+    pub level: NotifyLevel,
 }
 
 /// Body of `POST /api/rooms`.
@@ -170,6 +227,10 @@ mod tests {
             last_id: 9,
             archived: false,
             manage: false,
+            read: 8,
+            unread: 1,
+            mentions: 0,
+            notify: NotifyLevel::All,
         };
         let json = serde_json::to_string(&summary).unwrap();
         assert!(json.contains("\"kind\":\"direct\""), "{json}");

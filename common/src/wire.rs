@@ -70,6 +70,13 @@ pub struct Message {
     /// shape.
     #[serde(default, skip_serializing_if = "is_lobby")]
     pub room: RoomId,
+    /// Usernames the text mentions (`@ann`), as the server parsed them: lowercase, each once,
+    /// only accounts that exist. Left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// The text says `@here`: it is meant for every member online when it was posted.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub here: bool,
 }
 
 fn is_lobby(room: &RoomId) -> bool {
@@ -152,6 +159,14 @@ pub enum StreamEvent {
         account: String,
         user: String,
     },
+    /// The reader's read marker in room `id` moved (in this tab or another of their pages):
+    /// `read` is the newest message read, `unread` and `mentions` the counts after it.
+    Read {
+        id: RoomId,
+        read: u64,
+        unread: u32,
+        mentions: u32,
+    },
     /// Keeps idle proxies from closing the stream and lets the server notice dead clients.
     Heartbeat { time: u64 },
     /// The server is going away (shutdown); the body ends right after. Reconnect promptly.
@@ -198,6 +213,12 @@ struct FlatEvent {
     account: String,
     #[serde(default)]
     user: String,
+    #[serde(default)]
+    read: u64,
+    #[serde(default)]
+    unread: u32,
+    #[serde(default)]
+    mentions: u32,
 }
 
 impl StreamEvent {
@@ -225,6 +246,12 @@ impl StreamEvent {
                 id: flat.id,
                 account: flat.account,
                 user: flat.user,
+            },
+            "read" => Self::Read {
+                id: flat.id,
+                read: flat.read,
+                unread: flat.unread,
+                mentions: flat.mentions,
             },
             "heartbeat" => Self::Heartbeat { time: flat.time },
             "bye" => Self::Bye {
@@ -296,6 +323,10 @@ mod tests {
             last_id: 3,
             archived: id == 6,
             manage: true,
+            read: 2,
+            unread: 1,
+            mentions: 1,
+            notify: crate::room::NotifyLevel::Nothing,
         }
     }
 
@@ -381,8 +412,16 @@ mod tests {
             encode_line(&StreamEvent::Msgs {
                 msgs: vec![Message {
                     room: 5,
+                    mentions: vec!["bob".into()],
+                    here: true,
                     ..message(4)
                 }],
+            }),
+            encode_line(&StreamEvent::Read {
+                id: 5,
+                read: 4,
+                unread: 2,
+                mentions: 1,
             }),
             encode_line(&StreamEvent::Msgs {
                 msgs: vec![message(3)],

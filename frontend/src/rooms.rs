@@ -181,6 +181,22 @@ impl Rooms {
                 let dropped = kept != self.timelines.len();
                 dropped || listed != self.list.len()
             }
+            StreamEvent::Read {
+                id,
+                read,
+                unread,
+                mentions,
+            } => match self.list.iter_mut().find(|r| r.id == id) {
+                // Markers only move forward: an older one arriving late changes nothing.
+                Some(room) if read >= room.read => {
+                    let before = (room.read, room.unread, room.mentions);
+                    room.read = read;
+                    room.unread = unread;
+                    room.mentions = mentions;
+                    before != (read, unread, mentions)
+                }
+                _ => false,
+            },
             StreamEvent::Heartbeat { .. }
             | StreamEvent::Bye { .. }
             | StreamEvent::Status { .. }
@@ -244,6 +260,10 @@ mod tests {
             last_id: 0,
             archived: false,
             manage: false,
+            read: 0,
+            unread: 0,
+            mentions: 0,
+            notify: common::room::NotifyLevel::default_for(kind),
         }
     }
 

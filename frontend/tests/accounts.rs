@@ -257,6 +257,7 @@ async fn a_signed_in_user_sees_their_name_posts_under_it_and_signs_out() {
         account: Some("ann".into()),
         guest: false,
         room: 0,
+        ..Default::default()
     })
     .unwrap();
     let status_body = serde_json::to_string(&status(false, true)).unwrap();

@@ -429,6 +429,7 @@ fn event_line(seq: usize, text: String) -> anyhow::Result<Vec<u8>> {
         account: None,
         // The load tool posts as a guest on h2chat: the same bytes.
         guest: true,
+        ..Default::default()
     };
     Ok(serde_json::to_vec(&common::StreamEvent::Msgs {
         msgs: vec![msg],

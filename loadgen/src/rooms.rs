@@ -378,6 +378,7 @@ mod tests {
             room,
             account: None,
             guest: false,
+            ..Default::default()
         };
         let event = common::StreamEvent::Msgs {
             msgs: vec![msg(7), msg(8)],

@@ -15,7 +15,7 @@ mod tests;
 
 use crate::accounts::{Account, Directory};
 use crate::event::{AccountId, Entry, Event, Record};
-use common::room::{RoomId, RoomKind, RoomSummary, LOBBY};
+use common::room::{NotifyLevel, RoomId, RoomKind, RoomSummary, LOBBY};
 use parking_lot::RwLock;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -334,5 +334,9 @@ pub fn summary(room: &Room, reader: Option<&Account>, directory: &Directory) -> 
         last_id: room.last_id,
         archived: room.archived,
         manage: reader.is_some_and(|r| room.managed_by(r)),
+        read: 0,
+        unread: 0,
+        mentions: 0,
+        notify: NotifyLevel::default_for(room.kind),
     }
 }

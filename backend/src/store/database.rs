@@ -238,6 +238,8 @@ pub(crate) fn older_than(
             account: row.get(4)?,
             guest: row.get(5)?,
             room: row.get::<_, i64>(6)?.max(0) as u64,
+            mentions: Vec::new(),
+            here: false,
         })
     })?;
     rows.collect()

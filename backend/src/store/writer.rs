@@ -324,6 +324,8 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
                 account,
                 guest,
                 room,
+                mentions: Vec::new(),
+                here: false,
             })
         }
         NewEntry::Event(event) => {

@@ -24,6 +24,7 @@ fn rows(db: &Path) -> Vec<Message> {
             account: r.get(4)?,
             guest: r.get(5)?,
             room: 0,
+            ..Default::default()
         })
     })
     .unwrap()

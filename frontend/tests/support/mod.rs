@@ -244,6 +244,10 @@ pub fn room(id: RoomId, kind: RoomKind, name: &str) -> RoomSummary {
         last_id: 0,
         archived: false,
         manage: false,
+        read: 0,
+        unread: 0,
+        mentions: 0,
+        notify: common::room::NotifyLevel::default_for(kind),
     }
 }
 

@@ -143,6 +143,8 @@ pub(super) fn stored(entry: NewEntry, id: u64, time: u64) -> Entry {
             account: post.account,
             guest: post.guest,
             room: post.room,
+            mentions: Vec::new(),
+            here: false,
         }),
         NewEntry::Event(event) => Record::Event(event),
     };
@@ -168,6 +170,8 @@ pub(super) fn to_message(entry: &StreamId) -> Option<Message> {
             guest: entry.get::<String>("guest").is_none_or(|g| g == "1"),
             // Entries from before rooms have no `room`: the lobby.
             room: entry.get("room").unwrap_or(LOBBY),
+            mentions: Vec::new(),
+            here: false,
         })
     })();
     if message.is_none() {
@@ -343,6 +347,7 @@ mod tests {
                 account: None,
                 guest: true,
                 room: LOBBY,
+                ..Default::default()
             },
             "an entry from before accounts is a guest's, in the lobby"
         );
