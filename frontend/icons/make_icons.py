@@ -1,6 +1,7 @@
 """Draws h2chat's app icons (a white speech bubble on blue) as PNGs, with the standard
-library only: `python3 make_icons.py` writes icon-192.png and icon-512.png here. icon.svg
-is the same drawing for browsers' tabs."""
+library only: `python3 make_icons.py` writes icon-192.png and icon-512.png here, and the
+same drawing as icon.svg for browsers' tabs, with icon-unread.svg: the tab's icon with a red
+dot, which the page shows while messages wait for the reader."""
 import struct
 import zlib
 
@@ -47,6 +48,24 @@ def png(size):
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
+
+# The SVG of the same bubble (in a 100x100 box); `dot` adds the waiting-messages dot at the
+# top right, ringed in the background's blue so it stands off the bubble.
+def svg(dot):
+    body = (
+        '<rect width="100" height="100" fill="#2563eb"/>'
+        '<rect x="20" y="22" width="60" height="44" rx="12" fill="#fff"/>'
+        '<path d="M30 66 L46 66 L26 80 Z" fill="#fff"/>'
+    )
+    if dot:
+        body += '<circle cx="78" cy="22" r="19" fill="#dc2626" stroke="#2563eb" stroke-width="6"/>'
+    return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">' + body + "</svg>\n"
+
+
+with open("icon.svg", "w") as out:
+    out.write(svg(dot=False))
+with open("icon-unread.svg", "w") as out:
+    out.write(svg(dot=True))
 
 for size in (192, 512):
     with open(f"icon-{size}.png", "wb") as out:

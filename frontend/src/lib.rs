@@ -7,6 +7,9 @@
 //! - [`timeline`]: one room's messages (pure logic).
 //! - [`typists`]: who is typing where, and the line that says so (pure logic).
 //! - [`linkify`]: the links in a message's text (pure logic).
+//! - [`notifications`]: which messages notify, and the tab's title count (pure logic).
+//! - [`browser_notification`]: the browser's permission and raising a notification.
+//! - [`service_worker`]: registering `/sw.js` (offline start) and its messages to the page.
 //! - [`stream_reader`]: `ReadableStream` → `TextDecoder` → line framer → lines.
 //! - [`connection`]: fetch, read, reconnect with backoff, cancel on cleanup.
 //! - [`backoff`]: the reconnect delay schedule.
@@ -23,14 +26,17 @@
 pub mod account_api;
 pub mod api;
 pub mod backoff;
+pub mod browser_notification;
 pub mod components;
 pub mod connection;
 pub mod forms;
 pub mod linkify;
+pub mod notifications;
 pub mod room_forms;
 pub mod rooms;
 pub mod rooms_api;
 pub mod route;
+pub mod service_worker;
 pub mod session;
 pub mod storage;
 pub mod stream_reader;

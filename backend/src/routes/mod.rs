@@ -50,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         .route("/admin", web::get().to(static_files::index))
         .route("/join/{code}", web::get().to(static_files::index))
         .route("/r/{room}", web::get().to(static_files::index))
+        .route("/sw.js", web::get().to(static_files::service_worker))
         .service(static_files::files(static_dir));
 }
 

@@ -139,6 +139,27 @@ pub async fn index(dir: web::Data<StaticDir>) -> Result<HttpResponse, ApiError> 
         .body(html))
 }
 
+/// `GET /sw.js`: the page's service worker (offline start, notification clicks). Its own
+/// handler so its headers do not depend on a file-type table: browsers register a worker
+/// only when it is JavaScript, `no-cache` makes them look for a new one on every visit,
+/// and `Service-Worker-Allowed: /` states the scope it asks for (the whole origin).
+pub async fn service_worker(dir: web::Data<StaticDir>) -> Result<HttpResponse, ApiError> {
+    let path = dir.0.join("sw.js");
+    let script = match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+        Ok(Ok(script)) => script,
+        _ => {
+            return Err(ApiError::NotFound(
+                "sw.js (the frontend is not built)".into(),
+            ))
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("service-worker-allowed", "/"))
+        .body(script))
+}
+
 /// The other files of `dir` (wasm, js, css, images).
 pub fn files(dir: &Path) -> actix_files::Files {
     actix_files::Files::new("/", dir)

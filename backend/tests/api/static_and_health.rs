@@ -89,3 +89,41 @@ async fn missing_frontend_is_a_clear_404() {
     let page = app.client.get(app.url("/")).send().await.unwrap();
     expect_json_error(page, 404, "not built").await;
 }
+
+#[tokio::test]
+async fn serves_the_service_worker_as_fresh_javascript_for_the_whole_origin() {
+    let script = "self.addEventListener('fetch', () => {});\n";
+    let app = spawn_app_with(|s| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        std::fs::write(dir.join("index.html"), "<html></html>").unwrap();
+        std::fs::write(dir.join("sw.js"), script).unwrap();
+        s.static_dir = Some(dir);
+    })
+    .await;
+    // The page registers it with its build's name in the query.
+    let response = app
+        .client
+        .get(app.url("/sw.js?build=frontend-0123456789abcdef.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let h = response.headers().clone();
+    assert_eq!(h["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(h["cache-control"], "no-cache");
+    assert_eq!(h["service-worker-allowed"], "/");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(response.text().await.unwrap(), script);
+
+    let post = app.client.post(app.url("/sw.js")).send().await.unwrap();
+    assert!(post.status().is_client_error(), "{}", post.status());
+    let body: serde_json::Value = post.json().await.unwrap();
+    assert!(body["error"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn a_missing_service_worker_is_a_404() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/sw.js")).send().await.unwrap();
+    expect_json_error(response, 404, "sw.js").await;
+}

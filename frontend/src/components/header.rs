@@ -1,5 +1,5 @@
 use super::form::Alert;
-use super::PresenceDot;
+use super::{NotifyPermission, PresenceDot};
 use crate::account_api;
 use crate::connection::ConnectionSignals;
 use crate::session::{Identity, Session};
@@ -73,6 +73,7 @@ fn WhoAmI() -> impl IntoView {
                             <span class="badge admin">"admin"</span>
                             <A href="/admin">"Admin"</A>
                         })}
+                        <NotifyPermission />
                         <button type="button" class="link sign-out" on:click=sign_out disabled=move || leaving.get()>
                             "Sign out"
                         </button>

@@ -11,6 +11,8 @@ mod header;
 mod layout;
 mod message_list;
 mod new_account;
+mod notifier;
+mod notify_permission;
 mod presence_dot;
 mod room_bar;
 mod room_dialogs;
@@ -25,6 +27,8 @@ pub use header::Header;
 pub use layout::{NotFound, Page};
 pub use message_list::{format_time, MessageList, OlderState};
 pub use new_account::{JoinPage, SetupPage};
+pub use notifier::Notifier;
+pub use notify_permission::NotifyPermission;
 pub use presence_dot::PresenceDot;
 pub use room_bar::RoomBar;
 pub use room_dialogs::{Dialog, RoomDialog};
@@ -69,6 +73,7 @@ pub fn App() -> impl IntoView {
     let session = Session::new(Identity::Loading, None);
     provide_context(session);
     session.load();
+    crate::service_worker::register();
     let connection = Rc::new(RefCell::new(Connection::start(signals)));
     let current = connection.clone();
     // The stream answers to the session cookie: a new session gets a new stream (where
@@ -96,11 +101,13 @@ pub fn App() -> impl IntoView {
 }
 
 /// The router and the page for its location, reading [`ConnectionSignals`] and [`Session`]
-/// from context (tests provide them and mount this without a server).
+/// from context (tests provide them and mount this without a server), and the
+/// [`Notifier`] for the tab's title, icon and notifications.
 #[component]
 pub fn AppRoutes() -> impl IntoView {
     view! {
         <Router>
+            <Notifier />
             <Pages />
         </Router>
     }
