@@ -50,7 +50,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, static_dir: &Path) {
         .route("/admin", web::get().to(static_files::index))
         .route("/join/{code}", web::get().to(static_files::index))
         .route("/r/{room}", web::get().to(static_files::index))
-        .route("/sw.js", web::get().to(static_files::service_worker))
+        .service(
+            web::resource("/sw.js")
+                .route(web::get().to(static_files::service_worker))
+                .route(web::head().to(static_files::service_worker))
+                .default_service(web::to(get_only)),
+        )
         .service(static_files::files(static_dir));
 }
 

@@ -116,9 +116,7 @@ async fn serves_the_service_worker_as_fresh_javascript_for_the_whole_origin() {
     assert_eq!(response.text().await.unwrap(), script);
 
     let post = app.client.post(app.url("/sw.js")).send().await.unwrap();
-    assert!(post.status().is_client_error(), "{}", post.status());
-    let body: serde_json::Value = post.json().await.unwrap();
-    assert!(body["error"].is_string(), "{body}");
+    expect_json_error(post, 405, "GET").await;
 }
 
 #[tokio::test]

@@ -104,7 +104,16 @@ pub(crate) async fn start_chromedriver() -> (Child, String) {
 }
 
 pub(crate) async fn open_browser(webdriver: &str, profile: &std::path::Path) -> Client {
-    let caps = json!({
+    open_browser_with(webdriver, profile, &[]).await
+}
+
+/// [`open_browser`] with more Chromium switches.
+pub(crate) async fn open_browser_with(
+    webdriver: &str,
+    profile: &std::path::Path,
+    extra: &[&str],
+) -> Client {
+    let mut caps = json!({
         "acceptInsecureCerts": true,
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
@@ -116,6 +125,9 @@ pub(crate) async fn open_browser(webdriver: &str, profile: &std::path::Path) -> 
             ]
         }
     });
+    if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+        args.extend(extra.iter().map(|a| json!(a)));
+    }
     let Value::Object(caps) = caps else {
         unreachable!()
     };
@@ -125,6 +137,24 @@ pub(crate) async fn open_browser(webdriver: &str, profile: &std::path::Path) -> 
         .connect(webdriver)
         .await
         .expect("webdriver session")
+}
+
+/// A WebDriver command fantoccini has no method for (chromedriver's extensions), sent to
+/// `webdriver` for `page`'s session: `path` follows `/session/{id}`.
+pub(crate) async fn driver_command(webdriver: &str, page: &Client, path: &str, body: Value) {
+    let session = page.session_id().await.unwrap().expect("a session");
+    let response = reqwest::Client::new()
+        .post(format!("{webdriver}/session/{session}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    assert!(
+        status.is_success(),
+        "{path}: {status} {}",
+        response.text().await.unwrap_or_default()
+    );
 }
 
 pub(crate) async fn js(page: &Client, script: &str) -> Value {

@@ -9,4 +9,5 @@ mod accounts;
 mod chat;
 mod harness;
 mod install;
+mod notifications;
 mod rooms;
