@@ -242,3 +242,31 @@ async fn only_a_signed_in_account_is_offered_notifications_and_asking_waits_for_
     drop(page);
     restore();
 }
+
+#[wasm_bindgen_test]
+async fn the_service_workers_open_message_shows_that_room_and_nothing_else() {
+    let page = mount_at("/", bob(), None);
+    page.apply(hello(vec![
+        room(0, RoomKind::Open, "Lobby"),
+        room(5, RoomKind::Direct, "Ann"),
+    ]));
+    settle().await;
+    let post = |data: &str| {
+        page_script(&format!(
+            "navigator.serviceWorker.dispatchEvent(new MessageEvent('message', {{ data: {data} }})); return true;"
+        ));
+    };
+    // What the worker sends when one of its notifications is clicked.
+    post("{ type: 'open', url: '/r/5' }");
+    wait_until("the direct is open", || pathname() == "/r/5").await;
+    // Only the app's rooms: another page, another site or another kind of message is ignored.
+    post("{ type: 'open', url: '/admin' }");
+    post("{ type: 'open', url: 'https://elsewhere.example/r/1' }");
+    post("{ type: 'other', url: '/' }");
+    post("'/'");
+    settle().await;
+    assert_eq!(pathname(), "/r/5");
+    post("{ type: 'open', url: '/' }");
+    wait_until("the lobby is open", || pathname() == "/").await;
+    drop(page);
+}
