@@ -1,5 +1,6 @@
 use super::form::Alert;
-use super::{NotifyPermission, PresenceDot};
+use super::notify_permission::NotifyPermission;
+use super::PresenceDot;
 use crate::account_api;
 use crate::connection::ConnectionSignals;
 use crate::session::{Identity, Session};
