@@ -21,6 +21,10 @@ use std::ops::Range;
 /// The name of the mention that reaches every member online.
 pub const HERE: &str = "here";
 
+/// In rooms with more members than this, only admins and the room's managers may say
+/// `@here` (it would wake too many people).
+pub const HERE_MAX_MEMBERS: usize = 50;
+
 /// What a text mentions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mentions {
