@@ -3,6 +3,7 @@
 //! `/api/stream` event here; the page shows the current room's timeline.
 
 use crate::timeline::Timeline;
+use crate::unread::count_live;
 use common::room::{RoomId, RoomKind, RoomSummary};
 use common::{Message, StreamEvent};
 
@@ -20,6 +21,9 @@ pub struct Rooms {
     epoch: Option<String>,
     /// The newest message id seen in any room: where the stream resumes.
     position: u64,
+    /// The reader's username, lowercase (`None`: a guest): whose messages are not news and
+    /// whose mentions count.
+    me: Option<String>,
 }
 
 static EMPTY: Timeline = Timeline::empty();
@@ -107,6 +111,19 @@ impl Rooms {
         names
     }
 
+    /// Who reads: their own messages are not unread, mentions of them count.
+    pub fn set_me(&mut self, me: Option<&str>) -> bool {
+        let me = me.map(str::to_lowercase);
+        let changed = self.me != me;
+        self.me = me;
+        changed
+    }
+
+    /// The reader's username, lowercase.
+    pub fn me(&self) -> Option<&str> {
+        self.me.as_deref()
+    }
+
     /// Applies one stream event; returns whether anything changed (a heartbeat or a
     /// replayed line changes nothing, so readers need not be told).
     pub fn apply(&mut self, event: StreamEvent) -> bool {
@@ -154,7 +171,16 @@ impl Rooms {
                 }
                 *self != before
             }
-            StreamEvent::Msgs { msgs } => self.append(msgs),
+            StreamEvent::Msgs { msgs } => {
+                // Counted here, live; a hello's messages are in its counts already.
+                let mut counted = false;
+                for message in &msgs {
+                    if let Some(room) = self.list.iter_mut().find(|r| r.id == message.room) {
+                        counted |= count_live(room, message, self.me.as_deref());
+                    }
+                }
+                self.append(msgs) || counted
+            }
             StreamEvent::RoomAdded { room } | StreamEvent::RoomUpdated { room } => {
                 match self.list.iter_mut().find(|r| r.id == room.id) {
                     Some(known) if *known == room => false,
@@ -407,6 +433,50 @@ mod tests {
         });
         assert!(!r.needs_history(7));
         assert_eq!(r.position(), 0, "history is not the stream's position");
+    }
+
+    #[test]
+    fn live_messages_count_until_a_read_event_clears_them() {
+        let mut r = Rooms::default();
+        r.set_me(Some("Ann"));
+        let mut rooms = three();
+        rooms[2].last_id = 3;
+        rooms[2].read = 3;
+        r.apply(hello("e", false, vec![m(3, 7)], rooms));
+        let mut mine = m(4, 7);
+        mine.account = Some("ann".into());
+        let mut mention = m(5, 7);
+        mention.mentions = vec!["ann".into()];
+        r.apply(StreamEvent::Msgs {
+            msgs: vec![mine, mention, m(6, 7), m(7, 0)],
+        });
+        let ops = r.get(7).unwrap();
+        assert_eq!((ops.unread, ops.mentions, ops.last_id), (2, 1, 6));
+        assert_eq!(r.get(0).unwrap().unread, 1);
+        // A hello's messages are counted by the server, not again here.
+        let mut again = three();
+        again[2].last_id = 6;
+        again[2].read = 3;
+        again[2].unread = 2;
+        r.apply(hello("e", false, vec![m(8, 5)], again));
+        assert_eq!(r.get(5).unwrap().unread, 0);
+        assert_eq!(r.get(7).unwrap().unread, 2);
+        assert!(r.apply(StreamEvent::Read {
+            id: 7,
+            read: 6,
+            unread: 0,
+            mentions: 0
+        }));
+        assert_eq!(r.get(7).unwrap().unread, 0);
+        assert!(
+            !r.apply(StreamEvent::Read {
+                id: 7,
+                read: 5,
+                unread: 1,
+                mentions: 0
+            }),
+            "an older marker arriving late changes nothing"
+        );
     }
 
     #[test]
