@@ -9,9 +9,12 @@ mod composer;
 mod form;
 mod header;
 mod layout;
+mod mention_menu;
 mod message_list;
 mod new_account;
+mod notify_level;
 mod presence_dot;
+mod read_marker;
 mod room_bar;
 mod room_dialogs;
 mod sidebar;
@@ -99,6 +102,15 @@ pub fn App() -> impl IntoView {
 /// from context (tests provide them and mount this without a server).
 #[component]
 pub fn AppRoutes() -> impl IntoView {
+    // Who reads decides what counts as unread and which mentions are theirs.
+    let ConnectionSignals { rooms, .. } = expect_context();
+    let session = expect_context::<Session>();
+    Effect::new(move |_| {
+        let me = session
+            .identity
+            .with(|i| i.account().map(|a| a.username.clone()));
+        rooms.maybe_update(|r| r.set_me(me.as_deref()));
+    });
     view! {
         <Router>
             <Pages />
