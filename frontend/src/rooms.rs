@@ -436,50 +436,6 @@ mod tests {
     }
 
     #[test]
-    fn live_messages_count_until_a_read_event_clears_them() {
-        let mut r = Rooms::default();
-        r.set_me(Some("Ann"));
-        let mut rooms = three();
-        rooms[2].last_id = 3;
-        rooms[2].read = 3;
-        r.apply(hello("e", false, vec![m(3, 7)], rooms));
-        let mut mine = m(4, 7);
-        mine.account = Some("ann".into());
-        let mut mention = m(5, 7);
-        mention.mentions = vec!["ann".into()];
-        r.apply(StreamEvent::Msgs {
-            msgs: vec![mine, mention, m(6, 7), m(7, 0)],
-        });
-        let ops = r.get(7).unwrap();
-        assert_eq!((ops.unread, ops.mentions, ops.last_id), (2, 1, 6));
-        assert_eq!(r.get(0).unwrap().unread, 1);
-        // A hello's messages are counted by the server, not again here.
-        let mut again = three();
-        again[2].last_id = 6;
-        again[2].read = 3;
-        again[2].unread = 2;
-        r.apply(hello("e", false, vec![m(8, 5)], again));
-        assert_eq!(r.get(5).unwrap().unread, 0);
-        assert_eq!(r.get(7).unwrap().unread, 2);
-        assert!(r.apply(StreamEvent::Read {
-            id: 7,
-            read: 6,
-            unread: 0,
-            mentions: 0
-        }));
-        assert_eq!(r.get(7).unwrap().unread, 0);
-        assert!(
-            !r.apply(StreamEvent::Read {
-                id: 7,
-                read: 5,
-                unread: 1,
-                mentions: 0
-            }),
-            "an older marker arriving late changes nothing"
-        );
-    }
-
-    #[test]
     fn usernames_from_every_room_once() {
         let mut rooms = three();
         rooms[1].members = vec!["bob".into(), "ann".into()];

@@ -61,7 +61,8 @@ pub fn count_label(count: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use common::room::{NotifyLevel, RoomKind};
+    use common::room::{NotifyLevel, RoomId, RoomKind};
+    use common::StreamEvent;
 
     fn summary() -> RoomSummary {
         RoomSummary {
@@ -139,5 +140,88 @@ mod tests {
         assert_eq!(first_unread(&messages, 10, Some("ann")), Some(12));
         assert_eq!(first_unread(&messages, 13, Some("ann")), None);
         assert_eq!(first_unread(&messages, 0, None), Some(9));
+    }
+
+    fn m(id: u64, room: RoomId) -> Message {
+        Message {
+            id,
+            room,
+            ..Default::default()
+        }
+    }
+
+    fn three() -> Vec<RoomSummary> {
+        [
+            (0, RoomKind::Open),
+            (5, RoomKind::Direct),
+            (7, RoomKind::Closed),
+        ]
+        .into_iter()
+        .map(|(id, kind)| RoomSummary {
+            id,
+            kind,
+            ..summary()
+        })
+        .map(|mut r| {
+            r.last_id = 0;
+            r.read = 0;
+            r
+        })
+        .collect()
+    }
+
+    fn hello(msgs: Vec<Message>, rooms: Vec<RoomSummary>) -> StreamEvent {
+        StreamEvent::Hello {
+            epoch: "e".into(),
+            reset: false,
+            heartbeat_ms: 15_000,
+            msgs,
+            older: true,
+            rooms: Some(rooms),
+        }
+    }
+
+    #[test]
+    fn live_messages_count_until_a_read_event_clears_them() {
+        let mut r = crate::rooms::Rooms::default();
+        r.set_me(Some("Ann"));
+        let mut rooms = three();
+        rooms[2].last_id = 3;
+        rooms[2].read = 3;
+        r.apply(hello(vec![m(3, 7)], rooms));
+        let mut mine = m(4, 7);
+        mine.account = Some("ann".into());
+        let mut mention = m(5, 7);
+        mention.mentions = vec!["ann".into()];
+        r.apply(StreamEvent::Msgs {
+            msgs: vec![mine, mention, m(6, 7), m(7, 0)],
+        });
+        let ops = r.get(7).unwrap();
+        assert_eq!((ops.unread, ops.mentions, ops.last_id), (2, 1, 6));
+        assert_eq!(r.get(0).unwrap().unread, 1);
+        // A hello's messages are counted by the server, not again here.
+        let mut again = three();
+        again[2].last_id = 6;
+        again[2].read = 3;
+        again[2].unread = 2;
+        r.apply(hello(vec![m(8, 5)], again));
+        assert_eq!(r.get(5).unwrap().unread, 0);
+        assert_eq!(r.get(7).unwrap().unread, 2);
+        assert!(r.apply(StreamEvent::Read {
+            id: 7,
+            read: 6,
+            unread: 0,
+            mentions: 0
+        }));
+        assert_eq!(r.get(7).unwrap().unread, 0);
+        assert!(
+            !r.apply(StreamEvent::Read {
+                id: 7,
+                read: 5,
+                unread: 1,
+                mentions: 0
+            }),
+            "an older marker arriving late changes nothing"
+        );
     }
 }

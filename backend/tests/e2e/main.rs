@@ -10,3 +10,4 @@ mod chat;
 mod harness;
 mod install;
 mod rooms;
+mod unread;

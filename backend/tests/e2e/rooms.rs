@@ -8,10 +8,10 @@ use crate::harness::*;
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A client of the backend's API, trusting exactly its certificate.
-fn api_client(certs: &std::path::Path) -> reqwest::Client {
+pub(crate) fn api_client(certs: &std::path::Path) -> reqwest::Client {
     let pem = std::fs::read(certs.join("cert.pem")).unwrap();
     reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
@@ -20,7 +20,7 @@ fn api_client(certs: &std::path::Path) -> reqwest::Client {
 }
 
 /// A request as the chat's own page makes it.
-async fn api(
+pub(crate) async fn api(
     client: &reqwest::Client,
     origin: &str,
     path: &str,
@@ -37,7 +37,7 @@ async fn api(
     request.send().await.unwrap()
 }
 
-fn session_of(response: &reqwest::Response) -> String {
+pub(crate) fn session_of(response: &reqwest::Response) -> String {
     response
         .headers()
         .get_all("set-cookie")
@@ -49,7 +49,7 @@ fn session_of(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-async fn sign_in(page: &Client, base: &str, username: &str) {
+pub(crate) async fn sign_in(page: &Client, base: &str, username: &str) {
     page.goto(&format!("{base}signin")).await.unwrap();
     wait_for("the sign-in form", || async {
         page.find(Locator::Id("password")).await.is_ok()
@@ -81,7 +81,7 @@ async fn sidebar(page: &Client) -> Vec<(String, String)> {
 }
 
 /// Opens the room named `name` from the sidebar.
-async fn open_room(page: &Client, name: &str) {
+pub(crate) async fn open_room(page: &Client, name: &str) {
     let script = format!(
         "const l = Array.from(document.querySelectorAll('.room-link a')).find(a => \
            a.querySelector('.name').textContent === {name:?}); if (l) l.click(); return !!l;"
