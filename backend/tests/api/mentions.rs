@@ -108,7 +108,11 @@ async fn mentions_survive_a_restart_and_a_resumed_stream() {
         panic!()
     };
     assert!(!reset);
-    assert_eq!(msgs, [stored.clone()], "resumed with its mentions");
+    assert_eq!(
+        msgs,
+        std::slice::from_ref(&stored),
+        "resumed with its mentions"
+    );
     let page: HistoryPage = app
         .api(
             Method::GET,
