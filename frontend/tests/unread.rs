@@ -310,3 +310,37 @@ async fn typing_at_offers_the_room_s_members_and_the_keyboard_picks_one() {
     settle().await;
     assert_eq!(page.input(".composer .text").value(), "@bo and @bob ");
 }
+
+#[wasm_bindgen_test]
+async fn in_an_open_room_every_active_account_is_offered() {
+    stub_api(&[
+        (
+            "GET /api/people",
+            200,
+            r#"[{"username": "ann", "display_name": "Ann"},
+                {"username": "dee", "display_name": "Dee"},
+                {"username": "dan", "display_name": "Dan"}]"#,
+        ),
+        ("POST /api/rooms/9/typing", 204, ""),
+        (
+            "GET /api/rooms/9/history",
+            200,
+            r#"{"msgs": [], "more": false}"#,
+        ),
+    ]);
+    let page = mount_at("/r/9", ann(), status());
+    page.apply(hello(vec![]));
+    settle().await;
+    page.type_into(".composer .text", "@d");
+    wait_until("the people are offered", || {
+        page.all(".mention-menu [role='option']").len() == 2
+    })
+    .await;
+    let options: Vec<String> = page
+        .all(".mention-menu [role='option']")
+        .iter()
+        .map(|o| o.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(options, ["@dee", "@dan"]);
+    assert_eq!(requests_to("GET /api/people").len(), 1, "asked once");
+}

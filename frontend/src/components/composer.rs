@@ -37,16 +37,19 @@ pub fn Composer(
     let caret = RwSignal::new(0_usize);
     let dismissed = RwSignal::new(None::<usize>);
     let active = RwSignal::new(0_usize);
+    // An open room's members are every active account: asked for once, the first time a
+    // name is typed in one (until then, the usernames the page knows).
+    let people = RwSignal::new(None::<Vec<String>>);
     let members = Memo::new(move |_| {
         rooms.with(|r| {
             let listed = r
                 .get(room.get())
                 .map(|s| s.members.clone())
                 .unwrap_or_default();
-            let mut names = if listed.is_empty() {
-                r.known_usernames()
-            } else {
-                listed
+            let mut names = match (listed.is_empty(), people.get()) {
+                (false, _) => listed,
+                (true, Some(everyone)) => everyone,
+                (true, None) => r.known_usernames(),
             };
             names.retain(|n| Some(n.to_lowercase().as_str()) != r.me());
             names
@@ -56,6 +59,19 @@ pub fn Composer(
         let at = caret.get();
         text.with(|t| query_at(t, at).map(|(start, name)| (start, name.to_owned())))
             .filter(|(start, _)| dismissed.get() != Some(*start))
+    });
+    let asked = StoredValue::new(false);
+    Effect::new(move |_| {
+        let open_room = rooms.with(|r| r.get(room.get()).is_some_and(|s| s.members.is_empty()));
+        if typed.with(Option::is_some) && open_room && !is_guest.get() && !asked.get_value() {
+            asked.set_value(true);
+            spawn_local(async move {
+                match rooms_api::people().await {
+                    Ok(list) => people.set(Some(list.into_iter().map(|p| p.username).collect())),
+                    Err(why) => leptos::logging::warn!("loading people to mention: {why}"),
+                }
+            });
+        }
     });
     let offered = Memo::new(move |_| match typed.get() {
         Some((_, name)) if !is_guest.get() => members.with(|m| candidates(m, &name)),

@@ -15,7 +15,7 @@ pub fn option_id(index: usize) -> String {
 #[component]
 pub fn MentionMenu(
     #[prop(into)] offered: Signal<Vec<String>>,
-    active: RwSignal<usize>,
+    #[prop(into)] active: Signal<usize>,
     choose: Callback<String>,
 ) -> impl IntoView {
     view! {
