@@ -1,7 +1,7 @@
 //! Mentions over the real server: parsed once, whatever the door (HTTP or WebSocket), kept
 //! with the message (only accounts that exist), returned on the stream, in the history and
-//! after a restart; `@here` in a room of more than 50 members only for admins and the
-//! room's managers.
+//! after a restart (with the read markers); `@here` in a room of more than 50 members only
+//! for admins and the room's managers.
 
 use crate::helpers::*;
 use crate::rooms::{cast, messages_until};
@@ -95,6 +95,8 @@ async fn mentions_survive_a_restart_and_a_resumed_stream() {
         panic!()
     };
     let stored = app.say(&who.bob, room, TEXT).await;
+    app.settled(room, stored.id).await;
+    assert_eq!(app.mark_read(&who.dan, room, before.id).await.unread, 1);
     app.stop().await;
 
     let app = spawn_app_with(same_store).await;
@@ -125,6 +127,9 @@ async fn mentions_survive_a_restart_and_a_resumed_stream() {
         .await
         .unwrap();
     assert_eq!(page.msgs.last(), Some(&stored));
+    // The read marker is kept too, and the count after it is the same.
+    let kept = app.listed(&who.dan, room).await;
+    assert_eq!((kept.read, kept.unread, kept.mentions), (before.id, 1, 1));
     app.stop().await;
 }
 
