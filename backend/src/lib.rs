@@ -48,6 +48,8 @@
 //! - `memory_trim` (feature `alloc-glibc-trim`, on by default): hands glibc's freed heap
 //!   back to the OS after a crowd of clients leaves.
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
+//! - `mentions`: which accounts a post mentions, and who may say `@here`.
+//! - `reads`: read markers and notification levels, and the unread and mention counts.
 //! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
 //! - `routes`: the route table and HTTP handlers (`routes/api`: the JSON API and its
 //!   OpenAPI document), the built frontend with its headers.
@@ -69,9 +71,11 @@ mod inbox;
 mod limits;
 #[cfg(feature = "alloc-glibc-trim")]
 mod memory_trim;
+mod mentions;
 mod metrics;
 mod periodic;
 mod post_pipeline;
+mod reads;
 mod registry;
 mod retention;
 pub mod rooms;

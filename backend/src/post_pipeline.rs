@@ -3,14 +3,16 @@
 //! JSON shape, the rate budget, the validation rules, the store, the error texts and the
 //! `h2chat_messages_{accepted,rejected}_total` counts.
 //!
-//! The order is the same for both doors: size, JSON, rate limit, room, validation, store
-//! (HTTP checks its content type first). A body that is not even a message does not spend
+//! The order is the same for both doors: size, JSON, rate limit, room, validation,
+//! mentions (parsed here, once, so both doors store the same), store (HTTP checks its
+//! content type first). A body that is not even a message does not spend
 //! its sender's budget. A room the sender may not read is "not found", whatever the door.
 
 use crate::accounts::Accounts;
 use crate::auth::{not_signed_in, Caller};
 use crate::error::ApiError;
 use crate::limits::{client_ip, PostLimiter};
+use crate::mentions::address;
 use crate::metrics::{Metrics, Rejection};
 use crate::rooms::Rooms;
 use crate::store::{NewPost, Store};
@@ -112,7 +114,7 @@ impl PostPipeline {
                 found.name
             )));
         }
-        let post = match caller.signed() {
+        let mut post = match caller.signed() {
             // The account speaks, whatever `user` says.
             Some(signed) => NewPost {
                 user: signed.account.display_name.clone(),
@@ -120,9 +122,15 @@ impl PostPipeline {
                 account: Some(signed.account.username.clone()),
                 guest: false,
                 room,
+                mentions: Vec::new(),
+                here: false,
             },
             None => self.guest_post(message)?,
         };
+        let poster = caller.signed().map(|s| &s.account);
+        let addressed = address(&post.text, &found, poster, self.accounts.directory())?;
+        post.mentions = addressed.mentions;
+        post.here = addressed.here;
         Ok(self.store.post(post).await?)
     }
 
@@ -150,6 +158,8 @@ impl PostPipeline {
             account: None,
             guest: true,
             room: common::room::LOBBY,
+            mentions: Vec::new(),
+            here: false,
         })
     }
 

@@ -4,6 +4,7 @@
 //! - [`wire`]: the JSON shapes on `/msgs` (request bodies and stream lines).
 //! - [`room`]: rooms and direct messages on the wire, and the rules a room's name meets.
 //! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
+//! - [`mention`]: `@username` and `@here` in a message's text.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
 //! - [`framer`]: splits an arbitrarily chunked byte stream into newline-delimited lines.
 //!
@@ -12,6 +13,7 @@
 
 pub mod account;
 pub mod framer;
+pub mod mention;
 pub mod room;
 pub mod validation;
 pub mod wire;

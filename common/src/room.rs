@@ -108,6 +108,16 @@ pub struct ReadMarker {
     pub id: u64,
 }
 
+/// Answer to `POST /api/rooms/{id}/read`: the marker as it stands and the counts after it
+/// (the same as the `read` event the account's other streams get).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadState {
+    pub read: u64,
+    pub unread: u32,
+    pub mentions: u32,
+}
+
 /// Body of `PUT /api/rooms/{id}/notify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,6 +6,9 @@
 //! - [`rooms`]: the rooms, one timeline each, and the resume position (pure logic).
 //! - [`timeline`]: one room's messages (pure logic).
 //! - [`typists`]: who is typing where, and the line that says so (pure logic).
+//! - [`unread`]: unread and mention counts between hellos, the "new messages" divider
+//!   (pure logic).
+//! - [`mention_complete`]: the composer's `@name` completion (pure logic).
 //! - [`linkify`]: the links in a message's text (pure logic).
 //! - [`notifications`]: which messages notify, and the tab's title count (pure logic).
 //! - [`browser_notification`]: the browser's permission and raising a notification.
@@ -31,6 +34,7 @@ pub mod components;
 pub mod connection;
 pub mod forms;
 pub mod linkify;
+pub mod mention_complete;
 pub mod notifications;
 pub mod room_forms;
 pub mod rooms;
@@ -42,6 +46,7 @@ pub mod storage;
 pub mod stream_reader;
 pub mod timeline;
 pub mod typists;
+pub mod unread;
 
 /// Mounts the app into `<body>`.
 pub fn mount() {

@@ -1,12 +1,60 @@
-//! Finds the `http://` and `https://` links in a message's text (pure logic). The message
-//! list turns each [`Piece::Link`] into an anchor and everything else into text nodes, so
-//! a message never becomes HTML.
+//! Finds the `http://` and `https://` links and the `@name` mentions in a message's text
+//! (pure logic). The message list turns each [`Piece::Link`] into an anchor, each
+//! [`Piece::Mention`] the server recognised into a styled run of text, and everything else
+//! into text nodes, so a message never becomes HTML.
+
+use common::mention;
 
 /// A run of a message's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece<'a> {
     Text(&'a str),
     Link(&'a str),
+    /// `@name`, found by the same rules as the server's (not in words, not in code).
+    Mention(&'a str),
+}
+
+impl Piece<'_> {
+    /// The mentioned name, lowercase, as `Message.mentions` holds it.
+    pub fn mentioned(&self) -> Option<String> {
+        match self {
+            Self::Mention(run) => Some(run.trim_start_matches('@').to_lowercase()),
+            _ => None,
+        }
+    }
+}
+
+/// [`links`], with the mentions outside links cut out of the text runs.
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let spans = mention::spans(text);
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for piece in links(text) {
+        let Piece::Text(run) = piece else {
+            offset += match piece {
+                Piece::Link(s) | Piece::Mention(s) | Piece::Text(s) => s.len(),
+            };
+            out.push(piece);
+            continue;
+        };
+        let end = offset + run.len();
+        let mut from = offset;
+        for span in spans
+            .iter()
+            .filter(|s| s.range.start >= offset && s.range.end <= end)
+        {
+            if from < span.range.start {
+                out.push(Piece::Text(&text[from..span.range.start]));
+            }
+            out.push(Piece::Mention(&text[span.range.clone()]));
+            from = span.range.end;
+        }
+        if from < end {
+            out.push(Piece::Text(&text[from..end]));
+        }
+        offset = end;
+    }
+    out
 }
 
 /// Characters that end a link: besides whitespace and control characters, those that
@@ -60,7 +108,7 @@ fn scheme_len(rest: &str) -> Option<usize> {
 }
 
 /// Cuts `text` into text and links, in order; joined back they are `text` exactly.
-pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+fn links(text: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut plain_from = 0;
     let mut at = 0;
@@ -99,7 +147,7 @@ pub fn pieces(text: &str) -> Vec<Piece<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::Piece::{Link, Text};
+    use super::Piece::{Link, Mention, Text};
     use super::*;
 
     #[test]
@@ -169,11 +217,12 @@ mod tests {
             "a https://x.example b https://y.example",
             "https://a.example...",
             "é",
+            "@ann, `@x` https://a.example/@bob @Zoë.",
         ] {
             let joined: String = pieces(text)
                 .iter()
                 .map(|p| match p {
-                    Text(s) | Link(s) => *s,
+                    Text(s) | Link(s) | Mention(s) => *s,
                 })
                 .collect();
             assert_eq!(joined, text);
@@ -182,5 +231,23 @@ mod tests {
             pieces("日本語 https://例え.jp/パス 🦀")[1],
             Link("https://例え.jp/パス")
         );
+    }
+
+    #[test]
+    fn mentions_are_pieces_of_their_own_outside_links_and_code() {
+        assert_eq!(
+            pieces("hi @Ann, see https://a.example/@bob and `@cy` @here"),
+            vec![
+                Text("hi "),
+                Mention("@Ann"),
+                Text(", see "),
+                Link("https://a.example/@bob"),
+                Text(" and `@cy` "),
+                Mention("@here"),
+            ]
+        );
+        assert_eq!(Mention("@Ann").mentioned().as_deref(), Some("ann"));
+        assert_eq!(Text("@Ann").mentioned(), None);
+        assert_eq!(pieces("ann@example.com"), vec![Text("ann@example.com")]);
     }
 }

@@ -3,6 +3,7 @@
 //! `/api/stream` event here; the page shows the current room's timeline.
 
 use crate::timeline::Timeline;
+use crate::unread::count_live;
 use common::room::{RoomId, RoomKind, RoomSummary};
 use common::{Message, StreamEvent};
 
@@ -20,6 +21,9 @@ pub struct Rooms {
     epoch: Option<String>,
     /// The newest message id seen in any room: where the stream resumes.
     position: u64,
+    /// The reader's username, lowercase (`None`: a guest): whose messages are not news and
+    /// whose mentions count.
+    me: Option<String>,
 }
 
 static EMPTY: Timeline = Timeline::empty();
@@ -107,6 +111,19 @@ impl Rooms {
         names
     }
 
+    /// Who reads: their own messages are not unread, mentions of them count.
+    pub fn set_me(&mut self, me: Option<&str>) -> bool {
+        let me = me.map(str::to_lowercase);
+        let changed = self.me != me;
+        self.me = me;
+        changed
+    }
+
+    /// The reader's username, lowercase.
+    pub fn me(&self) -> Option<&str> {
+        self.me.as_deref()
+    }
+
     /// Applies one stream event; returns whether anything changed (a heartbeat or a
     /// replayed line changes nothing, so readers need not be told).
     pub fn apply(&mut self, event: StreamEvent) -> bool {
@@ -154,7 +171,16 @@ impl Rooms {
                 }
                 *self != before
             }
-            StreamEvent::Msgs { msgs } => self.append(msgs),
+            StreamEvent::Msgs { msgs } => {
+                // Counted here, live; a hello's messages are in its counts already.
+                let mut counted = false;
+                for message in &msgs {
+                    if let Some(room) = self.list.iter_mut().find(|r| r.id == message.room) {
+                        counted |= count_live(room, message, self.me.as_deref());
+                    }
+                }
+                self.append(msgs) || counted
+            }
             StreamEvent::RoomAdded { room } | StreamEvent::RoomUpdated { room } => {
                 match self.list.iter_mut().find(|r| r.id == room.id) {
                     Some(known) if *known == room => false,

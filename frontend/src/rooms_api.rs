@@ -3,7 +3,10 @@
 
 use crate::account_api::{encode, get, no_content, send};
 use common::account::Person;
-use common::room::{NewDirect, NewMember, NewRoom, RoomChange, RoomId, RoomPost, RoomSummary};
+use common::room::{
+    NewDirect, NewMember, NewRoom, NotifyChoice, NotifyLevel, ReadMarker, ReadState, RoomChange,
+    RoomId, RoomPost, RoomSummary,
+};
 use common::{HistoryPage, Message};
 use gloo_net::http::Method;
 
@@ -45,6 +48,20 @@ pub async fn start_direct(members: Vec<String>) -> Result<RoomSummary, String> {
 /// `POST /api/rooms/{id}/typing`: the room's readers see that we are typing.
 pub async fn typing(id: RoomId) -> Result<(), String> {
     no_content(Method::POST, &format!("/api/rooms/{id}/typing"), None).await
+}
+
+/// `POST /api/rooms/{id}/read`: we have read up to message `upto` (the marker never
+/// moves back); the marker and counts after it.
+pub async fn mark_read(id: RoomId, upto: u64) -> Result<ReadState, String> {
+    let url = format!("/api/rooms/{id}/read");
+    send(Method::POST, &url, encode(&ReadMarker { id: upto })).await
+}
+
+/// `PUT /api/rooms/{id}/notify`: when this room's messages notify us; the room as we see
+/// it.
+pub async fn notify(id: RoomId, level: NotifyLevel) -> Result<RoomSummary, String> {
+    let url = format!("/api/rooms/{id}/notify");
+    send(Method::PUT, &url, encode(&NotifyChoice { level })).await
 }
 
 /// `POST /api/rooms/{id}/msgs` as the signed-in account.

@@ -11,6 +11,7 @@
 //! [`Registration`] takes it out again when the response is dropped.
 
 mod lines;
+mod personal;
 mod registration;
 mod rooms;
 mod subscribe;
@@ -27,6 +28,7 @@ use crate::clock::now_ms;
 use crate::event::Entry;
 use crate::limits::StreamLimits;
 use crate::metrics::Metrics;
+use crate::reads::Marks;
 use crate::registry::{ClientId, Fanout, Lines, Registry};
 use crate::rooms::Rooms;
 use crate::store::{Snapshot, StoreListener};
@@ -77,6 +79,8 @@ pub struct Hub {
     directory: Arc<Directory>,
     /// Rooms and members, applied the same way, under the hub's lock.
     rooms: Arc<Rooms>,
+    /// The read markers and levels of the accounts this node serves.
+    marks: Arc<Marks>,
     heartbeat_ms: u64,
     limits: StreamLimits,
     metrics: Arc<Metrics>,
@@ -100,6 +104,7 @@ impl Hub {
         Arc::new(Self {
             directory,
             rooms,
+            marks: Arc::new(Marks::default()),
             inner: Mutex::new(Inner {
                 window,
                 recent,
@@ -127,6 +132,11 @@ impl Hub {
     /// The rooms, as the log made them.
     pub fn rooms(&self) -> Arc<Rooms> {
         self.rooms.clone()
+    }
+
+    /// The read markers and levels of the accounts this node serves.
+    pub fn marks(&self) -> Arc<Marks> {
+        self.marks.clone()
     }
 
     /// Sends the heartbeat: window clients get the window again (their every line must be
@@ -308,6 +318,11 @@ impl StoreListener for Hub {
         let clients = inner.registry.len();
         drop(inner);
         self.log_cuts(&fanout, clients);
+    }
+
+    /// Passes a `read` or a `room_updated` meant for one account to its streams here.
+    fn personal(&self, account: crate::event::AccountId, event: StreamEvent) {
+        self.deliver_personal(account, event);
     }
 
     /// Replaces the window and epoch, then ends every stream, SSE and WebSocket client with

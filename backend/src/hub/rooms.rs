@@ -8,6 +8,7 @@ use crate::accounts::Cut;
 use crate::event::{AccountId, Entry, Record};
 use crate::registry::{Audience, Lines, Registry};
 use crate::rooms::{summary, Room, RoomChange};
+use crate::window::RecentWindow;
 use bytes::Bytes;
 use common::room::{RoomId, RoomSummary};
 use common::wire::encode_line;
@@ -88,22 +89,31 @@ impl Hub {
         }
     }
 
-    /// Room `room` as `account` sees it.
-    fn summary_for(&self, room: &Room, account: AccountId) -> Option<RoomSummary> {
+    /// Room `room` as `account` sees it, their marker and counts included.
+    fn summary_for(
+        &self,
+        recent: &RecentWindow,
+        room: &Room,
+        account: AccountId,
+    ) -> Option<RoomSummary> {
         let reader = self.directory.account(account)?;
-        Some(summary(room, Some(&reader), &self.directory))
+        let mut view = [summary(room, Some(&reader), &self.directory)];
+        self.personalize_with(recent, &reader, &mut view);
+        let [view] = view;
+        Some(view)
     }
 
     /// Tells `accounts`' streams about `room` with the event `make` builds from their view.
     fn tell(
         &self,
         registry: &mut Registry,
+        recent: &RecentWindow,
         room: &Room,
         accounts: impl IntoIterator<Item = AccountId>,
         make: impl Fn(RoomSummary) -> StreamEvent,
     ) {
         for account in accounts {
-            if let Some(view) = self.summary_for(room, account) {
+            if let Some(view) = self.summary_for(recent, room, account) {
                 registry.offer_account(account, &event_lines(&make(view)));
             }
         }
@@ -121,6 +131,7 @@ impl Hub {
     /// Re-indexes and tells the streams an applied room event concerns.
     pub(super) fn tell_room_change(&self, inner: &mut Inner, change: RoomChange) {
         let registry = &mut inner.registry;
+        let recent = &inner.recent;
         match change {
             RoomChange::Created(id) => {
                 let Some(room) = self.rooms.get(id) else {
@@ -130,8 +141,8 @@ impl Hub {
                     registry.grant(*member, id);
                 }
                 let readers = self.readers_here(registry, &room);
-                self.tell(registry, &room, readers, |room| StreamEvent::RoomAdded {
-                    room,
+                self.tell(registry, recent, &room, readers, |room| {
+                    StreamEvent::RoomAdded { room }
                 });
             }
             RoomChange::Updated(id) => {
@@ -139,8 +150,8 @@ impl Hub {
                     return;
                 };
                 let readers = self.readers_here(registry, &room);
-                self.tell(registry, &room, readers, |room| StreamEvent::RoomUpdated {
-                    room,
+                self.tell(registry, recent, &room, readers, |room| {
+                    StreamEvent::RoomUpdated { room }
                 });
             }
             RoomChange::Joined { room: id, account } => {
@@ -148,16 +159,16 @@ impl Hub {
                     return;
                 };
                 registry.grant(account, id);
-                self.tell(registry, &room, [account], |room| StreamEvent::RoomAdded {
-                    room,
+                self.tell(registry, recent, &room, [account], |room| {
+                    StreamEvent::RoomAdded { room }
                 });
                 let others: Vec<AccountId> = self
                     .readers_here(registry, &room)
                     .into_iter()
                     .filter(|a| *a != account)
                     .collect();
-                self.tell(registry, &room, others, |room| StreamEvent::RoomUpdated {
-                    room,
+                self.tell(registry, recent, &room, others, |room| {
+                    StreamEvent::RoomUpdated { room }
                 });
             }
             RoomChange::Left { room: id, account } => {
@@ -167,8 +178,8 @@ impl Hub {
                     return;
                 };
                 let others = self.readers_here(registry, &room);
-                self.tell(registry, &room, others, |room| StreamEvent::RoomUpdated {
-                    room,
+                self.tell(registry, recent, &room, others, |room| {
+                    StreamEvent::RoomUpdated { room }
                 });
             }
         }

@@ -110,7 +110,8 @@ impl Hub {
                 inner.registry.register(transport, first, ip, owner)
             }
             (Some(since), Some(account)) => {
-                let rooms = self.rooms.summaries_for(Some(account), &self.directory);
+                let mut rooms = self.rooms.summaries_for(Some(account), &self.directory);
+                self.personalize_with(&inner.recent, account, &mut rooms);
                 let readable: std::collections::HashSet<RoomId> =
                     rooms.iter().map(|r| r.id).collect();
                 let first = self.hello(&inner, &inner.recent, since, Some(rooms), |m| {

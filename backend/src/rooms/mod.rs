@@ -90,6 +90,9 @@ struct State {
     direct: HashMap<Vec<AccountId>, RoomId>,
     /// The closed and direct rooms each account belongs to.
     member_of: HashMap<AccountId, BTreeSet<RoomId>>,
+    /// When each member of a closed or direct room last joined it (the log id of the
+    /// event): where their read marker starts ([`Rooms::joined`]).
+    joined: HashMap<(RoomId, AccountId), u64>,
 }
 
 impl Default for State {
@@ -98,6 +101,7 @@ impl Default for State {
             rooms: BTreeMap::from([(LOBBY, Room::lobby())]),
             direct: HashMap::new(),
             member_of: HashMap::new(),
+            joined: HashMap::new(),
         }
     }
 }
@@ -135,6 +139,7 @@ impl State {
                 }
                 for account in &members {
                     self.member_of.entry(*account).or_default().insert(id);
+                    self.joined.insert((id, *account), id);
                 }
                 let room = Room {
                     id,
@@ -166,6 +171,7 @@ impl State {
                 let found = self.rooms.get_mut(room).filter(|r| r.is_restricted())?;
                 found.members.insert(*account).then_some(())?;
                 self.member_of.entry(*account).or_default().insert(*room);
+                self.joined.insert((*room, *account), entry.id);
                 Some(RoomChange::Joined {
                     room: *room,
                     account: *account,
@@ -261,6 +267,20 @@ impl Rooms {
             .get(&account)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Where `account`'s read marker in `room` starts before they move it: the messages
+    /// from before they could read the room are not news to them. An open room: since the
+    /// account exists (its id is its creation's log id); a closed or direct room: since
+    /// they last joined it.
+    pub fn joined(&self, room: RoomId, account: AccountId) -> u64 {
+        let state = self.state.read();
+        match state.rooms.get(&room) {
+            Some(found) if found.is_restricted() => {
+                state.joined.get(&(room, account)).copied().unwrap_or(0)
+            }
+            _ => account,
+        }
     }
 
     /// The direct room of exactly these members, if it exists.

@@ -195,3 +195,28 @@ fn messages_move_their_room_s_newest_id_only() {
     assert_eq!(rooms.get(11).unwrap().last_id, 31);
     assert_eq!(rooms.get(LOBBY).unwrap().last_id, 0);
 }
+
+#[test]
+fn read_markers_start_where_the_reader_could_first_read() {
+    let (rooms, _) = setup();
+    assert_eq!(
+        rooms.joined(LOBBY, 2),
+        2,
+        "the lobby: since the account exists"
+    );
+    assert_eq!(rooms.joined(11, 2), 2, "an open room: the same");
+    assert_eq!(
+        rooms.joined(10, 2),
+        10,
+        "a closed room: since it was made with them"
+    );
+    assert_eq!(rooms.joined(10, 3), 0, "not a member");
+    rooms.apply(&event(
+        30,
+        Event::MemberAdded {
+            room: 10,
+            account: 3,
+        },
+    ));
+    assert_eq!(rooms.joined(10, 3), 30, "since they joined");
+}

@@ -7,6 +7,7 @@ use crate::client_stream::ClientStream;
 use crate::error::ApiError;
 use crate::hub::{Hub, Scope, Subscribe};
 use crate::limits::client_ip;
+use crate::routes::marks::refresh_marks;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// `GET /msgs/events`: the lobby.
@@ -26,6 +27,7 @@ pub async fn room_events(
     reader: Reader,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    refresh_marks(&req, &hub, &reader).await;
     open_events(req, hub, reader, query.into_inner(), Scope::Rooms)
 }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod events;
 pub mod health;
+mod marks;
 pub mod msgs;
 mod resume;
 pub mod static_files;

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::hub::{Hub, Scope, Since, Subscribe};
 use crate::limits::client_ip;
 use crate::post_pipeline::PostPipeline;
+use crate::routes::marks::refresh_marks;
 use crate::store::Store;
 use actix_web::{web, HttpRequest, HttpResponse};
 use common::room::{RoomId, LOBBY};
@@ -34,6 +35,7 @@ pub async fn room_stream(
     let mut query = query.into_inner();
     // Always the delta stream: the window line is the course's, the lobby's alone.
     query.since.get_or_insert(0);
+    refresh_marks(&req, &hub, &reader).await;
     open_stream(req, hub, reader, query, Scope::Rooms)
 }
 

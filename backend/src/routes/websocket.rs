@@ -14,6 +14,7 @@ use crate::error::ApiError;
 use crate::hub::{Hub, Scope, Subscribe, Subscription};
 use crate::limits::client_ip;
 use crate::post_pipeline::PostPipeline;
+use crate::routes::marks::refresh_marks;
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
 use bytestring::ByteString;
@@ -69,6 +70,7 @@ pub async fn room_websocket(
         scope: Scope::Rooms,
         room: None,
     };
+    refresh_marks(&req, &hub, &reader).await;
     open(req, body, hub, pipeline, reader, ping, query, door)
 }
 

@@ -91,6 +91,21 @@ fn migrations() -> Migrations<'static> {
             "ALTER TABLE messages ADD COLUMN room INTEGER NOT NULL DEFAULT 0;
              CREATE INDEX messages_room ON messages(room, id);",
         ),
+        // 5: mentions. A message keeps the usernames it mentions (space-separated; older
+        // rows: none) and whether it says `@here`. Read markers and notification levels
+        // live beside the log, not in it, so reading grows nothing: one row per account
+        // and room, `notify` NULL until the account chooses (then its default applies).
+        M::up(
+            "ALTER TABLE messages ADD COLUMN mentions TEXT;
+             ALTER TABLE messages ADD COLUMN here INTEGER NOT NULL DEFAULT 0;
+             CREATE TABLE reads (
+                 account INTEGER NOT NULL,
+                 room    INTEGER NOT NULL,
+                 read    INTEGER NOT NULL DEFAULT 0,
+                 notify  TEXT,
+                 PRIMARY KEY (account, room)
+             ) WITHOUT ROWID;",
+        ),
     ])
 }
 
@@ -215,14 +230,14 @@ pub(crate) fn older_than(
     let (mut stmt, room) = match room {
         None => (
             conn.prepare_cached(
-                "SELECT id, user, text, time, account, guest, room FROM messages
+                "SELECT id, user, text, time, account, guest, room, mentions, here FROM messages
                  WHERE id < ?1 AND ?3 IS NULL ORDER BY id DESC LIMIT ?2",
             )?,
             None,
         ),
         Some(room) => (
             conn.prepare_cached(
-                "SELECT id, user, text, time, account, guest, room FROM messages
+                "SELECT id, user, text, time, account, guest, room, mentions, here FROM messages
                  INDEXED BY messages_room
                  WHERE room = ?3 AND id < ?1 ORDER BY id DESC LIMIT ?2",
             )?,
@@ -238,11 +253,24 @@ pub(crate) fn older_than(
             account: row.get(4)?,
             guest: row.get(5)?,
             room: row.get::<_, i64>(6)?.max(0) as u64,
-            mentions: Vec::new(),
-            here: false,
+            mentions: split_mentions(row.get::<_, Option<String>>(7)?.as_deref()),
+            here: row.get(8)?,
         })
     })?;
     rows.collect()
+}
+
+/// A message's mentions as the `mentions` column keeps them: usernames, space-separated
+/// (a username has no spaces); `NULL` for none.
+pub(crate) fn join_mentions(names: &[String]) -> Option<String> {
+    (!names.is_empty()).then(|| names.join(" "))
+}
+
+/// The inverse of [`join_mentions`]; rows from before mentions read as none.
+pub(crate) fn split_mentions(column: Option<&str>) -> Vec<String> {
+    column
+        .map(|names| names.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -316,6 +344,10 @@ mod tests {
         assert!(messages
             .iter()
             .all(|m| m.guest && m.account.is_none() && m.room == LOBBY));
+        assert!(
+            messages.iter().all(|m| m.mentions.is_empty() && !m.here),
+            "rows from before mentions mention nobody"
+        );
         assert_eq!(db.recent(Some(LOBBY), 10).unwrap(), messages);
         assert!(db.recent(Some(5), 10).unwrap().is_empty());
         assert_eq!(messages[0].user, "ann");
@@ -324,7 +356,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 4);
+        assert_eq!(version, 5);
         drop(db);
         // Opening again changes nothing.
         let db = Database::open(&DbLocation::File(path), None, "newer").unwrap();
@@ -346,6 +378,15 @@ mod tests {
             format!("{err:#}").contains("cannot bring database"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn mentions_are_kept_space_separated_and_none_is_null() {
+        let names = vec!["ann".to_owned(), "bob.b".to_owned()];
+        assert_eq!(join_mentions(&names).as_deref(), Some("ann bob.b"));
+        assert_eq!(split_mentions(Some("ann bob.b")), names);
+        assert_eq!(join_mentions(&[]), None);
+        assert!(split_mentions(None).is_empty());
     }
 
     #[test]

@@ -14,11 +14,14 @@
 //! order.
 
 pub mod database;
+pub mod reads;
 pub mod redis;
+mod sqlite_reads;
 pub mod writer;
 
 pub use self::redis::{RedisConfig, RedisStore, RedisThread};
 pub use database::{Database, DbLocation};
+pub use reads::Mark;
 pub use writer::{Retention, SqliteStore, StoreListener, WriterThread};
 
 use crate::event::{Entry, Event};
@@ -48,6 +51,10 @@ pub struct NewPost {
     pub guest: bool,
     /// Where it was posted ([`common::room::LOBBY`] for `/msgs`).
     pub room: RoomId,
+    /// Usernames the text mentions that name accounts (lowercase, each once).
+    pub mentions: Vec<String>,
+    /// The text says `@here`.
+    pub here: bool,
 }
 
 /// What to append to the chat's log.

@@ -8,7 +8,7 @@
 //!
 //! It also gives the ids: messages and events share one sequence, so the log has one order.
 
-use super::database::{older_than, Database};
+use super::database::{join_mentions, older_than, Database};
 use super::{Claim, NewEntry, NewPost, Snapshot, StoreError};
 use crate::clock::now_ms;
 use crate::event::{self, Entry, Record};
@@ -38,6 +38,9 @@ pub trait StoreListener: Send + Sync + 'static {
     /// An event that is never kept (typing) reached this node: pass it on to the streams
     /// concerned now, or never.
     fn ephemeral(&self, event: common::StreamEvent);
+    /// An event for one account's streams alone (its read marker moved, it chose a
+    /// notification level) reached this node; never kept either.
+    fn personal(&self, account: crate::event::AccountId, event: common::StreamEvent);
 }
 
 /// What retention keeps. Both limits apply when both are set.
@@ -71,6 +74,8 @@ enum Command {
         policy: Retention,
         reply: oneshot::Sender<Result<usize, StoreError>>,
     },
+    /// Read markers and notification levels ([`super::reads`]).
+    Reads(super::sqlite_reads::ReadsCommand),
     /// Remembers a setup token's hash (`meta`, key `setup:HASH`), or checks for one.
     SetupToken {
         hash: String,
@@ -163,6 +168,13 @@ impl SqliteStore {
         let (reply, answer) = oneshot::channel();
         self.send(Command::SetupToken { hash, add, reply }).await?;
         answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub(super) async fn reads(
+        &self,
+        command: super::sqlite_reads::ReadsCommand,
+    ) -> Result<(), StoreError> {
+        self.send(Command::Reads(command)).await
     }
 
     async fn send(&self, command: Command) -> Result<(), StoreError> {
@@ -302,10 +314,12 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
             account,
             guest,
             room,
+            mentions,
+            here,
         }) => {
             tx.prepare_cached(
-                "INSERT INTO messages (id, user, text, time, account, guest, room)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO messages (id, user, text, time, account, guest, room, mentions, here)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 id as i64,
@@ -314,7 +328,9 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
                 time as i64,
                 account,
                 guest,
-                room.min(i64::MAX as u64) as i64
+                room.min(i64::MAX as u64) as i64,
+                join_mentions(&mentions),
+                here
             ])?;
             Record::Message(Message {
                 id,
@@ -324,8 +340,8 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
                 account,
                 guest,
                 room,
-                mentions: Vec::new(),
-                here: false,
+                mentions,
+                here,
             })
         }
         NewEntry::Event(event) => {
@@ -340,6 +356,7 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
 fn handle_other(conn: &mut Connection, command: Command, listener: &dyn StoreListener) {
     match command {
         Command::Append { .. } => unreachable!("appends are grouped by the caller"),
+        Command::Reads(command) => super::sqlite_reads::handle(conn, command),
         Command::History {
             room,
             before,

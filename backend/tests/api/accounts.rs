@@ -561,6 +561,8 @@ async fn the_openapi_document_lists_every_api_endpoint() {
         ("/api/accounts/{username}", &["patch"]),
         ("/api/invites", &["get", "post"]),
         ("/api/invites/{id}", &["delete"]),
+        ("/api/rooms/{id}/read", &["post"]),
+        ("/api/rooms/{id}/notify", &["put"]),
     ] {
         for method in methods {
             assert!(
@@ -571,4 +573,5 @@ async fn the_openapi_document_lists_every_api_endpoint() {
     }
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     assert!(schemas.contains_key("AccountView") && schemas.contains_key("ErrorBody"));
+    assert!(schemas.contains_key("ReadState") && schemas.contains_key("NotifyChoice"));
 }

@@ -14,7 +14,7 @@ use common::{Message, StreamEvent};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-async fn call(
+pub async fn call(
     node: &Node,
     method: Method,
     path: &str,
@@ -24,7 +24,7 @@ async fn call(
     page_request(&node.client, &node.url, method, path, Some(who), body).await
 }
 
-async fn join(node: &Node, admin: &str, username: &str) -> String {
+pub async fn join(node: &Node, admin: &str, username: &str) -> String {
     let invite: Value = call(node, Method::POST, "/api/invites", admin, Some(json!({})))
         .await
         .json()
@@ -44,7 +44,7 @@ async fn join(node: &Node, admin: &str, username: &str) -> String {
     session_of(&response).unwrap()
 }
 
-async fn say(node: &Node, who: &str, room: u64, text: &str) -> Message {
+pub async fn say(node: &Node, who: &str, room: u64, text: &str) -> Message {
     let response = call(
         node,
         Method::POST,
@@ -57,7 +57,7 @@ async fn say(node: &Node, who: &str, room: u64, text: &str) -> Message {
     response.json().await.unwrap()
 }
 
-async fn stream(node: &Node, who: &str, query: &str) -> (LineStream, StreamEvent) {
+pub async fn stream(node: &Node, who: &str, query: &str) -> (LineStream, StreamEvent) {
     let response = node
         .client
         .get(format!("{}/api/stream{query}", node.url))
@@ -71,12 +71,8 @@ async fn stream(node: &Node, who: &str, query: &str) -> (LineStream, StreamEvent
     (lines, hello)
 }
 
-#[tokio::test]
-async fn rooms_and_memberships_are_shared_and_a_removal_on_one_node_stops_delivery_on_the_other() {
-    let redis = shared_redis_url();
-    let prefix = unique_prefix("rooms");
-    let a = start_node(&redis, &prefix).await;
-    let b = start_node(&redis, &prefix).await;
+/// Sets the chat up on `a` with its first admin, ann; her session.
+pub async fn first_admin(a: &Node) -> String {
     let token = a
         .process
         .printed_line("/setup#", SOON)
@@ -96,7 +92,16 @@ async fn rooms_and_memberships_are_shared_and_a_removal_on_one_node_stops_delive
         Some(setup),
     )
     .await;
-    let ann = session_of(&done).unwrap();
+    session_of(&done).unwrap()
+}
+
+#[tokio::test]
+async fn rooms_and_memberships_are_shared_and_a_removal_on_one_node_stops_delivery_on_the_other() {
+    let redis = shared_redis_url();
+    let prefix = unique_prefix("rooms");
+    let a = start_node(&redis, &prefix).await;
+    let b = start_node(&redis, &prefix).await;
+    let ann = first_admin(&a).await;
     let bob = join(&a, &ann, "bob").await;
     let cat = join(&b, &ann, "cat").await;
 

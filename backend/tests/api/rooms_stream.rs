@@ -122,7 +122,7 @@ async fn resuming_after_a_restart_gives_every_room_s_news_once_and_in_order() {
     app.stop().await;
 }
 /// `/api/stream/ws` over TLS + HTTP/1.1 with `session`'s cookie, as a page opens it.
-async fn room_socket(app: &TestApp, session: &str) -> Socket {
+pub async fn room_socket(app: &TestApp, session: &str) -> Socket {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let tcp = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
         .await

@@ -11,3 +11,4 @@ mod harness;
 mod install;
 mod notifications;
 mod rooms;
+mod unread;

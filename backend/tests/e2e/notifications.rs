@@ -192,6 +192,19 @@ async fn a_hidden_page_raises_a_notification_for_a_direct_message() {
     bob.switch_to_window(bob_tab).await.unwrap();
     let visibility = js(&bob, "return window.__visibility;").await;
     assert_eq!(visibility[0], json!("hidden"), "{visibility}");
+    // While it waits unread, the tab says so in its title and its icon.
+    wait_for("the title's count", || async {
+        js(&bob, "return document.title;").await == json!("(1) h2chat")
+    })
+    .await;
+    assert_eq!(
+        js(
+            &bob,
+            "return document.querySelector(\"link[rel~='icon']\").getAttribute('href');"
+        )
+        .await,
+        json!("/icon-unread.svg")
+    );
     bob.close().await.unwrap();
     backend.stop().await;
 }

@@ -81,7 +81,7 @@ async fn sidebar(page: &Client) -> Vec<(String, String)> {
 }
 
 /// Opens the room named `name` from the sidebar.
-async fn open_room(page: &Client, name: &str) {
+pub(crate) async fn open_room(page: &Client, name: &str) {
     let script = format!(
         "const l = Array.from(document.querySelectorAll('.room-link a')).find(a => \
            a.querySelector('.name').textContent === {name:?}); if (l) l.click(); return !!l;"

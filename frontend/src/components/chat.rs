@@ -5,6 +5,7 @@
 use super::composer::Composer;
 use super::header::Header;
 use super::message_list::{MessageList, OlderState};
+use super::read_marker::keep_read_marker;
 use super::room_bar::RoomBar;
 use super::room_dialogs::{Dialog, RoomDialog};
 use super::sidebar::Sidebar;
@@ -12,6 +13,7 @@ use super::typing_line::TypingLine;
 use crate::connection::ConnectionSignals;
 use crate::rooms_api;
 use crate::session::{Identity, Session};
+use crate::unread::first_unread;
 use common::room::{RoomId, LOBBY};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -108,6 +110,25 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
             OlderState::Beginning
         }
     });
+    keep_read_marker(room, signed_in.into());
+    // Where the reader's marker stood when they opened the room, if it had news then:
+    // the "New messages" divider stays above the first of them for the whole visit.
+    let opened = RwSignal::new(None::<(RoomId, Option<u64>)>);
+    Effect::new(move |_| {
+        let id = room.get();
+        let seen = summary.with(|s| s.as_ref().map(|s| (s.read, s.unread > 0)));
+        if opened.with_untracked(|o| o.map(|(r, _)| r)) != Some(id) {
+            if let Some((read, news)) = seen {
+                opened.set(Some((id, news.then_some(read))));
+            }
+        }
+    });
+    let divider = Memo::new(move |_| {
+        let (id, read) = opened.get()?;
+        let read = read.filter(|_| id == room.get())?;
+        let me = rooms.with(|r| r.me().map(str::to_owned));
+        messages.with(|m| first_unread(m, read, me.as_deref()))
+    });
     let sidebar_open = RwSignal::new(false);
     let dialog = RwSignal::new(None::<Dialog>);
     // A dialog belongs to the room it was opened in.
@@ -142,7 +163,7 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
                         // room's own.
                         {move || {
                             room.track();
-                            view! { <MessageList messages older load_older /> }
+                            view! { <MessageList messages older load_older divider /> }
                         }}
                         <TypingLine room />
                         <Composer room archived />

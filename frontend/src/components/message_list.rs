@@ -1,4 +1,6 @@
+use crate::connection::ConnectionSignals;
 use crate::linkify::{pieces, Piece};
+use crate::unread::mentions_me;
 use common::Message;
 use leptos::html::Ol;
 use leptos::prelude::*;
@@ -26,13 +28,17 @@ const LOAD_OLDER_AT: i32 = 80;
 
 /// The messages, oldest first. Text is always inserted as text nodes, never as HTML.
 /// Follows new messages unless the reader scrolled up; scrolling to the top loads older
-/// ones and keeps the reader's place.
+/// ones and keeps the reader's place. A "New messages" divider goes above message
+/// `divider` (the first unread when the room was opened).
 #[component]
 pub fn MessageList(
     #[prop(into)] messages: Signal<Vec<Message>>,
     #[prop(into)] older: Signal<OlderState>,
     load_older: Callback<()>,
+    #[prop(optional, into)] divider: Signal<Option<u64>>,
 ) -> impl IntoView {
+    let ConnectionSignals { rooms, .. } = expect_context();
+    let me = Memo::new(move |_| rooms.with(|r| r.me().map(str::to_owned)));
     let list = NodeRef::<Ol>::new();
     let follow = StoredValue::new(true);
     let shown_first = StoredValue::new(None::<u64>);
@@ -96,19 +102,33 @@ pub fn MessageList(
             >
                 {messages
                     .with_untracked(|all| all.iter().rfind(|m| m.id == id).cloned())
-                    .map(|message| view! { <MessageItem message /> })}
+                    .map(|message| {
+                        let first_unread = Signal::derive(move || divider.get() == Some(id));
+                        view! { <MessageItem message me first_unread /> }
+                    })}
             </For>
         </ol>
     }
 }
 
 /// A message's text: plain runs as text nodes, `http(s)` links as anchors that open in a
-/// new tab and tell the target nothing. Never HTML.
-fn linked_text(text: &str) -> impl IntoView {
-    pieces(text)
+/// new tab and tell the target nothing, mentions the server recognised as styled text
+/// (marked for the reader when they are the one mentioned, or everyone is). Never HTML.
+fn linked_text(message: &Message, me: Memo<Option<String>>) -> impl IntoView {
+    pieces(&message.text)
         .into_iter()
         .map(|piece| match piece {
             Piece::Text(text) => text.to_owned().into_any(),
+            Piece::Mention(run) => {
+                let name = piece.mentioned().unwrap_or_default();
+                let here = name == common::mention::HERE && message.here;
+                if !here && !message.mentions.contains(&name) {
+                    return run.to_owned().into_any();
+                }
+                let mine = move || here || me.with(|me| me.as_deref() == Some(name.as_str()));
+                view! { <span class="mention" class:mention-me=mine>{run.to_owned()}</span> }
+                    .into_any()
+            }
             Piece::Link(url) => view! {
                 <a href=url.to_owned() rel="noopener noreferrer nofollow" target="_blank">
                     {url.to_owned()}
@@ -122,15 +142,29 @@ fn linked_text(text: &str) -> impl IntoView {
 /// One message; its text is inserted as text and links, never as HTML. A guest's name gets a "guest"
 /// badge (anyone may type any name); an account's shows its username on hover.
 #[component]
-fn MessageItem(message: Message) -> impl IntoView {
+fn MessageItem(
+    message: Message,
+    me: Memo<Option<String>>,
+    first_unread: Signal<bool>,
+) -> impl IntoView {
+    let text = linked_text(&message, me);
+    let for_me = {
+        let message = message.clone();
+        move || me.with(|me| mentions_me(&message, me.as_deref()))
+    };
     view! {
-        <li class="message" data-id=message.id>
+        <Show when=move || first_unread.get()>
+            <li class="new-messages" role="separator" aria-label="New messages">
+                <span>"New messages"</span>
+            </li>
+        </Show>
+        <li class="message" class:mentions-me=for_me data-id=message.id>
             <span class="who">
                 <span class="user" title=message.account>{message.user}</span>
                 {message.guest.then(|| view! { <span class="badge guest">"guest"</span> })}
             </span>
             <time class="time">{format_time(message.time)}</time>
-            <p class="text">{linked_text(&message.text)}</p>
+            <p class="text">{text}</p>
         </li>
     }
 }

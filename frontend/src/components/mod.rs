@@ -9,11 +9,14 @@ mod composer;
 mod form;
 mod header;
 mod layout;
+mod mention_menu;
 mod message_list;
 mod new_account;
 mod notifier;
+mod notify_level;
 mod notify_permission;
 mod presence_dot;
+mod read_marker;
 mod room_bar;
 mod room_dialogs;
 mod sidebar;
@@ -105,6 +108,15 @@ pub fn App() -> impl IntoView {
 /// [`Notifier`] for the tab's title, icon and notifications.
 #[component]
 pub fn AppRoutes() -> impl IntoView {
+    // Who reads decides what counts as unread and which mentions are theirs.
+    let ConnectionSignals { rooms, .. } = expect_context();
+    let session = expect_context::<Session>();
+    Effect::new(move |_| {
+        let me = session
+            .identity
+            .with(|i| i.account().map(|a| a.username.clone()));
+        rooms.maybe_update(|r| r.set_me(me.as_deref()));
+    });
     view! {
         <Router>
             <Notifier />

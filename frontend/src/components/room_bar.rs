@@ -1,7 +1,9 @@
-//! The bar above the messages: the "Rooms" button (narrow screens), the room's name, and
-//! what the reader may do with it: invite, rename, archive (managers), leave (closed rooms).
+//! The bar above the messages: the "Rooms" button (narrow screens), the room's name, when
+//! it notifies the reader, and what the reader may do with it: invite, rename, archive
+//! (managers), leave (closed rooms).
 
 use super::form::Alert;
+use super::notify_level::NotifyLevelSelect;
 use super::room_dialogs::Dialog;
 use crate::connection::ConnectionSignals;
 use crate::rooms_api;
@@ -67,6 +69,7 @@ pub fn RoomBar(
             </button>
             <h2 class="room-name">{move || summary.with(|s| s.as_ref().map(|s| s.name.clone()))}</h2>
             <span class="badge archived" hidden=move || !archived.get()>"archived"</span>
+            <NotifyLevelSelect room summary />
             <span class="room-actions">
                 <button type="button" class="link invite" on:click=open(Dialog::Invite)
                     hidden=move || !(manage.get() && closed.get() && !archived.get())>

@@ -5,6 +5,7 @@
 use super::room_dialogs::Dialog;
 use crate::connection::ConnectionSignals;
 use crate::route::room_path;
+use crate::unread::count_label;
 use common::room::{RoomKind, RoomSummary};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -37,7 +38,7 @@ pub fn Sidebar(dialog: RwSignal<Option<Dialog>>, open: RwSignal<bool>) -> impl I
 }
 
 /// One section's links; the router marks the current room's `aria-current="page"`.
-/// Redrawn whole when the section changes (rarely: its memo ignores new messages).
+/// Redrawn whole when the section changes: a room added, renamed, or its counts moved.
 #[component]
 fn RoomLinks(#[prop(into)] list: Signal<Vec<RoomSummary>>) -> impl IntoView {
     view! {
@@ -60,12 +61,27 @@ fn RoomLink(summary: RoomSummary) -> impl IntoView {
         RoomKind::Closed => ("*", "closed"),
         RoomKind::Open => ("#", "open"),
     };
+    let unread = summary.unread;
+    let mentions = summary.mentions;
+    let has_news = unread > 0;
     view! {
-        <li class="room-link" data-room=id data-kind=kind class:archived=summary.archived>
+        <li class="room-link" data-room=id data-kind=kind class:archived=summary.archived
+            class:unread=has_news>
             <A href=room_path(id) exact=true>
                 <span class="mark" aria-hidden="true" title=kind>{mark}</span>
                 <span class="name">{summary.name}</span>
                 {summary.archived.then(|| view! { <span class="badge">"archived"</span> })}
+                {(mentions > 0).then(|| view! {
+                    <span class="badge mentions" title="Mentions of you"
+                        aria-label=format!("{mentions} mentions of you")>
+                        "@" {count_label(mentions)}
+                    </span>
+                })}
+                {(unread > 0).then(|| view! {
+                    <span class="badge unread-count" aria-label=format!("{unread} unread")>
+                        {count_label(unread)}
+                    </span>
+                })}
             </A>
         </li>
     }

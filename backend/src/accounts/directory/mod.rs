@@ -204,6 +204,16 @@ impl Directory {
             .collect()
     }
 
+    /// How many accounts are active: the members of every open room.
+    pub fn active_count(&self) -> usize {
+        self.state
+            .read()
+            .accounts
+            .values()
+            .filter(|a| a.active)
+            .count()
+    }
+
     /// Every active account, by username: whom a signed-in person may pick.
     pub fn people(&self) -> Vec<Person> {
         let mut people: Vec<Person> = self

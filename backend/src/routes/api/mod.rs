@@ -3,6 +3,7 @@
 //! annotations so it cannot drift from them.
 
 pub mod admin;
+pub mod reads;
 pub mod rooms;
 pub mod session;
 
@@ -44,6 +45,8 @@ use utoipa::OpenApi;
         rooms::post,
         rooms::history,
         rooms::typing,
+        reads::read,
+        reads::notify,
     )
 )]
 pub struct ApiDoc;
@@ -105,6 +108,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/rooms/{id}/msgs").route(web::post().to(rooms::post)))
             .route("/rooms/{id}/history", web::get().to(rooms::history))
             .route("/rooms/{id}/typing", web::post().to(rooms::typing))
+            .route("/rooms/{id}/read", web::post().to(reads::read))
+            .route("/rooms/{id}/notify", web::put().to(reads::notify))
             .route("/dms", web::post().to(rooms::direct))
             .route("/stream", web::get().to(super::msgs::room_stream))
             .route("/stream/events", web::get().to(super::events::room_events))

@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::post_pipeline::PostPipeline;
 use crate::rooms::manage::RoomActions;
+use crate::routes::marks::refresh_marks;
 use crate::routes::msgs::{page, HistoryQuery};
 use crate::store::Store;
 use crate::typing::TypingGate;
@@ -33,9 +34,19 @@ fn no_store(mut response: HttpResponse) -> HttpResponse {
 #[utoipa::path(get, path = "/api/rooms", tag = "rooms",
     responses((status = 200, body = Vec<RoomSummary>),
         (status = 401, description = "not signed in, and guests are off", body = common::ErrorBody)))]
-pub async fn list(rooms: web::Data<RoomActions>, reader: Reader) -> HttpResponse {
+pub async fn list(
+    req: HttpRequest,
+    rooms: web::Data<RoomActions>,
+    hub: web::Data<Hub>,
+    reader: Reader,
+) -> HttpResponse {
+    refresh_marks(&req, &hub, &reader).await;
     let account = reader.caller.signed().map(|s| &s.account);
-    no_store(HttpResponse::Ok().json(rooms.list(account)))
+    let mut list = rooms.list(account);
+    if let Some(account) = account {
+        hub.personalize(account, &mut list);
+    }
+    no_store(HttpResponse::Ok().json(list))
 }
 
 /// One room.
@@ -43,13 +54,21 @@ pub async fn list(rooms: web::Data<RoomActions>, reader: Reader) -> HttpResponse
     responses((status = 200, body = RoomSummary),
         (status = 404, description = "no such room for this caller", body = common::ErrorBody)))]
 pub async fn get(
+    req: HttpRequest,
     rooms: web::Data<RoomActions>,
+    hub: web::Data<Hub>,
     reader: Reader,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = room_id(&id)?;
     let account = reader.caller.signed().map(|s| &s.account);
-    Ok(no_store(HttpResponse::Ok().json(rooms.view(id, account)?)))
+    let mut view = [rooms.view(id, account)?];
+    if let Some(account) = account {
+        refresh_marks(&req, &hub, &reader).await;
+        hub.personalize(account, &mut view);
+    }
+    let [view] = view;
+    Ok(no_store(HttpResponse::Ok().json(view)))
 }
 
 /// A new open or closed room; its creator is a member and manages it.

@@ -1,7 +1,9 @@
 //! How the chat's log looks in Redis: the keys, the append script, and reading entries back.
 //!
 //! - `PREFIX:msgs`: a stream of messages, entry `ID-0` with fields `user`, `text`, `time`,
-//!   `guest`, `account` (if any) and `room` (left out for the lobby) (trimmed to about `--retain-messages` entries).
+//!   `guest`, `account` (if any), `room` (left out for the lobby), `mentions` (usernames,
+//!   space-separated, left out for none) and `here` (`1`, left out otherwise) (trimmed to
+//!   about `--retain-messages` entries).
 //! - `PREFIX:log`: a stream of events (accounts, sessions, invites), entry `ID-0` with
 //!   fields `event` (JSON, see `event.rs`) and `time`. Never trimmed: it is what the
 //!   accounts are made of.
@@ -10,6 +12,10 @@
 //! - `PREFIX:claims`: a hash of claim counts (usernames, the first admin, invite uses).
 //! - `PREFIX:epoch`: names this history.
 //! - `PREFIX:ephemeral`: a Pub/Sub channel for what is never kept (typing), JSON events.
+//! - `PREFIX:personal`: a Pub/Sub channel for events of one account's streams (read
+//!   markers, notification levels), `{"account": ID, "event": {...}}`.
+//! - `PREFIX:reads:ACCOUNT`: a hash of an account's read markers and notification levels
+//!   (`reads.rs`).
 //! - `PREFIX:setup`: the set of first-run setup tokens' hashes (not log events, so a fresh
 //!   chat's first message is id 1).
 
@@ -30,6 +36,10 @@ pub(super) struct Keys {
     pub setup: String,
     /// The Pub/Sub channel of ephemeral events (typing): not a stream, nothing kept.
     pub ephemeral: String,
+    /// The Pub/Sub channel of events for one account's streams.
+    pub personal: String,
+    /// Prefix of the per-account hashes of read markers and levels.
+    pub reads: String,
 }
 
 impl Keys {
@@ -42,6 +52,8 @@ impl Keys {
             epoch: format!("{prefix}:epoch"),
             setup: format!("{prefix}:setup"),
             ephemeral: format!("{prefix}:ephemeral"),
+            personal: format!("{prefix}:personal"),
+            reads: format!("{prefix}:reads"),
         }
     }
 }
@@ -52,19 +64,19 @@ impl Keys {
 /// clock for every node. Returns `{id, ms, ""}`, or `{0, 0, key}` for a claim used up.
 ///
 /// KEYS: msgs, next_id, log, claims. ARGV: max_len, kind (`msg` or `event`), then for `msg`
-/// user, text, account (empty: none), guest (`1`/`0`), room (`0`: the lobby, left out), for
-/// `event` the JSON and four empty strings; then the number of claims and each claim's key
-/// and limit.
+/// user, text, account (empty: none), guest (`1`/`0`), room (`0`: the lobby, left out),
+/// mentions (empty: none, left out), here (`1`/`0`), for `event` the JSON and six empty
+/// strings; then the number of claims and each claim's key and limit.
 pub(super) const APPEND: &str = r"
-local claims = tonumber(ARGV[8])
+local claims = tonumber(ARGV[10])
 for i = 1, claims do
-  local key, limit = ARGV[7 + 2 * i], tonumber(ARGV[8 + 2 * i])
+  local key, limit = ARGV[9 + 2 * i], tonumber(ARGV[10 + 2 * i])
   if tonumber(redis.call('HGET', KEYS[4], key) or '0') >= limit then
     return {0, 0, key}
   end
 end
 for i = 1, claims do
-  redis.call('HINCRBY', KEYS[4], ARGV[7 + 2 * i], 1)
+  redis.call('HINCRBY', KEYS[4], ARGV[9 + 2 * i], 1)
 end
 local id = redis.call('INCR', KEYS[2])
 for _, stream in ipairs({KEYS[1], KEYS[3]}) do
@@ -91,6 +103,14 @@ if ARGV[2] == 'msg' then
     table.insert(fields, 'room')
     table.insert(fields, ARGV[7])
   end
+  if ARGV[8] ~= '' then
+    table.insert(fields, 'mentions')
+    table.insert(fields, ARGV[8])
+  end
+  if ARGV[9] == '1' then
+    table.insert(fields, 'here')
+    table.insert(fields, '1')
+  end
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry, unpack(fields))
 else
   redis.call('XADD', KEYS[3], entry, 'event', ARGV[3], 'time', time)
@@ -107,6 +127,8 @@ pub(super) fn script_args(entry: &NewEntry, claims: &[Claim]) -> Vec<String> {
             account,
             guest,
             room,
+            mentions,
+            here,
         }) => vec![
             "msg".to_owned(),
             user.clone(),
@@ -114,10 +136,14 @@ pub(super) fn script_args(entry: &NewEntry, claims: &[Claim]) -> Vec<String> {
             account.clone().unwrap_or_default(),
             if *guest { "1" } else { "0" }.to_owned(),
             room.to_string(),
+            mentions.join(" "),
+            if *here { "1" } else { "0" }.to_owned(),
         ],
         NewEntry::Event(event) => vec![
             "event".to_owned(),
             event::to_json(event),
+            String::new(),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),
@@ -143,8 +169,8 @@ pub(super) fn stored(entry: NewEntry, id: u64, time: u64) -> Entry {
             account: post.account,
             guest: post.guest,
             room: post.room,
-            mentions: Vec::new(),
-            here: false,
+            mentions: post.mentions,
+            here: post.here,
         }),
         NewEntry::Event(event) => Record::Event(event),
     };
@@ -170,8 +196,12 @@ pub(super) fn to_message(entry: &StreamId) -> Option<Message> {
             guest: entry.get::<String>("guest").is_none_or(|g| g == "1"),
             // Entries from before rooms have no `room`: the lobby.
             room: entry.get("room").unwrap_or(LOBBY),
-            mentions: Vec::new(),
-            here: false,
+            // Entries from before mentions have neither field: they mention nobody.
+            mentions: entry
+                .get::<String>("mentions")
+                .map(|names| names.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            here: entry.get::<String>("here").is_some_and(|h| h == "1"),
         })
     })();
     if message.is_none() {
@@ -360,11 +390,15 @@ mod tests {
                 ("account", "ann"),
                 ("guest", "0"),
                 ("room", "12"),
+                ("mentions", "bob cy"),
+                ("here", "1"),
             ],
         ))
         .unwrap();
         assert_eq!((m.account.as_deref(), m.guest), (Some("ann"), false));
         assert_eq!(m.room, 12);
+        assert_eq!(m.mentions, ["bob", "cy"]);
+        assert!(m.here);
     }
 
     #[test]
@@ -389,10 +423,12 @@ mod tests {
             account: Some("ann".into()),
             guest: false,
             room: 7,
+            mentions: vec!["bob".into(), "cy".into()],
+            here: true,
         });
         assert_eq!(
             script_args(&post, &[]),
-            ["msg", "Ann", "hi", "ann", "0", "7", "0"]
+            ["msg", "Ann", "hi", "ann", "0", "7", "bob cy", "1", "0"]
         );
         let claims = [Claim {
             key: "username:ann".into(),
@@ -406,6 +442,8 @@ mod tests {
             [
                 "event",
                 r#"{"type":"session_ended","session":"ab"}"#,
+                "",
+                "",
                 "",
                 "",
                 "",

@@ -12,6 +12,7 @@
 
 mod entries;
 mod ephemeral;
+mod reads;
 mod tail;
 
 use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};

@@ -1,0 +1,86 @@
+//! The reader's part of what the hub tells: read markers, unread and mention counts and
+//! notification levels in the room summaries of a hello, a `room_added` or a
+//! `room_updated`, and the events for one account's streams alone (`read`, its own
+//! `room_updated` after choosing a level). See [`crate::reads`].
+
+use super::lines::wire_formats;
+use super::Hub;
+use crate::accounts::Account;
+use crate::event::AccountId;
+use crate::reads::counts::{count, fill, Counts};
+use crate::window::RecentWindow;
+use bytes::Bytes;
+use common::room::{NotifyLevel, RoomId, RoomSummary};
+use common::wire::encode_line;
+use common::StreamEvent;
+use std::collections::HashMap;
+
+impl Hub {
+    /// Fills in `account`'s marker, counts and level in each of `summaries`, counting over
+    /// `recent`.
+    pub(super) fn personalize_with(
+        &self,
+        recent: &RecentWindow,
+        account: &Account,
+        summaries: &mut [RoomSummary],
+    ) {
+        let marks = self.marks.of(account.id);
+        let markers: HashMap<RoomId, u64> = summaries
+            .iter()
+            .map(|room| {
+                let moved = marks.get(&room.id).map_or(0, |m| m.read);
+                (room.id, moved.max(self.rooms.joined(room.id, account.id)))
+            })
+            .collect();
+        let reader = account.username.to_lowercase();
+        let counts = count(recent.window(), &reader, |room| markers.get(&room).copied());
+        for summary in summaries {
+            let read = markers.get(&summary.id).copied().unwrap_or(0);
+            fill(
+                summary,
+                read,
+                counts.get(&summary.id).copied().unwrap_or_default(),
+            );
+            summary.notify = marks
+                .get(&summary.id)
+                .and_then(|m| m.notify)
+                .unwrap_or(NotifyLevel::default_for(summary.kind));
+        }
+    }
+
+    /// [`Hub::personalize_with`] over the hub's recent window (`GET /api/rooms`, a read,
+    /// a level chosen).
+    pub fn personalize(&self, account: &Account, summaries: &mut [RoomSummary]) {
+        let inner = self.inner.lock();
+        self.personalize_with(&inner.recent, account, summaries);
+    }
+
+    /// `account`'s marker and counts in `room` as this node knows them.
+    pub fn read_state(&self, account: &Account, room: RoomSummary) -> (u64, Counts) {
+        let mut one = [room];
+        self.personalize(account, &mut one);
+        let [room] = one;
+        (
+            room.read,
+            Counts {
+                unread: room.unread,
+                mentions: room.mentions,
+            },
+        )
+    }
+
+    /// Passes an event for `account` alone to its streams of every room on this node, after
+    /// noting what it says about its marks.
+    pub(super) fn deliver_personal(&self, account: AccountId, event: StreamEvent) {
+        match &event {
+            StreamEvent::Read { id, read, .. } => self.marks.read(account, *id, *read),
+            StreamEvent::RoomUpdated { room } => {
+                self.marks.read(account, room.id, room.read);
+                self.marks.notify(account, room.id, room.notify);
+            }
+            _ => return,
+        }
+        let lines = wire_formats(Bytes::from(encode_line(&event)), None, false);
+        self.inner.lock().registry.offer_account(account, &lines);
+    }
+}

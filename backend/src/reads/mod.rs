@@ -1,0 +1,86 @@
+//! Read markers and notification levels as one node knows them, and the reader's part of a
+//! room's summary (`read`, `unread`, `mentions`, `notify`).
+//!
+//! The store keeps them for every node ([`crate::store::reads`]); each node holds the
+//! marks of the accounts it serves in [`Marks`], loaded from the store when a stream opens
+//! or the room list is asked for, and kept current by every `read` and level change that
+//! reaches the node (its own, or another node's through the store's Pub/Sub). The hub
+//! needs them synchronously, under its lock, to tell a stream about a room (`room_added`,
+//! `room_updated`, the hello).
+//!
+//! Before an account moves its marker in a room, the marker is where it could first read
+//! the room ([`crate::rooms::Rooms::joined`]): older messages are not news to a newcomer.
+
+pub mod counts;
+
+use crate::event::AccountId;
+use crate::store::{Mark, Store, StoreError};
+use common::room::{NotifyLevel, RoomId};
+use parking_lot::RwLock;
+use std::collections::HashMap;
+
+/// The marks of the accounts this node serves.
+#[derive(Debug, Default)]
+pub struct Marks {
+    by_account: RwLock<HashMap<AccountId, HashMap<RoomId, Mark>>>,
+}
+
+impl Marks {
+    /// Reads `account`'s marks from the store into this node's copy. A marker never moves
+    /// back: one that moved here while the store was read stays.
+    pub async fn refresh(&self, store: &Store, account: AccountId) -> Result<(), StoreError> {
+        let stored = store.marks(account).await?;
+        let mut all = self.by_account.write();
+        let known = all.entry(account).or_default();
+        for (room, mark) in stored {
+            let entry = known.entry(room).or_default();
+            entry.read = entry.read.max(mark.read);
+            entry.notify = mark.notify.or(entry.notify);
+        }
+        Ok(())
+    }
+
+    /// `account`'s marker in `room` moved to `read` (never back).
+    pub fn read(&self, account: AccountId, room: RoomId, read: u64) {
+        let mut all = self.by_account.write();
+        let entry = all.entry(account).or_default().entry(room).or_default();
+        entry.read = entry.read.max(read);
+    }
+
+    /// `account` chose `level` for `room`.
+    pub fn notify(&self, account: AccountId, room: RoomId, level: NotifyLevel) {
+        let mut all = self.by_account.write();
+        all.entry(account)
+            .or_default()
+            .entry(room)
+            .or_default()
+            .notify = Some(level);
+    }
+
+    /// `account`'s marks, as this node knows them.
+    pub fn of(&self, account: AccountId) -> HashMap<RoomId, Mark> {
+        self.by_account
+            .read()
+            .get(&account)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_only_move_forward_and_levels_are_kept_per_room() {
+        let marks = Marks::default();
+        marks.read(1, 7, 10);
+        marks.read(1, 7, 4);
+        marks.notify(1, 8, NotifyLevel::Nothing);
+        let mine = marks.of(1);
+        assert_eq!(mine[&7].read, 10);
+        assert_eq!(mine[&7].notify, None);
+        assert_eq!(mine[&8].notify, Some(NotifyLevel::Nothing));
+        assert!(marks.of(2).is_empty());
+    }
+}
