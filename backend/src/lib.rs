@@ -47,6 +47,8 @@
 //!   what `--retain-*` does not keep.
 //! - `memory_trim` (feature `alloc-glibc-trim`, on by default): hands glibc's freed heap
 //!   back to the OS after a crowd of clients leaves.
+//! - [`presence`]: who is online on this node and on the others, with the grace that keeps a
+//!   reload from showing anyone leaving; the hub sends what changed once a second.
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
 //! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
 //! - `routes`: the route table and HTTP handlers (`routes/api`: the JSON API and its
@@ -72,6 +74,7 @@ mod memory_trim;
 mod metrics;
 mod periodic;
 mod post_pipeline;
+pub mod presence;
 mod registry;
 mod retention;
 pub mod rooms;

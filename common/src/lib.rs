@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`wire`]: the JSON shapes on `/msgs` (request bodies and stream lines).
 //! - [`room`]: rooms and direct messages on the wire, and the rules a room's name meets.
+//! - [`presence`]: who is online, and how often the stream says so.
 //! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
 //! - [`framer`]: splits an arbitrarily chunked byte stream into newline-delimited lines.
@@ -12,6 +13,7 @@
 
 pub mod account;
 pub mod framer;
+pub mod presence;
 pub mod room;
 pub mod validation;
 pub mod wire;

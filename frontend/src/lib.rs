@@ -6,6 +6,7 @@
 //! - [`rooms`]: the rooms, one timeline each, and the resume position (pure logic).
 //! - [`timeline`]: one room's messages (pure logic).
 //! - [`typists`]: who is typing where, and the line that says so (pure logic).
+//! - [`presence`]: who is online, and who of a room's people (pure logic).
 //! - [`linkify`]: the links in a message's text (pure logic).
 //! - [`stream_reader`]: `ReadableStream` → `TextDecoder` → line framer → lines.
 //! - [`connection`]: fetch, read, reconnect with backoff, cancel on cleanup.
@@ -27,6 +28,7 @@ pub mod components;
 pub mod connection;
 pub mod forms;
 pub mod linkify;
+pub mod presence;
 pub mod room_forms;
 pub mod rooms;
 pub mod rooms_api;

@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account, access, room and typing API tests again, on Redis",
+        "the account, access, room, typing and presence API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -44,6 +44,8 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "rooms::",
                     "rooms_stream::",
                     "typing::",
+                    "presence::",
+                    "presence_storm::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

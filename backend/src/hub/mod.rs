@@ -11,6 +11,7 @@
 //! [`Registration`] takes it out again when the response is dropped.
 
 mod lines;
+mod presence;
 mod registration;
 mod rooms;
 mod subscribe;
@@ -24,9 +25,11 @@ pub use subscribe::{Scope, Since, Subscribe, Subscription};
 
 use crate::accounts::Directory;
 use crate::clock::now_ms;
+use crate::event::AccountId;
 use crate::event::Entry;
 use crate::limits::StreamLimits;
 use crate::metrics::Metrics;
+use crate::presence::Presence;
 use crate::registry::{ClientId, Fanout, Lines, Registry};
 use crate::rooms::Rooms;
 use crate::store::{Snapshot, StoreListener};
@@ -55,6 +58,8 @@ struct Inner {
     epoch: String,
     /// Why the store is unreachable, while it is.
     degraded: Option<String>,
+    /// The `presence` line a new stream gets after its hello, until presence changes.
+    presence_line: Option<Lines>,
 }
 
 /// How a hub serves its streams.
@@ -77,6 +82,8 @@ pub struct Hub {
     directory: Arc<Directory>,
     /// Rooms and members, applied the same way, under the hub's lock.
     rooms: Arc<Rooms>,
+    /// Who is online; told of every stream that opens or closes here.
+    presence: Arc<Presence>,
     heartbeat_ms: u64,
     limits: StreamLimits,
     metrics: Arc<Metrics>,
@@ -108,7 +115,9 @@ impl Hub {
                 closed: false,
                 epoch: snapshot.epoch,
                 degraded: None,
+                presence_line: None,
             }),
+            presence: Arc::new(Presence::new(crate::clock::new_epoch())),
             heartbeat_ms: config.heartbeat.as_millis() as u64,
             limits: config.limits,
             metrics,
@@ -183,7 +192,8 @@ impl Hub {
         inner.registry.clear();
     }
 
-    pub(crate) fn unregister(&self, id: ClientId) {
+    pub(crate) fn unregister(&self, id: ClientId, account: Option<AccountId>) {
+        self.presence.closed(account);
         let mut inner = self.inner.lock();
         let removed = inner.registry.remove(id);
         let clients = inner.registry.len();

@@ -17,7 +17,7 @@ pub mod database;
 pub mod redis;
 pub mod writer;
 
-pub use self::redis::{RedisConfig, RedisStore, RedisThread};
+pub use self::redis::{PresenceSender, RedisConfig, RedisStore, RedisThread};
 pub use database::{Database, DbLocation};
 pub use writer::{Retention, SqliteStore, StoreListener, WriterThread};
 

@@ -7,6 +7,7 @@ use super::header::Header;
 use super::message_list::{MessageList, OlderState};
 use super::room_bar::RoomBar;
 use super::room_dialogs::{Dialog, RoomDialog};
+use super::room_people::RoomPeople;
 use super::sidebar::Sidebar;
 use super::typing_line::TypingLine;
 use crate::connection::ConnectionSignals;
@@ -134,6 +135,7 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
                         <RoomBar room summary=summary dialog sidebar_open />
                         <RoomDialog room dialog />
                     </Show>
+                    <RoomPeople room summary=summary />
                     <Show
                         when=move || !missing.get()
                         fallback=move || view! { <MissingRoom /> }

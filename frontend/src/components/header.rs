@@ -1,5 +1,5 @@
 use super::form::Alert;
-use super::PresenceDot;
+use super::LinkDot;
 use crate::account_api;
 use crate::connection::ConnectionSignals;
 use crate::session::{Identity, Session};
@@ -8,13 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-/// The bar on every page: the name, how messages arrive, the presence dot, and who you are.
+/// The bar on every page: the name, how messages arrive, the link dot, and who you are.
 #[component]
 pub fn Header() -> impl IntoView {
     let ConnectionSignals {
-        presence,
-        transport,
-        ..
+        link, transport, ..
     } = expect_context();
     view! {
         <header class="bar">
@@ -23,7 +21,7 @@ pub fn Header() -> impl IntoView {
                 <span class="transport" title="How new messages reach this page">
                     {move || transport.get().label()}
                 </span>
-                <PresenceDot presence />
+                <LinkDot link />
             </span>
             <WhoAmI />
         </header>

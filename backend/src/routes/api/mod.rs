@@ -44,6 +44,7 @@ use utoipa::OpenApi;
         rooms::post,
         rooms::history,
         rooms::typing,
+        rooms::presence,
     )
 )]
 pub struct ApiDoc;
@@ -105,6 +106,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/rooms/{id}/msgs").route(web::post().to(rooms::post)))
             .route("/rooms/{id}/history", web::get().to(rooms::history))
             .route("/rooms/{id}/typing", web::post().to(rooms::typing))
+            .route("/rooms/{id}/presence", web::get().to(rooms::presence))
             .route("/dms", web::post().to(rooms::direct))
             .route("/stream", web::get().to(super::msgs::room_stream))
             .route("/stream/events", web::get().to(super::events::room_events))

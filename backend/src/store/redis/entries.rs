@@ -30,6 +30,11 @@ pub(super) struct Keys {
     pub setup: String,
     /// The Pub/Sub channel of ephemeral events (typing): not a stream, nothing kept.
     pub ephemeral: String,
+    /// The Pub/Sub channel of presence changes, and the set of nodes sharing presence
+    /// (`presence.rs`).
+    pub presence: String,
+    pub presence_nodes: String,
+    prefix: String,
 }
 
 impl Keys {
@@ -42,7 +47,15 @@ impl Keys {
             epoch: format!("{prefix}:epoch"),
             setup: format!("{prefix}:setup"),
             ephemeral: format!("{prefix}:ephemeral"),
+            presence: format!("{prefix}:presence"),
+            presence_nodes: format!("{prefix}:presence:nodes"),
+            prefix: prefix.to_owned(),
         }
+    }
+
+    /// The hash of one node's presence.
+    pub fn presence_node(&self, node: &str) -> String {
+        format!("{}:presence:node:{node}", self.prefix)
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod entries;
 mod ephemeral;
+mod presence;
 mod tail;
 
 use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};
@@ -21,6 +22,7 @@ use anyhow::Context;
 use common::room::RoomId;
 use common::Message;
 use entries::{newest, script_args, snapshot, stored, Keys, APPEND};
+pub use presence::PresenceSender;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
