@@ -58,8 +58,9 @@ struct Inner {
     epoch: String,
     /// Why the store is unreachable, while it is.
     degraded: Option<String>,
-    /// The `presence` line a new stream gets after its hello, until presence changes.
-    presence_line: Option<Lines>,
+    /// The `presence` line a new stream gets after its hello: who is online as the
+    /// streams were last told.
+    presence_line: Lines,
 }
 
 /// How a hub serves its streams.
@@ -115,7 +116,7 @@ impl Hub {
                 closed: false,
                 epoch: snapshot.epoch,
                 degraded: None,
-                presence_line: None,
+                presence_line: presence::empty_list(),
             }),
             presence: Arc::new(Presence::new(crate::clock::new_epoch())),
             heartbeat_ms: config.heartbeat.as_millis() as u64,

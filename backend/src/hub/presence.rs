@@ -1,12 +1,13 @@
 //! Presence in the hub: the `presence` line each tick sends to every `/api/stream` stream,
 //! the whole list a new stream gets right after its hello, and a room's online members.
 //!
-//! Both lines are made under the hub's lock from [`Presence`]'s published state, so a new
-//! stream's list and the changes that follow it always fit together.
+//! Each tick builds both lines outside the hub's lock (naming thousands of accounts takes
+//! a while), then, under it, sends the change and swaps the list new streams get: a new
+//! stream's list and the changes that follow it always fit together, and the fan-out of
+//! messages never waits for presence.
 
 use super::rooms::event_lines;
 use super::{Hub, Inner};
-use crate::event::AccountId;
 use crate::presence::{Change, NodeChange, Presence};
 use crate::registry::{ClientId, Lines};
 use crate::rooms::Room;
@@ -15,6 +16,17 @@ use common::room::LOBBY;
 use common::StreamEvent;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The list a stream gets right after its hello while nobody is online.
+pub(super) fn empty_list() -> Lines {
+    event_lines(&StreamEvent::Presence {
+        reset: true,
+        online: 0,
+        guests: 0,
+        joined: Vec::new(),
+        left: Vec::new(),
+    })
+}
 
 impl Hub {
     /// Who is online, on this node and (with Redis) on the others.
@@ -26,26 +38,35 @@ impl Hub {
     /// the last tick (nothing when nobody did); returns what settled on this node, for the
     /// other nodes.
     pub fn tell_presence(&self, now: Instant) -> Option<NodeChange> {
-        let mut inner = self.inner.lock();
         let tick = self
             .presence
-            .tick(now, |account| self.directory.account(account).is_some());
-        if let Some(change) = tick.to_streams {
-            let Change {
-                joined,
-                left,
-                online,
-                guests,
-            } = change;
-            let event = StreamEvent::Presence {
+            .tick(now, |account| self.directory.knows(account));
+        if let Some(Change {
+            joined,
+            left,
+            online,
+            guests,
+        }) = tick.to_streams
+        {
+            let change = event_lines(&StreamEvent::Presence {
                 reset: false,
                 online,
                 guests,
-                joined: self.usernames(joined),
-                left: self.usernames(left),
-            };
-            inner.presence_line = None;
-            let fanout = inner.registry.broadcast_presence(&event_lines(&event));
+                joined: self.directory.usernames(joined),
+                left: self.directory.usernames(left),
+            });
+            let (accounts, guests) = self.presence.published();
+            let everyone = self.directory.usernames(accounts);
+            let list = event_lines(&StreamEvent::Presence {
+                reset: true,
+                online: everyone.len() as u32,
+                guests,
+                joined: everyone,
+                left: Vec::new(),
+            });
+            let mut inner = self.inner.lock();
+            inner.presence_line = list;
+            let fanout = inner.registry.broadcast_presence(&change);
             let clients = inner.registry.len();
             drop(inner);
             self.log_cuts(&fanout, clients);
@@ -53,26 +74,10 @@ impl Hub {
         tick.to_nodes
     }
 
-    /// Gives a new stream the whole list (cached until the next change), and the lines
-    /// that follow.
+    /// Gives a new stream who is online now, and the changes from then on.
     pub(super) fn start_presence(&self, inner: &mut Inner, id: ClientId) {
-        let line = match &inner.presence_line {
-            Some(line) => line.clone(),
-            None => {
-                let (accounts, guests) = self.presence.published();
-                let joined = self.usernames(accounts);
-                let line: Lines = event_lines(&StreamEvent::Presence {
-                    reset: true,
-                    online: joined.len() as u32,
-                    guests,
-                    joined,
-                    left: Vec::new(),
-                });
-                inner.presence_line = Some(line.clone());
-                line
-            }
-        };
-        inner.registry.offer_to(id, &line);
+        let list = inner.presence_line.clone();
+        inner.registry.offer_to(id, &list);
         inner.registry.read_presence(id);
     }
 
@@ -82,22 +87,10 @@ impl Hub {
         let (accounts, guests) = self.presence.published();
         let members = accounts
             .into_iter()
-            .filter(|account| room.readable_by(*account))
-            .collect();
+            .filter(|account| room.readable_by(*account));
         RoomPresence {
-            online: self.usernames(members),
+            online: self.directory.usernames(members),
             guests: (room.id == LOBBY).then_some(guests),
         }
-    }
-
-    /// The usernames of `accounts`, sorted (those the directory does not know left out).
-    fn usernames(&self, accounts: Vec<AccountId>) -> Vec<String> {
-        let mut names: Vec<String> = accounts
-            .into_iter()
-            .filter_map(|account| self.directory.account(account))
-            .map(|account| account.username)
-            .collect();
-        names.sort_unstable();
-        names
     }
 }

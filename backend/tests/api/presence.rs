@@ -74,14 +74,16 @@ pub async fn presence_until(
     }
 }
 
-/// Asserts the lines are at least (nearly) a second apart: one line a second at most.
+/// Asserts at most one line a second: over any 3 s from a line, at most 4 lines (the
+/// server sends one a tick; a busy test runtime may read two ticks' lines together, so the
+/// gap between two lines alone proves nothing).
 pub fn at_most_one_a_second(seen: &[Seen]) {
-    for pair in seen.windows(2) {
-        let gap = pair[1].at.duration_since(pair[0].at);
-        assert!(
-            gap >= Duration::from_millis(700),
-            "two presence lines {gap:?} apart: {pair:?}"
-        );
+    for (i, first) in seen.iter().enumerate() {
+        let within = seen[i..]
+            .iter()
+            .take_while(|s| s.at.duration_since(first.at) < Duration::from_secs(3))
+            .count();
+        assert!(within <= 4, "{within} presence lines within 3 s: {seen:?}");
     }
 }
 

@@ -38,7 +38,7 @@ async fn open_all(
     join_all(requests).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnect_storm_of_a_thousand_streams_shows_nobody_leaving_and_one_line_a_second() {
     let app = spawn_app().await;
     let who = cast(&app).await;
