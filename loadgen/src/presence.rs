@@ -281,13 +281,24 @@ impl Churner {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stop.changed() => return,
             }
-            // Online: the stream stays open (and read) until it is dropped.
-            let body = self.join(&churn).await;
+            // Online: the stream stays open, read like a browser reads it (so flow control
+            // never holds the connection back), until it is dropped.
+            let mut body = self.join(&churn).await;
+            let joined = body.is_some();
+            let drain = async {
+                if let Some(body) = body.as_mut() {
+                    while let Some(Ok(chunk)) = body.data().await {
+                        let _ = body.flow_control().release_capacity(chunk.len());
+                    }
+                }
+                std::future::pending::<()>().await;
+            };
             tokio::select! {
                 _ = tokio::time::sleep(self.online) => {}
+                _ = drain => {}
                 _ = stop.changed() => return,
             }
-            if body.is_some() {
+            if joined {
                 churn.leaves.fetch_add(1, Ordering::Relaxed);
             }
             drop(body);
