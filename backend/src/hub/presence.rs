@@ -48,6 +48,7 @@ impl Hub {
             guests,
         }) = tick.to_streams
         {
+            self.metrics.set_presence(online, guests);
             let change = event_lines(&StreamEvent::Presence {
                 reset: false,
                 online,

@@ -115,6 +115,9 @@ async fn who_comes_and_goes_reaches_other_streams_and_a_reload_shows_nobody_leav
     let lobby = app.room_presence(Some(&who.cat), 0).await;
     assert_eq!(lobby.online, ["bob", "dan"]);
     assert_eq!(lobby.guests, Some(0));
+    let metrics = crate::metrics::scrape(&app).await;
+    assert_eq!(metrics[r#"h2chat_presence{who="accounts"}"#], 2.0);
+    assert_eq!(metrics[r#"h2chat_presence{who="guests"}"#], 0.0);
 
     // A reload: the stream closes and another opens at once. Nobody sees dan leave.
     drop(dan);
