@@ -1,6 +1,6 @@
-//! Presence on several nodes (Redis): an account online on node A is online on node B, and
-//! when A's process is killed (`kill -9`, nothing said) its people go offline on B within
-//! the presence TTL.
+//! Presence on several nodes (Redis): an account online on node A is online on node B, a
+//! reconnect from A to B shows nobody leaving, and when A's process is killed (`kill -9`,
+//! nothing said) its people go offline on B within the presence TTL.
 
 use crate::helpers::*;
 use crate::people::{session_of, PASSWORD};
@@ -61,11 +61,13 @@ async fn online_on_one_node_is_seen_on_the_other_and_a_killed_node_takes_its_peo
     let done = a.api(Method::POST, "/api/setup", None, Some(setup)).await;
     let ann = session_of(&done).unwrap();
     let bob = join(&a, &ann, "bob").await;
+    let cat = join(&a, &ann, "cat").await;
 
     // Ann watches on B; bob and a guest read on A.
     let mut watch = stream(&b, Some(&ann)).await;
     let _bob_on_a = stream(&a, Some(&bob)).await;
     let _guest_on_a = stream(&a, None).await;
+    let cat_on_a = stream(&a, Some(&cat)).await;
     // Bob and the guest arrive in one line or in two.
     let bob_seen = std::cell::Cell::new(false);
     presence_until(&mut watch, SOON, |s| {
@@ -74,8 +76,15 @@ async fn online_on_one_node_is_seen_on_the_other_and_a_killed_node_takes_its_peo
     })
     .await;
     let on_b = lobby_presence(&b, &ann).await;
-    assert_eq!(on_b.online, ["ann", "bob"]);
+    assert_eq!(on_b.online, ["ann", "bob", "cat"]);
     assert_eq!(on_b.guests, Some(1));
+
+    // Cat reloads onto the other node (a balancer may send a reconnect anywhere): nobody
+    // sees cat leave.
+    drop(cat_on_a);
+    let _cat_on_b = stream(&b, Some(&cat)).await;
+    let moved = presence_for(&mut watch, Duration::from_secs(7)).await;
+    assert!(moved.iter().all(|s| s.left.is_empty()), "{moved:?}");
 
     // A dies without a word: its people go offline on B once its state expires.
     let mut a = a;
@@ -92,9 +101,10 @@ async fn online_on_one_node_is_seen_on_the_other_and_a_killed_node_takes_its_peo
         after <= Duration::from_secs(TTL_SECS + TTL_SECS / 4 + 2),
         "offline {after:?} after the crash"
     );
-    assert_eq!((gone.online, gone.guests), (1, 0), "{gone:?}");
-    assert_eq!(lobby_presence(&b, &ann).await.online, ["ann"]);
-    // Ann, on the living node, never went offline.
+    assert_eq!(gone.left, ["bob"], "cat is on B now");
+    assert_eq!((gone.online, gone.guests), (2, 0), "{gone:?}");
+    assert_eq!(lobby_presence(&b, &ann).await.online, ["ann", "cat"]);
+    // Ann and cat, on the living node, never went offline.
     let rest = presence_for(&mut watch, Duration::from_secs(2)).await;
     assert!(rest.iter().all(|s| s.left.is_empty()), "{rest:?}");
 }
