@@ -189,6 +189,24 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
             .any(|t| t.starts_with("Launch on Friday"))
     })
     .await;
+    // Who is online: both members of plans, with their dots, on the real stream.
+    wait_for("ann sees bob online in plans", || async {
+        js(
+            &ann,
+            "const c = document.querySelector('.room-people .online-count'); \
+             return c ? c.textContent : null;",
+        )
+        .await
+            == json!("2 online")
+            && js(
+                &ann,
+                "return Array.from(document.querySelectorAll(\
+                 '.room-people .person[data-online=\"true\"]')).map(p => p.textContent.trim());",
+            )
+            .await
+                == json!(["ann", "bob"])
+    })
+    .await;
     let link = js(
         &ann,
         "const a = document.querySelector('.message .text a'); \
