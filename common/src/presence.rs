@@ -30,6 +30,8 @@ pub struct RoomPresence {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::encode_line;
+    use crate::StreamEvent;
 
     #[test]
     fn guests_are_left_out_unless_given() {
@@ -47,5 +49,23 @@ mod tests {
         let json = serde_json::to_string(&lobby).unwrap();
         assert_eq!(json, r#"{"online":[],"guests":3}"#);
         assert_eq!(serde_json::from_str::<RoomPresence>(&json).unwrap(), lobby);
+    }
+
+    #[test]
+    fn a_presence_line_is_small_and_leaves_out_what_is_empty() {
+        let event = StreamEvent::Presence {
+            reset: false,
+            online: 4,
+            guests: 1,
+            joined: vec!["ann".into()],
+            left: vec![],
+        };
+        let line = String::from_utf8(encode_line(&event)).unwrap();
+        assert_eq!(
+            line,
+            "{\"type\":\"presence\",\"online\":4,\"guests\":1,\"joined\":[\"ann\"]}\n"
+        );
+        assert_eq!(StreamEvent::from_json(&line).unwrap(), event);
+        assert_eq!(serde_json::from_str::<StreamEvent>(&line).unwrap(), event);
     }
 }

@@ -494,24 +494,6 @@ mod tests {
     }
 
     #[test]
-    fn a_presence_line_is_small_and_leaves_out_what_is_empty() {
-        let event = StreamEvent::Presence {
-            reset: false,
-            online: 4,
-            guests: 1,
-            joined: vec!["ann".into()],
-            left: vec![],
-        };
-        let line = String::from_utf8(encode_line(&event)).unwrap();
-        assert_eq!(
-            line,
-            "{\"type\":\"presence\",\"online\":4,\"guests\":1,\"joined\":[\"ann\"]}\n"
-        );
-        assert_eq!(StreamEvent::from_json(&line).unwrap(), event);
-        assert_eq!(serde_json::from_str::<StreamEvent>(&line).unwrap(), event);
-    }
-
-    #[test]
     fn transport_names_round_trip() {
         for transport in Transport::ALL {
             assert_eq!(Transport::from_name(transport.name()), Some(transport));
