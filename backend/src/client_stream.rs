@@ -77,7 +77,7 @@ mod tests {
         drop(tx);
         ClientStream::new(Subscription {
             rx: Inbox::new(rx, None),
-            registration: Registration::new(Weak::new(), 1),
+            registration: Registration::new(Weak::new(), 1, None),
             transport,
         })
     }

@@ -75,6 +75,13 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub heartbeat_secs: u64,
 
+    /// Seconds a node's presence lives in Redis without a refresh (refreshed every quarter
+    /// of it): when a node dies, its accounts go offline on the others within this and a
+    /// quarter more (3..=30).
+    #[arg(long, env = "H2CHAT_PRESENCE_TTL_SECS", default_value = "20",
+          value_parser = clap::value_parser!(u64).range(3..=30))]
+    pub presence_ttl_secs: u64,
+
     /// Lines queued per client before it counts as a slow consumer and is disconnected.
     #[arg(long, env = "H2CHAT_CLIENT_QUEUE", default_value = "256",
           value_parser = clap::value_parser!(u64).range(2..=65536))]
@@ -261,6 +268,7 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8443");
         assert_eq!(s.history.get(), 50);
         assert_eq!(s.heartbeat_secs, 15);
+        assert_eq!(s.presence_ttl_secs, 20);
         assert_eq!(s.db, "data/chat.db");
         assert_eq!(s.retain_days, None);
         assert_eq!(s.redis, None);

@@ -47,6 +47,8 @@
 //!   what `--retain-*` does not keep.
 //! - `memory_trim` (feature `alloc-glibc-trim`, on by default): hands glibc's freed heap
 //!   back to the OS after a crowd of clients leaves.
+//! - [`presence`]: who is online on this node and on the others, with the grace that keeps a
+//!   reload from showing anyone leaving; the hub sends what changed once a second.
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
 //! - `mentions`: which accounts a post mentions, and who may say `@here`.
 //! - `reads`: read markers and notification levels, and the unread and mention counts.
@@ -75,6 +77,7 @@ mod mentions;
 mod metrics;
 mod periodic;
 mod post_pipeline;
+pub mod presence;
 mod reads;
 mod registry;
 mod retention;

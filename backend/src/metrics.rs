@@ -21,6 +21,7 @@ pub struct Metrics {
     connections: IntGauge,
     store_up: IntGaugeVec,
     pub store_reconnects: IntCounter,
+    presence: IntGaugeVec,
 }
 
 /// Lives in a connection's extensions (see `HttpServer::on_connect`): counted in while the
@@ -136,8 +137,17 @@ impl Metrics {
             "Times the store (Redis) came back after being unreachable",
         )
         .expect("valid metric");
+        let presence = IntGaugeVec::new(
+            Opts::new(
+                "h2chat_presence",
+                "Who is online on every node, as the streams were last told: accounts, guests",
+            ),
+            &["who"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(streams.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(presence.clone()),
             Box::new(connections.clone()),
             Box::new(store_up.clone()),
             Box::new(store_reconnects.clone()),
@@ -164,6 +174,9 @@ impl Metrics {
         ] {
             rejected.with_label_values(&[reason.label()]);
         }
+        for who in ["accounts", "guests"] {
+            presence.with_label_values(&[who]);
+        }
         Self {
             registry,
             streams,
@@ -176,7 +189,18 @@ impl Metrics {
             connections,
             store_up,
             store_reconnects,
+            presence,
         }
+    }
+
+    /// Records who is online (the accounts, the guests) after a presence change.
+    pub fn set_presence(&self, accounts: u32, guests: u32) {
+        self.presence
+            .with_label_values(&["accounts"])
+            .set(i64::from(accounts));
+        self.presence
+            .with_label_values(&["guests"])
+            .set(i64::from(guests));
     }
 
     /// Counts a new connection until the returned guard is dropped.

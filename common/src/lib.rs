@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`wire`]: the JSON shapes on `/msgs` (request bodies and stream lines).
 //! - [`room`]: rooms and direct messages on the wire, and the rules a room's name meets.
+//! - [`presence`]: who is online, and how often the stream says so.
 //! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
 //! - [`mention`]: `@username` and `@here` in a message's text.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
@@ -14,6 +15,7 @@
 pub mod account;
 pub mod framer;
 pub mod mention;
+pub mod presence;
 pub mod room;
 pub mod validation;
 pub mod wire;

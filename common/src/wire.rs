@@ -167,6 +167,21 @@ pub enum StreamEvent {
         unread: u32,
         mentions: u32,
     },
+    /// Who is online changed (on `/api/stream` only, at most once a
+    /// [`crate::presence::PRESENCE_EVERY_MS`]). With `reset` (the line right after the
+    /// hello), `joined` is everyone online and replaces what the client knows; otherwise it
+    /// and `left` are the usernames that came and went since the last line. `online` counts
+    /// the accounts online after it, `guests` the streams open without an account.
+    Presence {
+        #[serde(default, skip_serializing_if = "is_false")]
+        reset: bool,
+        online: u32,
+        guests: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        joined: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        left: Vec<String>,
+    },
     /// Keeps idle proxies from closing the stream and lets the server notice dead clients.
     Heartbeat { time: u64 },
     /// The server is going away (shutdown); the body ends right after. Reconnect promptly.
@@ -219,6 +234,14 @@ struct FlatEvent {
     unread: u32,
     #[serde(default)]
     mentions: u32,
+    #[serde(default)]
+    online: u32,
+    #[serde(default)]
+    guests: u32,
+    #[serde(default)]
+    joined: Vec<String>,
+    #[serde(default)]
+    left: Vec<String>,
 }
 
 impl StreamEvent {
@@ -252,6 +275,13 @@ impl StreamEvent {
                 read: flat.read,
                 unread: flat.unread,
                 mentions: flat.mentions,
+            },
+            "presence" => Self::Presence {
+                reset: flat.reset,
+                online: flat.online,
+                guests: flat.guests,
+                joined: flat.joined,
+                left: flat.left,
             },
             "heartbeat" => Self::Heartbeat { time: flat.time },
             "bye" => Self::Bye {
@@ -425,6 +455,20 @@ mod tests {
             }),
             encode_line(&StreamEvent::Msgs {
                 msgs: vec![message(3)],
+            }),
+            encode_line(&StreamEvent::Presence {
+                reset: true,
+                online: 2,
+                guests: 3,
+                joined: vec!["ann".into(), "bob".into()],
+                left: vec![],
+            }),
+            encode_line(&StreamEvent::Presence {
+                reset: false,
+                online: 1,
+                guests: 0,
+                joined: vec![],
+                left: vec!["bob".into()],
             }),
             encode_line(&StreamEvent::Heartbeat { time: 9 }),
             encode_line(&StreamEvent::Bye {

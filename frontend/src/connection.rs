@@ -13,6 +13,7 @@
 //! - `ws`: `WebSocket("/api/stream/ws?…")`.
 
 use crate::backoff;
+use crate::presence::Presence;
 use crate::rooms::Rooms;
 use crate::stream_reader::{read_lines_with_deadline, ReadError};
 use crate::typists::Typists;
@@ -26,9 +27,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, EventSource, MessageEvent, WebSocket};
 
-/// What the presence dot shows.
+/// The state of the page's link to the server, which the link dot shows (who else is
+/// online is [`crate::presence::Presence`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presence {
+pub enum Link {
     /// A connection is being set up; nothing received yet.
     Connecting,
     /// The connection delivered an event and is open.
@@ -66,7 +68,7 @@ const STALE_MARGIN_MS: f64 = 5_000.0;
 pub struct ConnectionSignals {
     /// Every readable room and its messages.
     pub rooms: RwSignal<Rooms>,
-    pub presence: RwSignal<Presence>,
+    pub link: RwSignal<Link>,
     pub transport: RwSignal<Transport>,
     /// A sentence for the user when the client changed something by itself.
     pub notice: RwSignal<Option<String>>,
@@ -74,6 +76,8 @@ pub struct ConnectionSignals {
     pub degraded: RwSignal<Option<String>>,
     /// Who is typing where (`typing` events; never part of the rooms' history).
     pub typists: RwSignal<Typists>,
+    /// Who is online (`presence` events).
+    pub presence: RwSignal<Presence>,
 }
 
 /// The one open connection, whatever its kind.
@@ -139,7 +143,7 @@ impl Connection {
         let runner = connection.clone();
         leptos::task::spawn_local(async move { runner.run(signals).await });
         let watchdog = connection.clone();
-        leptos::task::spawn_local(async move { watchdog.watch(signals.presence).await });
+        leptos::task::spawn_local(async move { watchdog.watch(signals.link).await });
         connection
     }
 
@@ -161,7 +165,7 @@ impl Connection {
     async fn run(&self, s: ConnectionSignals) {
         let mut attempt: u32 = 0;
         while !self.inner.stopped.get() {
-            s.presence.set(Presence::Connecting);
+            s.link.set(Link::Connecting);
             let outcome = match s.transport.get_untracked() {
                 Transport::Sse => self.read_events(s, Transport::Sse).await,
                 Transport::Ws => self.read_events(s, Transport::Ws).await,
@@ -184,7 +188,7 @@ impl Connection {
                 }
                 Err(Failure::Other(why)) => leptos::logging::warn!("message connection: {why}"),
             }
-            s.presence.set(Presence::Down);
+            s.link.set(Link::Down);
             let delay = backoff::delay(attempt, js_sys::Math::random());
             attempt = attempt.saturating_add(1);
             TimeoutFuture::new(delay.as_millis() as u32).await;
@@ -209,7 +213,12 @@ impl Connection {
                     StreamEvent::Typing { id, account, user } => {
                         let now = js_sys::Date::now();
                         s.typists.update(|t| t.saw(*id, account, user, now));
-                        set_if_changed(s.presence, Presence::Live);
+                        set_if_changed(s.link, Link::Live);
+                        return true;
+                    }
+                    StreamEvent::Presence { .. } => {
+                        s.presence.maybe_update(|p| p.apply(&event));
+                        set_if_changed(s.link, Link::Live);
                         return true;
                     }
                     StreamEvent::Msgs { msgs } => {
@@ -223,7 +232,7 @@ impl Connection {
                     }
                     _ => {}
                 }
-                set_if_changed(s.presence, Presence::Live);
+                set_if_changed(s.link, Link::Live);
                 // Only a change notifies: a heartbeat re-runs nothing on the page.
                 s.rooms.maybe_update(|r| r.apply(event));
                 true
@@ -304,7 +313,7 @@ impl Connection {
                     }
                 } else {
                     // EventSource reconnects by itself, resuming with Last-Event-ID.
-                    s.presence.set(Presence::Down);
+                    s.link.set(Link::Down);
                 }
             })
         };
@@ -337,11 +346,11 @@ impl Connection {
 
     /// Closes a live connection that stayed silent well past the announced heartbeat
     /// interval: a sleeping laptop or a dead route does not always error it by itself.
-    async fn watch(&self, presence: RwSignal<Presence>) {
+    async fn watch(&self, link: RwSignal<Link>) {
         while !self.inner.stopped.get() {
             TimeoutFuture::new(1_000).await;
             let heartbeat = self.inner.heartbeat_ms.get();
-            if heartbeat <= 0.0 || presence.get_untracked() != Presence::Live {
+            if heartbeat <= 0.0 || link.get_untracked() != Link::Live {
                 continue;
             }
             let silent_for = js_sys::Date::now() - self.inner.last_event_at.get();

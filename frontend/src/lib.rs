@@ -9,6 +9,7 @@
 //! - [`unread`]: unread and mention counts between hellos, the "new messages" divider
 //!   (pure logic).
 //! - [`mention_complete`]: the composer's `@name` completion (pure logic).
+//! - [`presence`]: who is online, and who of a room's people (pure logic).
 //! - [`linkify`]: the links in a message's text (pure logic).
 //! - [`notifications`]: which messages notify, and the tab's title count (pure logic).
 //! - [`browser_notification`]: the browser's permission and raising a notification.
@@ -36,6 +37,7 @@ pub mod forms;
 pub mod linkify;
 pub mod mention_complete;
 pub mod notifications;
+pub mod presence;
 pub mod room_forms;
 pub mod rooms;
 pub mod rooms_api;

@@ -227,6 +227,7 @@ impl Rooms {
             | StreamEvent::Bye { .. }
             | StreamEvent::Status { .. }
             | StreamEvent::Typing { .. }
+            | StreamEvent::Presence { .. }
             | StreamEvent::Unknown => false,
         }
     }

@@ -2,7 +2,7 @@
 
 use common::{HistoryPage, Message, StreamEvent, Transport};
 use frontend::components::{new_signals, ChatView};
-use frontend::connection::{Connection, ConnectionSignals, Presence};
+use frontend::connection::{Connection, ConnectionSignals, Link};
 use frontend::rooms::Rooms;
 use frontend::session::{Identity, Session};
 use frontend::stream_reader::{read_lines, read_lines_with_deadline, ReadError};
@@ -147,9 +147,9 @@ async fn lines_drive_the_timeline_as_the_connection_does() {
     assert_eq!(rooms.resume_query(), "?since=3&epoch=e");
 }
 
-fn mount_chat() -> (HtmlElement, RwSignal<Rooms>, RwSignal<Presence>) {
+fn mount_chat() -> (HtmlElement, RwSignal<Rooms>, RwSignal<Link>) {
     let (host, signals) = mount_signals();
-    (host, signals.rooms, signals.presence)
+    (host, signals.rooms, signals.link)
 }
 
 fn mount_signals() -> (HtmlElement, ConnectionSignals) {
@@ -178,10 +178,10 @@ fn query(host: &HtmlElement, selector: &str) -> Vec<HtmlElement> {
 }
 
 #[wasm_bindgen_test]
-async fn chat_renders_messages_as_text_and_the_presence_state() {
-    let (host, timeline, presence) = mount_chat();
+async fn chat_renders_messages_as_text_and_the_link_state() {
+    let (host, timeline, link) = mount_chat();
     settle().await;
-    let dot = &query(&host, ".presence")[0];
+    let dot = &query(&host, ".link-dot")[0];
     assert_eq!(
         dot.get_attribute("data-state").as_deref(),
         Some("connecting")
@@ -200,7 +200,7 @@ async fn chat_renders_messages_as_text_and_the_presence_state() {
             rooms: None,
         });
     });
-    presence.set(Presence::Live);
+    link.set(Link::Live);
     settle().await;
 
     let items = query(&host, ".message");
@@ -236,7 +236,7 @@ async fn chat_renders_messages_as_text_and_the_presence_state() {
             msgs: vec![message(3, "third")],
         });
     });
-    presence.set(Presence::Down);
+    link.set(Link::Down);
     settle().await;
     assert_eq!(query(&host, ".message").len(), 3);
     assert_eq!(dot.get_attribute("data-state").as_deref(), Some("down"));
@@ -255,7 +255,7 @@ fn shown(host: &HtmlElement) -> Vec<(String, String)> {
 
 #[wasm_bindgen_test]
 async fn older_pages_render_above_and_a_reset_replaces_the_rows() {
-    let (host, timeline, _presence) = mount_chat();
+    let (host, timeline, _link) = mount_chat();
     timeline.update(|t| {
         t.apply(StreamEvent::Msgs {
             msgs: vec![message(5, "five"), message(6, "six")],
@@ -301,7 +301,7 @@ async fn older_pages_render_above_and_a_reset_replaces_the_rows() {
 
 #[wasm_bindgen_test]
 async fn refused_message_shows_the_reason_and_keeps_the_text() {
-    let (host, _timeline, _presence) = mount_chat();
+    let (host, _timeline, _link) = mount_chat();
     settle().await;
     let textarea: web_sys::HtmlTextAreaElement =
         query(&host, "textarea.text")[0].clone().unchecked_into();
@@ -458,7 +458,7 @@ async fn sse_transport_feeds_the_timeline() {
         signals.rooms.with_untracked(|r| r.messages(0).len()) == 2
     })
     .await;
-    assert_eq!(signals.presence.get_untracked(), Presence::Live);
+    assert_eq!(signals.link.get_untracked(), Link::Live);
     assert_eq!(
         page_script("return window.__sources[0];")
             .as_string()
@@ -588,9 +588,9 @@ async fn a_heartbeat_notifies_nothing_on_the_page() {
     fake_event_source(&[hello]);
     let (host, signals) = mount_signals();
     // Everything on the page that shows the timeline (the message list's memo, the state
-    // above the oldest message) re-runs when it notifies; the presence dot likewise.
+    // above the oldest message) re-runs when it notifies; the link dot likewise.
     let (timeline_effect, timeline_runs) = count_runs(move || signals.rooms.track());
-    let (presence_effect, presence_runs) = count_runs(move || signals.presence.track());
+    let (link_effect, link_runs) = count_runs(move || signals.link.track());
     signals.transport.set(Transport::Sse);
     let connection = Connection::start(signals);
     wait_until("the hello", || {
@@ -598,8 +598,8 @@ async fn a_heartbeat_notifies_nothing_on_the_page() {
     })
     .await;
     settle().await;
-    assert_eq!(signals.presence.get_untracked(), Presence::Live);
-    let before = (timeline_runs.get(), presence_runs.get());
+    assert_eq!(signals.link.get_untracked(), Link::Live);
+    let before = (timeline_runs.get(), link_runs.get());
 
     let heartbeat = serde_json::to_string(&StreamEvent::Heartbeat { time: 7 }).unwrap();
     for _ in 0..3 {
@@ -609,11 +609,11 @@ async fn a_heartbeat_notifies_nothing_on_the_page() {
         settle().await;
     }
     assert_eq!(
-        (timeline_runs.get(), presence_runs.get()),
+        (timeline_runs.get(), link_runs.get()),
         before,
         "a heartbeat notified the page"
     );
-    assert_eq!(signals.presence.get_untracked(), Presence::Live);
+    assert_eq!(signals.link.get_untracked(), Link::Live);
     assert_eq!(query(&host, ".message").len(), 1);
 
     page_script(&format!(
@@ -623,7 +623,7 @@ async fn a_heartbeat_notifies_nothing_on_the_page() {
     assert_eq!(timeline_runs.get(), before.0 + 1, "a new message notifies");
     assert_eq!(query(&host, ".message").len(), 2);
     timeline_effect.stop();
-    presence_effect.stop();
+    link_effect.stop();
     connection.stop();
     page_script("window.EventSource = window.__RealEventSource; return true;");
     host.remove();

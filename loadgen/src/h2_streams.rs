@@ -11,7 +11,7 @@ use crate::readers::{Opened, Seen, Totals};
 use anyhow::{anyhow, Context as _};
 use bytes::Bytes;
 use common::room::RoomId;
-use common::{LineFramer, StreamEvent};
+use common::LineFramer;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::future::{poll_fn, Future};
 use std::pin::pin;
@@ -216,9 +216,7 @@ impl StreamReader {
             } else {
                 &line
             };
-            if let Ok(event) = StreamEvent::from_json(json) {
-                self.seen.record(event, totals);
-            }
+            self.seen.record_line(json, totals);
         }
     }
 }

@@ -9,11 +9,15 @@
 //! - `rooms`: every seeded account streaming `/api/stream`, posts in every room; reports
 //!   the same figures, and any message that reached a reader outside its room.
 //!
+//! - `presence`: seeded accounts online and reading, more coming and going at a set rate;
+//!   reports the bytes of `presence` lines per reader and minute.
+//!
 //! Every run is bounded in count and time and stops by itself.
 
 mod fanout;
 mod h2_streams;
 mod posts;
+mod presence;
 mod proc_stats;
 mod readers;
 mod rooms;
@@ -41,6 +45,9 @@ enum Command {
     /// Every seeded account streaming its rooms, posts in every room; reports delivery
     /// latency, server cost, and messages that reached a reader outside their room.
     Rooms(rooms::RoomsArgs),
+    /// Readers online while other accounts come and go; reports presence's wire bytes per
+    /// reader and minute.
+    Presence(presence::PresenceArgs),
 }
 
 #[tokio::main]
@@ -51,6 +58,7 @@ async fn main() {
         Command::Fanout(args) => fanout::run(args).await,
         Command::SeedRooms(args) => seed::run(args).await,
         Command::Rooms(args) => rooms::run(args).await,
+        Command::Presence(args) => presence::run(args).await,
     };
     if let Err(err) = result {
         eprintln!("loadgen: error: {err:#}");

@@ -27,6 +27,10 @@ pub struct Totals {
     /// Stamped messages of another room than the reader's own (`loadgen rooms`): each one a
     /// message delivered to someone who may not read it.
     pub violations: AtomicU64,
+    /// `presence` lines after the first (the changes, not a stream's opening list), and
+    /// their bytes (the JSON and its newline): what `loadgen presence` measures.
+    pub presence_lines: AtomicU64,
+    pub presence_bytes: AtomicU64,
 }
 
 impl Totals {
@@ -57,6 +61,20 @@ impl Seen {
             room,
             ..Self::default()
         }
+    }
+
+    /// Records one line's event (`json`, without its newline).
+    pub fn record_line(&mut self, json: &str, totals: &Totals) {
+        let Ok(event) = StreamEvent::from_json(json) else {
+            return;
+        };
+        if let StreamEvent::Presence { reset: false, .. } = event {
+            totals.presence_lines.fetch_add(1, Ordering::Relaxed);
+            totals
+                .presence_bytes
+                .fetch_add(json.len() as u64 + 1, Ordering::Relaxed);
+        }
+        self.record(event, totals);
     }
 
     pub fn record(&mut self, event: StreamEvent, totals: &Totals) {
@@ -136,9 +154,7 @@ async fn read_ws(
         let Some(Ok(frame)) = frame else { break };
         if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
             totals.bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-            if let Ok(event) = StreamEvent::from_json(&text) {
-                seen.record(event, &totals);
-            }
+            seen.record_line(&text, &totals);
         }
     }
     let _ = socket.close(None).await;

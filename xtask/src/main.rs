@@ -20,7 +20,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 use std::process::Command;
 
-const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|memory|peers|rooms|all|baseline REV] [--features F]>";
+const USAGE: &str = "usage: cargo xtask <setup|build [--debug]|run [-- BACKEND ARGS]|test|bench [store|transports|frontend|redis|memory|peers|rooms|presence|all|baseline REV] [--features F]>";
 
 fn main() {
     if let Err(err) = real_main() {

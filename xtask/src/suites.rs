@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account, access, room, typing, read marker and mention API tests again, on Redis",
+        "the account, access, room, typing, presence, read marker and mention API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -46,6 +46,8 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "typing::",
                     "reads::",
                     "mentions::",
+                    "presence::",
+                    "presence_storm::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

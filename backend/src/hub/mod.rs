@@ -12,6 +12,7 @@
 
 mod lines;
 mod personal;
+mod presence;
 mod registration;
 mod rooms;
 mod subscribe;
@@ -25,9 +26,11 @@ pub use subscribe::{Scope, Since, Subscribe, Subscription};
 
 use crate::accounts::Directory;
 use crate::clock::now_ms;
+use crate::event::AccountId;
 use crate::event::Entry;
 use crate::limits::StreamLimits;
 use crate::metrics::Metrics;
+use crate::presence::Presence;
 use crate::reads::Marks;
 use crate::registry::{ClientId, Fanout, Lines, Registry};
 use crate::rooms::Rooms;
@@ -57,6 +60,9 @@ struct Inner {
     epoch: String,
     /// Why the store is unreachable, while it is.
     degraded: Option<String>,
+    /// The `presence` line a new stream gets after its hello: who is online as the
+    /// streams were last told.
+    presence_line: Lines,
 }
 
 /// How a hub serves its streams.
@@ -81,6 +87,8 @@ pub struct Hub {
     rooms: Arc<Rooms>,
     /// The read markers and levels of the accounts this node serves.
     marks: Arc<Marks>,
+    /// Who is online; told of every stream that opens or closes here.
+    presence: Arc<Presence>,
     heartbeat_ms: u64,
     limits: StreamLimits,
     metrics: Arc<Metrics>,
@@ -113,7 +121,9 @@ impl Hub {
                 closed: false,
                 epoch: snapshot.epoch,
                 degraded: None,
+                presence_line: presence::empty_list(),
             }),
+            presence: Arc::new(Presence::new(crate::clock::new_epoch())),
             heartbeat_ms: config.heartbeat.as_millis() as u64,
             limits: config.limits,
             metrics,
@@ -193,7 +203,8 @@ impl Hub {
         inner.registry.clear();
     }
 
-    pub(crate) fn unregister(&self, id: ClientId) {
+    pub(crate) fn unregister(&self, id: ClientId, account: Option<AccountId>) {
+        self.presence.closed(account);
         let mut inner = self.inner.lock();
         let removed = inner.registry.remove(id);
         let clients = inner.registry.len();

@@ -5,6 +5,7 @@
 //! the registry, whichever way it left.
 
 use super::Hub;
+use crate::event::AccountId;
 use crate::registry::ClientId;
 use std::sync::Weak;
 
@@ -13,11 +14,13 @@ use std::sync::Weak;
 pub struct Registration {
     hub: Weak<Hub>,
     id: ClientId,
+    /// Whose stream it is (a guest's: `None`), for presence.
+    account: Option<AccountId>,
 }
 
 impl Registration {
-    pub(crate) fn new(hub: Weak<Hub>, id: ClientId) -> Self {
-        Self { hub, id }
+    pub(crate) fn new(hub: Weak<Hub>, id: ClientId, account: Option<AccountId>) -> Self {
+        Self { hub, id, account }
     }
 
     /// The registry's id of this stream, for logs.
@@ -29,7 +32,7 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.unregister(self.id);
+            hub.unregister(self.id, self.account);
         }
     }
 }

@@ -76,7 +76,7 @@ pub(super) fn end_streams_of(registry: &mut Registry, cut: &Cut) {
     }
 }
 
-fn event_lines(event: &StreamEvent) -> Lines {
+pub(super) fn event_lines(event: &StreamEvent) -> Lines {
     wire_formats(Bytes::from(encode_line(event)), None, false)
 }
 

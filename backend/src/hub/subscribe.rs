@@ -91,6 +91,7 @@ impl Hub {
             }
         }
         let transport = request.transport();
+        let account = owner.as_ref().map(|o| o.account);
         let reader = match scope {
             Scope::Rooms => owner
                 .as_ref()
@@ -124,9 +125,13 @@ impl Hub {
                     .register_with(transport, first, ip, owner, Some(grants))
             }
         };
+        if scope == Scope::Rooms && request.since().is_some() {
+            self.start_presence(&mut inner, id);
+        }
         if let Some(reason) = inner.degraded.clone() {
             inner.registry.offer_to(id, &status_lines(true, reason));
         }
+        self.presence.opened(account);
         if inner.closed {
             inner.registry.remove(id);
         }
@@ -135,7 +140,7 @@ impl Hub {
         tracing::info!(client = id, ?request, ?scope, clients, "stream opened");
         Ok(Subscription {
             rx,
-            registration: Registration::new(Arc::downgrade(self), id),
+            registration: Registration::new(Arc::downgrade(self), id, account),
             transport,
         })
     }

@@ -8,6 +8,7 @@
 //! streams, closed and direct rooms through a per-room index ([`rooms`]), so a message in
 //! a two-person room touches two streams, not every open one.
 
+mod presence;
 mod rooms;
 
 pub use rooms::Audience;
@@ -102,6 +103,8 @@ pub struct Registry {
     room_streams: HashSet<ClientId>,
     /// The streams that may read each closed or direct room.
     restricted: HashMap<RoomId, HashSet<ClientId>>,
+    /// The streams told who is online ([`presence`]).
+    presence_readers: HashSet<ClientId>,
     /// Open streams per client address, for the per-IP cap.
     per_ip: HashMap<IpAddr, usize>,
     next_id: ClientId,
@@ -126,6 +129,7 @@ impl Registry {
             clients: HashMap::new(),
             room_streams: HashSet::new(),
             restricted: HashMap::new(),
+            presence_readers: HashSet::new(),
             per_ip: HashMap::new(),
             next_id: 1,
             queue_capacity: queue_capacity.max(2),
@@ -195,6 +199,7 @@ impl Registry {
     /// Takes a client that left out of the per-address counts and the room index.
     fn forget_client(&mut self, id: ClientId, client: &Client) {
         forget(&mut self.per_ip, client.ip);
+        self.presence_readers.remove(&id);
         unindex(&mut self.room_streams, &mut self.restricted, id, client);
     }
 
@@ -306,6 +311,7 @@ impl Registry {
         self.per_ip.clear();
         self.room_streams.clear();
         self.restricted.clear();
+        self.presence_readers.clear();
     }
 }
 

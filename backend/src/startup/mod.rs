@@ -19,7 +19,7 @@ use crate::store::{
 };
 use crate::typing::TypingGate;
 use crate::window::recent_capacity;
-use crate::{clock, heartbeat, retention, tls};
+use crate::{clock, heartbeat, presence, retention, tls};
 use actix_web::dev::Server;
 use actix_web::web;
 use anyhow::Context;
@@ -117,7 +117,8 @@ impl Application {
             proxies: web::Data::new(TrustedProxies(settings.trusted_proxies.clone())),
         };
         let server = serve(listener, tls_config, &settings, shared)?;
-        let background = spawn_background(&settings, &hub, &store, &limiter, &accounts);
+        let mut background = spawn_background(&settings, &hub, &store, &limiter, &accounts);
+        background.push(spawn_presence(&settings, &hub, &store));
         tracing::debug!(%addr, "server built");
         Ok(Self {
             addr,
@@ -301,6 +302,28 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
         directory,
         store: Store::Sqlite(store),
         thread: StoreThread::Sqlite(writer),
+    })
+}
+
+/// Tells the streams who came and went once every [`presence::EVERY`], and (with Redis)
+/// shares this node's presence with the others.
+fn spawn_presence(
+    settings: &Settings,
+    hub: &Arc<Hub>,
+    store: &Store,
+) -> tokio::task::JoinHandle<()> {
+    let to_nodes = match store {
+        Store::Redis(redis) => Some(redis.start_presence(
+            hub.presence().clone(),
+            Duration::from_secs(settings.presence_ttl_secs),
+        )),
+        Store::Sqlite(_) => None,
+    };
+    spawn_every(Arc::downgrade(hub), presence::EVERY, move |hub| {
+        let change = hub.tell_presence(std::time::Instant::now());
+        if let (Some(change), Some(to_nodes)) = (change, &to_nodes) {
+            let _ = to_nodes.send(change);
+        }
     })
 }
 

@@ -19,7 +19,7 @@ pub mod redis;
 mod sqlite_reads;
 pub mod writer;
 
-pub use self::redis::{RedisConfig, RedisStore, RedisThread};
+pub use self::redis::{PresenceSender, RedisConfig, RedisStore, RedisThread};
 pub use database::{Database, DbLocation};
 pub use reads::Mark;
 pub use writer::{Retention, SqliteStore, StoreListener, WriterThread};

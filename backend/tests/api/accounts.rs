@@ -516,6 +516,7 @@ async fn with_guests_off_only_accounts_read_and_post() {
         "/api/rooms",
         "/api/rooms/0",
         "/api/rooms/0/history",
+        "/api/rooms/0/presence",
     ] {
         let refused = app.client.get(app.url(path)).send().await.unwrap();
         expect_json_error(refused, 401, "sign in").await;
@@ -563,6 +564,7 @@ async fn the_openapi_document_lists_every_api_endpoint() {
         ("/api/invites/{id}", &["delete"]),
         ("/api/rooms/{id}/read", &["post"]),
         ("/api/rooms/{id}/notify", &["put"]),
+        ("/api/rooms/{id}/presence", &["get"]),
     ] {
         for method in methods {
             assert!(
@@ -574,4 +576,5 @@ async fn the_openapi_document_lists_every_api_endpoint() {
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     assert!(schemas.contains_key("AccountView") && schemas.contains_key("ErrorBody"));
     assert!(schemas.contains_key("ReadState") && schemas.contains_key("NotifyChoice"));
+    assert!(schemas.contains_key("RoomPresence"));
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 impl Node {
     /// A request as the page on this node makes it.
-    async fn api(
+    pub(crate) async fn api(
         &self,
         method: Method,
         path: &str,
@@ -25,7 +25,7 @@ impl Node {
     }
 
     /// The setup token this node printed.
-    fn setup_token(&self) -> String {
+    pub(crate) fn setup_token(&self) -> String {
         let line = self
             .process
             .printed_line("/setup#", SOON)

@@ -223,11 +223,12 @@ impl LineStream {
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("bad line {line:?}: {e}"))
     }
 
-    /// The next line that is not a heartbeat.
+    /// The next line that is not a heartbeat (nor a `presence` line, which comes whenever
+    /// someone comes or goes: `presence.rs` reads those).
     pub async fn next_non_heartbeat(&mut self, within: Duration) -> StreamEvent {
         loop {
             match self.next_event(within).await {
-                StreamEvent::Heartbeat { .. } => continue,
+                StreamEvent::Heartbeat { .. } | StreamEvent::Presence { .. } => continue,
                 other => return other,
             }
         }

@@ -134,6 +134,12 @@ async fn every_room_endpoint_answers_every_kind_of_caller_and_hides_what_they_ma
             [404, 404, 200, 200, 404],
         ),
         (
+            Method::GET,
+            at("/api/rooms/R/presence"),
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
             Method::POST,
             at("/api/rooms/R/msgs"),
             Some(json!({"user": "x", "text": "hi"})),
@@ -161,6 +167,12 @@ async fn every_room_endpoint_answers_every_kind_of_caller_and_hides_what_they_ma
         (Method::GET, "/api/rooms/999999".into(), None, [404; 5]),
         (Method::GET, "/api/rooms/abc/history".into(), None, [404; 5]),
         (
+            Method::GET,
+            "/api/rooms/999999/presence".into(),
+            None,
+            [404; 5],
+        ),
+        (
             Method::POST,
             "/api/rooms/999999/msgs".into(),
             Some(json!({"text": "x"})),
@@ -169,6 +181,7 @@ async fn every_room_endpoint_answers_every_kind_of_caller_and_hides_what_they_ma
         // The lobby is everyone's; guests read it.
         (Method::GET, "/api/rooms/0".into(), None, [200; 5]),
         (Method::GET, "/api/rooms/0/history".into(), None, [200; 5]),
+        (Method::GET, "/api/rooms/0/presence".into(), None, [200; 5]),
         (
             Method::PATCH,
             "/api/rooms/0".into(),

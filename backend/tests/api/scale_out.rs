@@ -18,20 +18,24 @@ pub struct Node {
 }
 
 pub async fn start_node(redis_url: &str, prefix: &str) -> Node {
+    start_node_with(redis_url, prefix, &[]).await
+}
+
+/// [`start_node`] with more arguments.
+pub async fn start_node_with(redis_url: &str, prefix: &str, more: &[&str]) -> Node {
     let dir = tempfile::tempdir().unwrap();
-    let process = spawn_backend_process(
-        dir.path(),
-        &[
-            "--redis",
-            redis_url,
-            "--redis-prefix",
-            prefix,
-            "--post-rate",
-            "0",
-            "--max-streams-per-ip",
-            "0",
-        ],
-    );
+    let mut args = vec![
+        "--redis",
+        redis_url,
+        "--redis-prefix",
+        prefix,
+        "--post-rate",
+        "0",
+        "--max-streams-per-ip",
+        "0",
+    ];
+    args.extend_from_slice(more);
+    let process = spawn_backend_process(dir.path(), &args);
     let client = client_trusting(dir.path());
     Node {
         url: process.url().to_owned(),

@@ -118,7 +118,7 @@ async fn setup_invite_join_and_chat_with_a_guest_who_cannot_take_a_name() {
     // A guest may not be bob; the page shows the server's reason and keeps the text.
     guest.goto(&backend.url).await.unwrap();
     wait_for("the guest's page is live", || async {
-        presence(&guest).await == "live"
+        link_state(&guest).await == "live"
     })
     .await;
     assert_eq!(header_name(&guest).await, "Guest");
@@ -145,7 +145,7 @@ async fn setup_invite_join_and_chat_with_a_guest_who_cannot_take_a_name() {
     // Everyone chats: two accounts under their names, a guest with a badge.
     ann.goto(&backend.url).await.unwrap();
     for page in [&ann, &bob] {
-        wait_for("live", || async { presence(page).await == "live" }).await;
+        wait_for("live", || async { link_state(page).await == "live" }).await;
     }
     send_as_member(&ann, "Welcome, everyone").await;
     send_as_member(&bob, "Thanks, Ann!").await;

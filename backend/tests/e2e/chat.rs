@@ -17,7 +17,7 @@ async fn the_page_fetches_each_of_its_files_once() {
     let (_driver, webdriver) = start_chromedriver().await;
     let page = open_browser(&webdriver, &scratch.path().join("profile")).await;
     page.goto(&backend.url).await.unwrap();
-    wait_for("page live", || async { presence(&page).await == "live" }).await;
+    wait_for("page live", || async { link_state(&page).await == "live" }).await;
     let fetched: Vec<String> = serde_json::from_value(
         js(
             &page,
@@ -54,7 +54,7 @@ async fn two_pages_chat_survive_a_restart_and_never_render_html() {
         page.goto(&backend.url).await.unwrap();
     }
     for page in [&page_a, &page_b] {
-        wait_for("page live", || async { presence(page).await == "live" }).await;
+        wait_for("page live", || async { link_state(page).await == "live" }).await;
     }
 
     // Typed and sent in A, shown in B.
@@ -102,7 +102,7 @@ async fn two_pages_chat_survive_a_restart_and_never_render_html() {
     backend.stop().await;
     for page in [&page_a, &page_b] {
         wait_for("dot red after stop", || async {
-            presence(page).await == "down"
+            link_state(page).await == "down"
         })
         .await;
     }
@@ -111,7 +111,7 @@ async fn two_pages_chat_survive_a_restart_and_never_render_html() {
     let backend = start_backend(&listen, &certs).await;
     for page in [&page_a, &page_b] {
         wait_for("dot green after restart", || async {
-            presence(page).await == "live"
+            link_state(page).await == "live"
         })
         .await;
     }
@@ -130,7 +130,7 @@ async fn two_pages_chat_survive_a_restart_and_never_render_html() {
         let all = texts(page).await;
         let count = all.iter().filter(|t| *t == "after the restart").count();
         assert_eq!(count, 1, "{all:?}");
-        assert_eq!(presence(page).await, "live");
+        assert_eq!(link_state(page).await, "live");
     }
 
     page_a.close().await.unwrap();
@@ -277,7 +277,7 @@ async fn three_pages_on_three_transports_chat_with_each_other() {
         pages.push(page);
     }
     for (page, (_, label)) in pages.iter().zip(transports) {
-        wait_for("page live", || async { presence(page).await == "live" }).await;
+        wait_for("page live", || async { link_state(page).await == "live" }).await;
         let shown = js(
             page,
             "return document.querySelector('.transport').textContent;",

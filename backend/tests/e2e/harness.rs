@@ -161,10 +161,10 @@ pub(crate) async fn js(page: &Client, script: &str) -> Value {
     page.execute(script, vec![]).await.expect("script runs")
 }
 
-pub(crate) async fn presence(page: &Client) -> String {
+pub(crate) async fn link_state(page: &Client) -> String {
     js(
         page,
-        "const p = document.querySelector('.presence'); return p ? p.dataset.state : 'none';",
+        "const p = document.querySelector('.link-dot'); return p ? p.dataset.state : 'none';",
     )
     .await
     .as_str()

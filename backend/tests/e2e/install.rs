@@ -15,7 +15,7 @@ async fn the_page_links_a_manifest_with_icons_the_browser_can_load() {
     let page = open_browser(&webdriver, &scratch.path().join("page")).await;
     page.goto(&backend.url).await.unwrap();
     wait_for("the page is live", || async {
-        presence(&page).await == "live"
+        link_state(&page).await == "live"
     })
     .await;
 

@@ -246,7 +246,7 @@ async fn a_page_loaded_once_starts_again_with_the_server_gone() {
     let page = open_browser_with(&webdriver, &scratch.path().join("page"), SWITCHES).await;
     page.goto(&base).await.unwrap();
     wait_for("the page is live", || async {
-        presence(&page).await == "live"
+        link_state(&page).await == "live"
     })
     .await;
     let worker = worker_in_control(&page).await;
@@ -287,7 +287,7 @@ async fn a_page_loaded_once_starts_again_with_the_server_gone() {
     backend.stop().await;
     page.refresh().await.unwrap();
     wait_for("the app runs without its server", || app_drawn(&page)).await;
-    assert_ne!(presence(&page).await, "live");
+    assert_ne!(link_state(&page).await, "live");
     page.goto(&format!("{base}r/42")).await.unwrap();
     wait_for("a room's address starts the app too", || app_drawn(&page)).await;
     assert_eq!(js(&page, "return location.pathname;").await, json!("/r/42"));

@@ -64,7 +64,8 @@ pub(crate) async fn sign_in(page: &Client, base: &str, username: &str) {
         .await
         .unwrap();
     wait_for("signed in, on the chat", || async {
-        presence(page).await == "live" && js(page, "return location.pathname;").await == json!("/")
+        link_state(page).await == "live"
+            && js(page, "return location.pathname;").await == json!("/")
     })
     .await;
 }
@@ -188,6 +189,24 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
             .any(|t| t.starts_with("Launch on Friday"))
     })
     .await;
+    // Who is online: both members of plans, with their dots, on the real stream.
+    wait_for("ann sees bob online in plans", || async {
+        js(
+            &ann,
+            "const c = document.querySelector('.room-people .online-count'); \
+             return c ? c.textContent : null;",
+        )
+        .await
+            == json!("2 online")
+            && js(
+                &ann,
+                "return Array.from(document.querySelectorAll(\
+                 '.room-people .person[data-online=\"true\"]')).map(p => p.textContent.trim());",
+            )
+            .await
+                == json!(["ann", "bob"])
+    })
+    .await;
     let link = js(
         &ann,
         "const a = document.querySelector('.message .text a'); \
@@ -237,7 +256,7 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
     assert!(room_path.starts_with("/r/"), "{room_path}");
     cat.goto(&format!("{origin}{room_path}")).await.unwrap();
     wait_for("cat's page is live", || async {
-        presence(&cat).await == "live"
+        link_state(&cat).await == "live"
     })
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -252,7 +271,7 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
     cat.set_window_size(390, 844).await.unwrap();
     cat.goto(&base).await.unwrap();
     wait_for("cat is live again", || async {
-        presence(&cat).await == "live"
+        link_state(&cat).await == "live"
     })
     .await;
     ann.find(Locator::Css(".new-direct"))

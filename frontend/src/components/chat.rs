@@ -8,6 +8,7 @@ use super::message_list::{MessageList, OlderState};
 use super::read_marker::keep_read_marker;
 use super::room_bar::RoomBar;
 use super::room_dialogs::{Dialog, RoomDialog};
+use super::room_people::RoomPeople;
 use super::sidebar::Sidebar;
 use super::typing_line::TypingLine;
 use crate::connection::ConnectionSignals;
@@ -155,6 +156,7 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
                         <RoomBar room summary=summary dialog sidebar_open />
                         <RoomDialog room dialog />
                     </Show>
+                    <RoomPeople room summary=summary />
                     <Show
                         when=move || !missing.get()
                         fallback=move || view! { <MissingRoom /> }

@@ -1,6 +1,6 @@
 use super::form::Alert;
 use super::notify_permission::NotifyPermission;
-use super::PresenceDot;
+use super::LinkDot;
 use crate::account_api;
 use crate::connection::ConnectionSignals;
 use crate::session::{Identity, Session};
@@ -9,13 +9,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-/// The bar on every page: the name, how messages arrive, the presence dot, and who you are.
+/// The bar on every page: the name, how messages arrive, the link dot, and who you are.
 #[component]
 pub fn Header() -> impl IntoView {
     let ConnectionSignals {
-        presence,
-        transport,
-        ..
+        link, transport, ..
     } = expect_context();
     view! {
         <header class="bar">
@@ -24,7 +22,7 @@ pub fn Header() -> impl IntoView {
                 <span class="transport" title="How new messages reach this page">
                     {move || transport.get().label()}
                 </span>
-                <PresenceDot presence />
+                <LinkDot link />
             </span>
             <WhoAmI />
         </header>

@@ -1,4 +1,4 @@
-//! The app: routes, and on each page the header (presence dot, who you are). `/` is the
+//! The app: routes, and on each page the header (link dot, who you are). `/` is the
 //! chat in the lobby and `/r/ID` in another room (sidebar, message list, composer);
 //! `/setup`, `/join/CODE`, `/signin` and `/admin` are the account pages. State comes from context: [`ConnectionSignals`] for the chat,
 //! [`Session`] for who is signed in.
@@ -9,16 +9,17 @@ mod composer;
 mod form;
 mod header;
 mod layout;
+mod link_dot;
 mod mention_menu;
 mod message_list;
 mod new_account;
 mod notifier;
 mod notify_level;
 mod notify_permission;
-mod presence_dot;
 mod read_marker;
 mod room_bar;
 mod room_dialogs;
+mod room_people;
 mod sidebar;
 mod sign_in;
 mod typing_line;
@@ -28,17 +29,17 @@ pub use chat::{ChatView, HISTORY_PAGE};
 pub use composer::Composer;
 pub use header::Header;
 pub use layout::{NotFound, Page};
+pub use link_dot::LinkDot;
 pub use message_list::{format_time, MessageList, OlderState};
 pub use new_account::{JoinPage, SetupPage};
 pub use notifier::Notifier;
 pub use notify_permission::NotifyPermission;
-pub use presence_dot::PresenceDot;
 pub use room_bar::RoomBar;
 pub use room_dialogs::{Dialog, RoomDialog};
 pub use sidebar::Sidebar;
 pub use sign_in::SignInPage;
 
-use crate::connection::{transport_from_search, Connection, ConnectionSignals, Presence};
+use crate::connection::{transport_from_search, Connection, ConnectionSignals, Link};
 use crate::rooms::Rooms;
 use crate::route::Route;
 use crate::session::{Identity, Session};
@@ -58,11 +59,12 @@ pub fn new_signals() -> ConnectionSignals {
         .unwrap_or_default();
     ConnectionSignals {
         rooms: RwSignal::new(Rooms::default()),
-        presence: RwSignal::new(Presence::Connecting),
+        link: RwSignal::new(Link::Connecting),
         transport: RwSignal::new(transport_from_search(&search)),
         notice: RwSignal::new(None),
         degraded: RwSignal::new(None),
         typists: RwSignal::new(Default::default()),
+        presence: RwSignal::new(Default::default()),
     }
 }
 

@@ -98,7 +98,7 @@ pub fn loadgen_nodes(
 ) -> Result<serde_json::Value> {
     let urls: Vec<&str> = servers.iter().map(|s| s.url()).collect();
     let pids: Vec<u32> = match mode {
-        "fanout" | "rooms" => servers.iter().map(|s| s.pid()).collect(),
+        "fanout" | "rooms" | "presence" => servers.iter().map(|s| s.pid()).collect(),
         _ => Vec::new(),
     };
     loadgen_at(root, mode, &urls, &pids, certs, args)

@@ -11,6 +11,7 @@ mod frontend;
 mod harness;
 mod memory;
 mod peers;
+mod presence;
 mod quick;
 mod redis;
 mod rooms;
@@ -29,7 +30,7 @@ fn frontend_bench(root: &Path, scratch: &Path) -> Result<()> {
     frontend::run(root, &format!("{}/", server.url()))
 }
 
-/// `cargo xtask bench [store|transports|frontend|redis|memory|peers|rooms|all|baseline REV]
+/// `cargo xtask bench [store|transports|frontend|redis|memory|peers|rooms|presence|all|baseline REV]
 /// [--features F]`; without a name, the short pass over every target. `all` leaves out
 /// `peers`, which installs nginx. `--features` goes to the release build (for example
 /// `backend/alloc-glibc-trim`).
@@ -62,6 +63,7 @@ pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
         Some("memory") => memory::spikes(root, &scratch),
         Some("peers") => peers::run(root, &scratch),
         Some("rooms") => rooms::run_rooms(root, &scratch),
+        Some("presence") => presence::run_presence(root, &scratch),
         Some("baseline") => baseline::against(root, &scratch, args.get(1).map(|a| a.as_str())),
         None => quick::run(root, &scratch),
         Some("all") => store::store_throughput(root, &scratch)
@@ -69,7 +71,7 @@ pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
             .and_then(|()| frontend_bench(root, &scratch))
             .and_then(|()| redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend, redis, memory, peers, rooms, all or baseline REV"
+            "unknown benchmark {other:?}: store, transports, frontend, redis, memory, peers, rooms, presence, all or baseline REV"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);

@@ -157,6 +157,23 @@ impl Directory {
         self.state.read().accounts.get(&id).cloned()
     }
 
+    /// The usernames of `ids` that name an account, sorted; one lock for all of them
+    /// (presence names thousands at once).
+    pub fn usernames(&self, ids: impl IntoIterator<Item = AccountId>) -> Vec<String> {
+        let state = self.state.read();
+        let mut names: Vec<String> = ids
+            .into_iter()
+            .filter_map(|id| state.accounts.get(&id).map(|a| a.username.clone()))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Whether `id` names an account.
+    pub fn knows(&self, id: AccountId) -> bool {
+        self.state.read().accounts.contains_key(&id)
+    }
+
     /// The signed-in account a session token's hash stands for, if the session is live.
     pub fn signed_in(&self, session: &SecretHash, now: u64) -> Option<Signed> {
         let state = self.state.read();

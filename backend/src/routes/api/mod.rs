@@ -47,6 +47,7 @@ use utoipa::OpenApi;
         rooms::typing,
         reads::read,
         reads::notify,
+        rooms::presence,
     )
 )]
 pub struct ApiDoc;
@@ -110,6 +111,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/rooms/{id}/typing", web::post().to(rooms::typing))
             .route("/rooms/{id}/read", web::post().to(reads::read))
             .route("/rooms/{id}/notify", web::put().to(reads::notify))
+            .route("/rooms/{id}/presence", web::get().to(rooms::presence))
             .route("/dms", web::post().to(rooms::direct))
             .route("/stream", web::get().to(super::msgs::room_stream))
             .route("/stream/events", web::get().to(super::events::room_events))

@@ -13,6 +13,7 @@ use crate::routes::msgs::{page, HistoryQuery};
 use crate::store::Store;
 use crate::typing::TypingGate;
 use actix_web::{web, HttpRequest, HttpResponse};
+use common::presence::RoomPresence;
 use common::room::{NewDirect, NewMember, NewRoom, RoomChange, RoomId, RoomPost, RoomSummary};
 use common::{Message, StreamEvent};
 
@@ -230,6 +231,23 @@ pub async fn typing(
         store.publish(event, &**hub).await?;
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who of the room's members is online (an open room's: every account online), as the
+/// streams were last told; the lobby adds the guests. The same access as the room's
+/// history.
+#[utoipa::path(get, path = "/api/rooms/{id}/presence", tag = "rooms", params(("id" = u64, Path)),
+    responses((status = 200, body = RoomPresence),
+        (status = 401, description = "not signed in, and guests are off", body = common::ErrorBody),
+        (status = 404, description = "no such room for this caller", body = common::ErrorBody)))]
+pub async fn presence(
+    rooms: web::Data<RoomActions>,
+    hub: web::Data<Hub>,
+    reader: Reader,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let room = rooms.readable(room_id(&id)?, reader.caller.signed().map(|s| &s.account))?;
+    Ok(no_store(HttpResponse::Ok().json(hub.room_presence(&room))))
 }
 
 /// Older messages of a room, oldest first: `?before=ID&limit=N` (1 to 200, default 50).

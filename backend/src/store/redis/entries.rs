@@ -40,6 +40,11 @@ pub(super) struct Keys {
     pub personal: String,
     /// Prefix of the per-account hashes of read markers and levels.
     pub reads: String,
+    /// The Pub/Sub channel of presence changes, and the set of nodes sharing presence
+    /// (`presence.rs`).
+    pub presence: String,
+    pub presence_nodes: String,
+    prefix: String,
 }
 
 impl Keys {
@@ -54,7 +59,15 @@ impl Keys {
             ephemeral: format!("{prefix}:ephemeral"),
             personal: format!("{prefix}:personal"),
             reads: format!("{prefix}:reads"),
+            presence: format!("{prefix}:presence"),
+            presence_nodes: format!("{prefix}:presence:nodes"),
+            prefix: prefix.to_owned(),
         }
+    }
+
+    /// The hash of one node's presence.
+    pub fn presence_node(&self, node: &str) -> String {
+        format!("{}:presence:node:{node}", self.prefix)
     }
 }
 

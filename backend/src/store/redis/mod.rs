@@ -12,6 +12,7 @@
 
 mod entries;
 mod ephemeral;
+mod presence;
 mod reads;
 mod tail;
 
@@ -22,6 +23,7 @@ use anyhow::Context;
 use common::room::RoomId;
 use common::Message;
 use entries::{newest, script_args, snapshot, stored, Keys, APPEND};
+pub use presence::PresenceSender;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
