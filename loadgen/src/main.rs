@@ -14,6 +14,7 @@
 //!
 //! Every run is bounded in count and time and stops by itself.
 
+mod churn;
 mod fanout;
 mod h2_streams;
 mod posts;
@@ -24,6 +25,7 @@ mod rooms;
 mod seed;
 mod stats;
 mod tls;
+mod typing;
 
 use clap::{Parser, Subcommand};
 

@@ -18,10 +18,8 @@ use crate::readers::{Opened, Totals};
 use crate::seed::read_plan;
 use crate::tls::authority_of;
 use anyhow::{bail, Context};
-use bytes::Bytes;
-use common::{LineFramer, StreamEvent};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch, Semaphore};
@@ -99,15 +97,6 @@ struct Report {
     server_cpu_seconds: Option<f64>,
 }
 
-/// What the churners count.
-#[derive(Default)]
-struct Churn {
-    joins: AtomicU64,
-    leaves: AtomicU64,
-    lists: AtomicU64,
-    list_bytes: AtomicU64,
-}
-
 pub async fn run(args: PresenceArgs) -> anyhow::Result<()> {
     let plan = read_plan(&args.plan)?;
     let cycle = args.online_secs + args.away_secs;
@@ -179,36 +168,19 @@ pub async fn run(args: PresenceArgs) -> anyhow::Result<()> {
     }
 
     // The churners, over a few shared connections.
-    let mut senders = Vec::with_capacity(args.churn_connections);
-    for _ in 0..args.churn_connections {
-        let stream = crate::tls::connect(&authority, tls.clone(), b"h2").await?;
-        let (send, connection) = h2::client::Builder::new()
-            .initial_window_size(1 << 20)
-            .handshake::<_, Bytes>(stream)
-            .await
-            .context("HTTP/2 handshake")?;
-        tokio::spawn(connection);
-        senders.push(send);
-    }
-    let churn = Arc::new(Churn::default());
-    let mut tasks = Vec::with_capacity(churners);
-    for (i, account) in plan.accounts[args.readers..args.readers + churners]
-        .iter()
-        .enumerate()
-    {
-        let churner = Churner {
-            send: senders[i % senders.len()].clone(),
-            uri: format!("https://{authority}/api/stream?since=0"),
-            cookie: format!("{SESSION_COOKIE}={}", account.token),
-            start: Duration::from_millis(cycle * 1000 * i as u64 / churners.max(1) as u64),
-            online: Duration::from_secs(args.online_secs),
-            away: Duration::from_secs(args.away_secs),
-        };
-        tasks.push(tokio::spawn(churner.run(churn.clone(), stop_rx.clone())));
-    }
+    let (churn, tasks) = crate::churn::start(
+        &authority,
+        tls.clone(),
+        &plan.accounts[args.readers..args.readers + churners],
+        args.churn_connections,
+        Duration::from_secs(args.online_secs),
+        Duration::from_secs(args.away_secs),
+        stop_rx.clone(),
+    )
+    .await?;
 
     tokio::time::sleep(Duration::from_secs(args.warmup_secs)).await;
-    let counts = |t: &Totals, c: &Churn| {
+    let counts = |t: &Totals, c: &crate::churn::Churn| {
         (
             t.presence_lines.load(Ordering::Relaxed),
             t.presence_bytes.load(Ordering::Relaxed),
@@ -260,87 +232,6 @@ pub async fn run(args: PresenceArgs) -> anyhow::Result<()> {
         bail!("only {connected} of {} readers connected", args.readers);
     }
     Ok(())
-}
-
-/// One churning account: online for `online`, away for `away`, over and over.
-struct Churner {
-    send: h2::client::SendRequest<Bytes>,
-    uri: String,
-    cookie: String,
-    /// When its first join is due, so that the churners' joins spread evenly.
-    start: Duration,
-    online: Duration,
-    away: Duration,
-}
-
-impl Churner {
-    async fn run(self, churn: Arc<Churn>, mut stop: watch::Receiver<bool>) {
-        let mut wait = self.start;
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = stop.changed() => return,
-            }
-            // Online: the stream stays open, read like a browser reads it (so flow control
-            // never holds the connection back), until it is dropped.
-            let mut body = self.join(&churn).await;
-            let joined = body.is_some();
-            let drain = async {
-                if let Some(body) = body.as_mut() {
-                    while let Some(Ok(chunk)) = body.data().await {
-                        let _ = body.flow_control().release_capacity(chunk.len());
-                    }
-                }
-                std::future::pending::<()>().await;
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(self.online) => {}
-                _ = drain => {}
-                _ = stop.changed() => return,
-            }
-            if joined {
-                churn.leaves.fetch_add(1, Ordering::Relaxed);
-            }
-            drop(body);
-            wait = self.away;
-        }
-    }
-
-    /// Opens the stream and reads up to the opening list; the body, to hold open.
-    async fn join(&self, churn: &Churn) -> Option<h2::RecvStream> {
-        let request = http::Request::get(&self.uri)
-            .header(http::header::COOKIE, &self.cookie)
-            .body(())
-            .ok()?;
-        let mut send = self.send.clone().ready().await.ok()?;
-        let (response, _) = send.send_request(request, true).ok()?;
-        let response = response.await.ok()?;
-        if !response.status().is_success() {
-            return None;
-        }
-        churn.joins.fetch_add(1, Ordering::Relaxed);
-        let mut body = response.into_body();
-        let mut framer = LineFramer::new();
-        let read = async {
-            while let Some(Ok(chunk)) = body.data().await {
-                let _ = body.flow_control().release_capacity(chunk.len());
-                framer.push(&chunk);
-                while let Some(Ok(line)) = framer.next_line() {
-                    if let Ok(StreamEvent::Presence { reset: true, .. }) =
-                        StreamEvent::from_json(&line)
-                    {
-                        churn.lists.fetch_add(1, Ordering::Relaxed);
-                        churn
-                            .list_bytes
-                            .fetch_add(line.len() as u64 + 1, Ordering::Relaxed);
-                        return;
-                    }
-                }
-            }
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(10), read).await;
-        Some(body)
-    }
 }
 
 fn print_summary(r: &Report) {

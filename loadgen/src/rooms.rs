@@ -60,6 +60,24 @@ pub struct RoomsArgs {
     /// Print one JSON object instead of the summary.
     #[arg(long)]
     json: bool,
+    /// Accounts of the plan that read (its first); all when left out. The rest may churn.
+    #[arg(long)]
+    readers: Option<usize>,
+    /// Accounts after the readers that come and go while the rounds are posted (presence
+    /// changes): each online `--online-secs`, then away `--away-secs`, over and over.
+    #[arg(long, default_value = "0")]
+    churners: usize,
+    #[arg(long, default_value = "2")]
+    online_secs: u64,
+    #[arg(long, default_value = "6")]
+    away_secs: u64,
+    /// Typing requests a second in the first room while the rounds are posted, by its
+    /// reading members in turn.
+    #[arg(long, default_value = "0")]
+    typing_per_sec: u32,
+    /// Seconds the churn and the typing run before the first round.
+    #[arg(long, default_value = "10")]
+    awareness_warmup_secs: u64,
 }
 
 #[derive(serde::Serialize)]
@@ -88,6 +106,11 @@ struct Report {
     posting_seconds: f64,
     /// Messages posted per second, over the posting rounds alone.
     messages_per_second: f64,
+    /// Presence changes made while posting (joins and leaves) and typing requests passed on.
+    churn_joins: u64,
+    churn_leaves: u64,
+    typing_passed: u64,
+    typing_refused: u64,
 }
 
 pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
@@ -97,8 +120,18 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
     }
     let fd_limit =
         backend::fd_limit::raise_to_hard_limit().context("cannot raise the open-files limit")?;
-    let clients = plan.accounts.len();
-    if (clients + args.posters) as u64 + 64 > fd_limit {
+    let clients = args
+        .readers
+        .unwrap_or(plan.accounts.len())
+        .min(plan.accounts.len());
+    if clients + args.churners > plan.accounts.len() {
+        bail!(
+            "{clients} readers and {} churners need more accounts than the plan's {}",
+            args.churners,
+            plan.accounts.len()
+        );
+    }
+    if (clients + args.posters + args.churners.min(8)) as u64 + 64 > fd_limit {
         bail!("{clients} connections need more open files than the limit ({fd_limit})");
     }
     let base = args.url.trim_end_matches('/').to_owned();
@@ -118,7 +151,7 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut readers = Vec::with_capacity(clients);
     let mut opened = Vec::with_capacity(clients);
-    for account in &plan.accounts {
+    for account in &plan.accounts[..clients] {
         let target = Target {
             authority: authority.clone(),
             path: "/api/stream?since=0".to_owned(),
@@ -161,6 +194,51 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_connected = rss_now();
 
+    // Presence changes and typing, started before the rounds so they run through them.
+    let (churn, churners) = crate::churn::start(
+        &authority,
+        tls.clone(),
+        &plan.accounts[clients..clients + args.churners],
+        8,
+        Duration::from_secs(args.online_secs),
+        Duration::from_secs(args.away_secs),
+        stop_rx.clone(),
+    )
+    .await?;
+    let typists: Vec<String> = plan
+        .rooms
+        .first()
+        .map(|room| {
+            room.members
+                .iter()
+                .filter(|m| **m < clients)
+                .map(|m| plan.accounts[*m].token.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let (typed, typing) = crate::typing::start(
+        base.clone(),
+        tls.clone(),
+        plan.rooms.first().map_or(0, |r| r.id),
+        typists,
+        args.typing_per_sec,
+        stop_rx.clone(),
+    )?;
+    if args.churners > 0 || args.typing_per_sec > 0 {
+        tokio::time::sleep(Duration::from_secs(args.awareness_warmup_secs)).await;
+    }
+    let churned = |c: &crate::churn::Churn| {
+        (
+            c.joins.load(Ordering::Relaxed),
+            c.leaves.load(Ordering::Relaxed),
+        )
+    };
+    let churn_before = churned(&churn);
+    let typed_before = (
+        typed.passed.load(Ordering::Relaxed),
+        typed.refused.load(Ordering::Relaxed),
+    );
+
     // Post from a thread of its own, as `fanout` does: on the readers' runtime a post's
     // answer would wait behind thousands of reader tasks.
     let cpu_before = cpu_now();
@@ -175,7 +253,11 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
     };
     let (posting_started, posted_in, mut post_latencies) =
         tokio::task::spawn_blocking(move || poster.run()).await??;
-    let members: usize = plan.rooms.iter().map(|r| r.members.len()).sum();
+    let members: usize = plan
+        .rooms
+        .iter()
+        .map(|r| r.members.iter().filter(|m| **m < clients).count())
+        .sum();
     let expected = (members * args.messages) as u64;
     totals
         .wait_for_deliveries(expected, Duration::from_secs(args.drain_secs))
@@ -183,7 +265,16 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
     let posting_seconds = posting_started.elapsed().as_secs_f64();
     let cpu_after = cpu_now();
     let own_cpu_after = cpu_seconds(std::process::id());
+    let churn_after = churned(&churn);
+    let typed_after = (
+        typed.passed.load(Ordering::Relaxed),
+        typed.refused.load(Ordering::Relaxed),
+    );
     let _ = stop_tx.send(true);
+    for task in churners {
+        task.await?;
+    }
+    typing.await?;
 
     let mut latencies: Vec<Duration> = Vec::with_capacity(expected as usize);
     for reader in readers {
@@ -219,6 +310,10 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
         loadgen_cpu_seconds_posting: own_cpu_before.zip(own_cpu_after).map(|(b, a)| a - b),
         posting_seconds,
         messages_per_second: messages as f64 / posted_in.as_secs_f64().max(1e-9),
+        churn_joins: churn_after.0 - churn_before.0,
+        churn_leaves: churn_after.1 - churn_before.1,
+        typing_passed: typed_after.0 - typed_before.0,
+        typing_refused: typed_after.1 - typed_before.1,
     };
     if args.json {
         println!("{}", serde_json::to_string(&report)?);

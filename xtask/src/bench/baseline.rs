@@ -15,8 +15,9 @@ use std::process::Command;
 /// Rounds of each build: the spread on this machine needs more than the usual 3.
 const ROUNDS: usize = 5;
 
-/// Checks `rev` out and builds its backend; returns the binary.
-fn build_baseline(root: &Path, rev: &str) -> Result<PathBuf> {
+/// Checks `rev` out and builds its backend and load tool; returns the backend's binary (the
+/// load tool's is beside it).
+pub(super) fn build_baseline(root: &Path, rev: &str) -> Result<PathBuf> {
     let dir = root.join("target/baseline");
     let src = dir.join("src");
     if src.exists() {
@@ -31,7 +32,15 @@ fn build_baseline(root: &Path, rev: &str) -> Result<PathBuf> {
             .arg(rev))?;
     }
     run(Command::new("cargo")
-        .args(["build", "--release", "-p", "backend", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "backend",
+            "-p",
+            "loadgen",
+            "--manifest-path",
+        ])
         .arg(src.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", dir.join("target")))?;
     Ok(dir.join("target/release/backend"))

@@ -6,6 +6,7 @@
 //! other module is one `cargo xtask bench NAME`, and [`quick`] (no name) is the short pass
 //! over every target.
 
+mod awareness;
 mod baseline;
 mod frontend;
 mod harness;
@@ -30,7 +31,7 @@ fn frontend_bench(root: &Path, scratch: &Path) -> Result<()> {
     frontend::run(root, &format!("{}/", server.url()))
 }
 
-/// `cargo xtask bench [store|transports|frontend|redis|memory|peers|rooms|presence|all|baseline REV]
+/// `cargo xtask bench [store|transports|frontend|redis|memory|peers|rooms|presence|all|baseline REV|awareness REV]
 /// [--features F]`; without a name, the short pass over every target. `all` leaves out
 /// `peers`, which installs nginx. `--features` goes to the release build (for example
 /// `backend/alloc-glibc-trim`).
@@ -65,13 +66,14 @@ pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
         Some("rooms") => rooms::run_rooms(root, &scratch),
         Some("presence") => presence::run_presence(root, &scratch),
         Some("baseline") => baseline::against(root, &scratch, args.get(1).map(|a| a.as_str())),
+        Some("awareness") => awareness::against(root, &scratch, args.get(1).map(|a| a.as_str())),
         None => quick::run(root, &scratch),
         Some("all") => store::store_throughput(root, &scratch)
             .and_then(|()| transports::transports(root, &scratch))
             .and_then(|()| frontend_bench(root, &scratch))
             .and_then(|()| redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend, redis, memory, peers, rooms, presence, all or baseline REV"
+            "unknown benchmark {other:?}: store, transports, frontend, redis, memory, peers, rooms, presence, all, baseline REV or awareness REV"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);
