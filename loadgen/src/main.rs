@@ -22,6 +22,7 @@ mod presence;
 mod proc_stats;
 mod readers;
 mod rooms;
+mod round_poster;
 mod seed;
 mod stats;
 mod tls;

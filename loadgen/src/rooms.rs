@@ -10,12 +10,11 @@
 
 use crate::h2_streams::{run_connection, Target};
 use crate::proc_stats::{cpu_seconds, rss_bytes, sum_over};
-use crate::readers::{now_micros, Opened, Totals};
-use crate::seed::{read_plan, Plan};
+use crate::readers::{Opened, Totals};
+use crate::seed::read_plan;
 use crate::stats::{percentiles, Percentiles};
 use crate::tls::authority_of;
 use anyhow::{bail, Context};
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -243,7 +242,7 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
     // answer would wait behind thousands of reader tasks.
     let cpu_before = cpu_now();
     let own_cpu_before = cpu_seconds(std::process::id());
-    let poster = RoundPoster {
+    let poster = crate::round_poster::RoundPoster {
         base,
         tls: tls.clone(),
         plan: plan.clone(),
@@ -351,75 +350,6 @@ fn micros_per(cpu_seconds: f64, deliveries: u64) -> f64 {
     cpu_seconds * 1e6 / deliveries as f64
 }
 
-/// Posts `rounds` rounds `interval` apart, one stamped message in every room per round,
-/// from a member that changes from round to round, spread over `connections` HTTP/2
-/// connections; on its own thread and runtime.
-struct RoundPoster {
-    base: String,
-    tls: Arc<rustls::ClientConfig>,
-    plan: Arc<Plan>,
-    rounds: usize,
-    interval: Duration,
-    connections: usize,
-}
-
-impl RoundPoster {
-    /// When the first round was due, how long the rounds took, and each post's latency.
-    fn run(self) -> anyhow::Result<(Instant, Duration, Vec<Duration>)> {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-            .block_on(self.post_all())
-    }
-
-    async fn post_all(self) -> anyhow::Result<(Instant, Duration, Vec<Duration>)> {
-        let mut clients = Vec::with_capacity(self.connections);
-        for _ in 0..self.connections {
-            let client = crate::tls::h2_client(self.tls.clone())?;
-            client.get(format!("{}/healthz", self.base)).send().await?;
-            clients.push(client);
-        }
-        let started = Instant::now();
-        let mut latencies = Vec::with_capacity(self.rounds * self.plan.rooms.len());
-        for round in 0..self.rounds {
-            // A round that ran late delays the next; the achieved rate is reported.
-            tokio::time::sleep_until((started + self.interval * round as u32).into()).await;
-            let mut posts: FuturesUnordered<_> = self
-                .plan
-                .rooms
-                .iter()
-                .enumerate()
-                .filter_map(|(k, room)| {
-                    let author =
-                        &self.plan.accounts[*room.members.get(round % room.members.len())?];
-                    let client = &clients[k % clients.len()];
-                    let text = format!("lg {round} {}", now_micros());
-                    let request = client
-                        .post(format!("{}/api/rooms/{}/msgs", self.base, room.id))
-                        .header(reqwest::header::ORIGIN, &self.base)
-                        .header(
-                            reqwest::header::COOKIE,
-                            format!("{SESSION_COOKIE}={}", author.token),
-                        )
-                        .json(&serde_json::json!({ "text": text }));
-                    Some(async move {
-                        let t = Instant::now();
-                        let response = request.send().await?;
-                        if response.status() != 201 {
-                            bail!("a post in room {} answered {}", room.id, response.status());
-                        }
-                        Ok(t.elapsed())
-                    })
-                })
-                .collect();
-            while let Some(post) = posts.next().await {
-                latencies.push(post?);
-            }
-        }
-        Ok((started, started.elapsed(), latencies))
-    }
-}
-
 fn print_summary(r: &Report) {
     println!(
         "rooms: {} clients in {} rooms, {} connected, {} hellos in {:.1} s",
@@ -468,7 +398,7 @@ mod tests {
         let msg = |room| common::Message {
             id: 1,
             user: "u".into(),
-            text: format!("lg 0 {}", now_micros()),
+            text: format!("lg 0 {}", crate::readers::now_micros()),
             time: 0,
             room,
             account: None,

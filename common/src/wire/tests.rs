@@ -1,0 +1,185 @@
+use super::*;
+
+fn message(id: u64) -> Message {
+    Message {
+        id,
+        user: "ann".into(),
+        text: "hi\nthere".into(),
+        time: 1_700_000_000_000,
+        ..Default::default()
+    }
+}
+
+fn summary(id: RoomId) -> RoomSummary {
+    RoomSummary {
+        id,
+        kind: crate::room::RoomKind::Closed,
+        name: format!("room {id}"),
+        members: vec!["ann".into()],
+        last_id: 3,
+        archived: id == 6,
+        manage: true,
+        read: 2,
+        unread: 1,
+        mentions: 1,
+        notify: crate::room::NotifyLevel::Nothing,
+    }
+}
+
+#[test]
+fn a_lobby_message_has_no_room_field_and_others_do() {
+    let lobby = serde_json::to_string(&message(1)).unwrap();
+    assert!(!lobby.contains("room"), "{lobby}");
+    let other = Message {
+        room: 5,
+        ..message(2)
+    };
+    let json = serde_json::to_string(&other).unwrap();
+    assert!(json.contains("\"room\":5"), "{json}");
+    assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), other);
+    let post: NewMessage = serde_json::from_str(r#"{"user":"a","text":"b"}"#).unwrap();
+    assert_eq!(post.room, LOBBY);
+}
+
+#[test]
+fn window_line_is_the_course_shape() {
+    let line = encode_line(&WindowLine {
+        msg: vec![message(1)],
+    });
+    assert_eq!(
+        String::from_utf8(line).unwrap(),
+        "{\"msg\":[{\"id\":1,\"user\":\"ann\",\"text\":\"hi\\nthere\",\"time\":1700000000000}]}\n"
+    );
+}
+
+#[test]
+fn events_are_tagged_by_type_and_round_trip() {
+    let events = [
+        StreamEvent::Hello {
+            epoch: "e1".into(),
+            reset: true,
+            heartbeat_ms: 15_000,
+            msgs: vec![message(3)],
+            older: false,
+            rooms: None,
+        },
+        StreamEvent::Msgs {
+            msgs: vec![message(4)],
+        },
+        StreamEvent::Heartbeat { time: 5 },
+        StreamEvent::Bye {
+            reason: "shutdown".into(),
+        },
+        StreamEvent::Status {
+            degraded: true,
+            reason: "store unreachable".into(),
+        },
+    ];
+    for event in events {
+        let line = encode_line(&event);
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+        let back: StreamEvent = serde_json::from_slice(&line).unwrap();
+        assert_eq!(back, event);
+    }
+    let hb = String::from_utf8(encode_line(&StreamEvent::Heartbeat { time: 5 })).unwrap();
+    assert_eq!(hb, "{\"type\":\"heartbeat\",\"time\":5}\n");
+}
+
+#[test]
+fn the_flat_decoder_agrees_with_serde_on_every_shape() {
+    let lines = [
+        encode_line(&StreamEvent::Hello {
+            epoch: "e".into(),
+            reset: true,
+            heartbeat_ms: 15_000,
+            msgs: vec![message(1), message(2)],
+            older: true,
+            rooms: Some(vec![summary(0), summary(5)]),
+        }),
+        encode_line(&StreamEvent::RoomAdded { room: summary(5) }),
+        encode_line(&StreamEvent::RoomUpdated { room: summary(6) }),
+        encode_line(&StreamEvent::RoomRemoved { id: 5 }),
+        encode_line(&StreamEvent::Typing {
+            id: 5,
+            account: "ann".into(),
+            user: "Ann".into(),
+        }),
+        encode_line(&StreamEvent::Msgs {
+            msgs: vec![Message {
+                room: 5,
+                mentions: vec!["bob".into()],
+                here: true,
+                ..message(4)
+            }],
+        }),
+        encode_line(&StreamEvent::Read {
+            id: 5,
+            read: 4,
+            unread: 2,
+            mentions: 1,
+        }),
+        encode_line(&StreamEvent::Msgs {
+            msgs: vec![message(3)],
+        }),
+        encode_line(&StreamEvent::Presence {
+            reset: true,
+            online: 2,
+            guests: 3,
+            joined: vec!["ann".into(), "bob".into()],
+            left: vec![],
+        }),
+        encode_line(&StreamEvent::Presence {
+            reset: false,
+            online: 1,
+            guests: 0,
+            joined: vec![],
+            left: vec!["bob".into()],
+        }),
+        encode_line(&StreamEvent::Heartbeat { time: 9 }),
+        encode_line(&StreamEvent::Bye {
+            reason: "shutdown".into(),
+        }),
+        encode_line(&StreamEvent::Status {
+            degraded: false,
+            reason: "ok".into(),
+        }),
+        br#"{"type":"reaction","user":"x"}"#.to_vec(),
+        br#"{"type":"posted","msg":{"id":1,"user":"u","text":"t","time":2}}"#.to_vec(),
+    ];
+    for line in lines {
+        let text = std::str::from_utf8(&line).unwrap();
+        let by_serde: StreamEvent = serde_json::from_str(text).unwrap();
+        assert_eq!(StreamEvent::from_json(text).unwrap(), by_serde, "{text}");
+    }
+    assert!(
+        StreamEvent::from_json("{\"msgs\":[]}").is_err(),
+        "type is required"
+    );
+    assert!(StreamEvent::from_json("not json").is_err());
+}
+
+#[test]
+fn transport_names_round_trip() {
+    for transport in Transport::ALL {
+        assert_eq!(Transport::from_name(transport.name()), Some(transport));
+    }
+    assert_eq!(Transport::from_name("pigeon"), None);
+}
+
+#[test]
+fn a_hello_without_older_is_read_as_older_may_exist() {
+    let line = r#"{"type":"hello","epoch":"e","reset":false,"msgs":[]}"#;
+    for event in [
+        StreamEvent::from_json(line).unwrap(),
+        serde_json::from_str(line).unwrap(),
+    ] {
+        assert!(matches!(event, StreamEvent::Hello { older: true, .. }));
+    }
+}
+
+#[test]
+fn unknown_event_types_are_tolerated() {
+    let event: StreamEvent = serde_json::from_str(r#"{"type":"reaction","user":"x"}"#).unwrap();
+    assert_eq!(event, StreamEvent::Unknown);
+}
