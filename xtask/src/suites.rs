@@ -45,6 +45,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "rooms_stream::",
                     "typing::",
                     "reads::",
+                    "reads_older::",
                     "mentions::",
                 ])
                 .env(URL_VAR, &redis.url)

@@ -239,7 +239,9 @@ impl StoreListener for Hub {
                         self.rooms.saw(room, newest.id);
                     }
                     for message in &messages {
-                        inner.recent.push((*message).clone());
+                        if let Some(left) = inner.recent.push((*message).clone()) {
+                            self.marks.left_window(&left);
+                        }
                     }
                     let got = if room == LOBBY {
                         for message in &messages {
@@ -337,6 +339,7 @@ impl StoreListener for Hub {
         inner.window = RecentWindow::new(capacity, snapshot.lobby, snapshot.last_id);
         let capacity = inner.recent.capacity();
         inner.recent = RecentWindow::new(capacity, snapshot.recent, snapshot.last_id);
+        self.marks.forget_older();
         inner.epoch = snapshot.epoch;
         inner.window_line = window_line(&inner.window);
         let mut lines = bye_lines("history reset");

@@ -15,6 +15,7 @@ mod metrics;
 mod people;
 mod posting;
 mod reads;
+mod reads_older;
 mod reads_on_redis;
 mod redis_server;
 mod rooms;

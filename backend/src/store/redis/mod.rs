@@ -12,6 +12,7 @@
 
 mod entries;
 mod ephemeral;
+mod older;
 mod reads;
 mod tail;
 
