@@ -281,6 +281,8 @@ impl StoreListener for Hub {
         let mut inner = self.inner.lock();
         inner.window.forget_before(first_kept);
         inner.recent.forget_before(first_kept);
+        // The counts of older messages may include deleted ones: counted again when asked.
+        self.marks.forget_older();
         inner.window_line = window_line(&inner.window);
     }
 

@@ -79,22 +79,24 @@ impl Hub {
         (!wanted.is_empty()).then_some((before, wanted))
     }
 
-    /// Keeps `account`'s counts of messages older than the window if the window still
-    /// starts at `before`, where it started when they were counted; from then on, each
-    /// message leaving the window is added as it leaves. Otherwise keeps nothing and
-    /// answers where the window starts now.
+    /// Keeps `account`'s counts of messages older than the window (`counted`, and its other
+    /// `wanted` rooms' as they are) if the window still starts at `counted_before` (where
+    /// it started when they were counted; `None`: no matter); from then on, each message
+    /// leaving the window is added as it leaves. Otherwise keeps nothing and answers where
+    /// the window starts now.
     pub fn keep_older(
         &self,
         account: &Account,
-        before: u64,
-        older: HashMap<RoomId, Older>,
+        counted_before: Option<u64>,
+        wanted: &[RoomId],
+        counted: HashMap<RoomId, Older>,
     ) -> Result<(), u64> {
         let inner = self.inner.lock();
-        match inner.recent.older_before() {
-            Some(now) if now != before => Err(now),
+        match (inner.recent.older_before(), counted_before) {
+            (Some(now), Some(before)) if now != before => Err(now),
             _ => {
                 let reader = account.username.to_lowercase();
-                self.marks.set_older(account.id, &reader, older);
+                self.marks.keep_older(account.id, &reader, wanted, counted);
                 Ok(())
             }
         }

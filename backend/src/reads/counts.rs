@@ -7,7 +7,8 @@
 //! either counted there or arrives live after it, never both. A room whose unread messages
 //! reach back before the window (a quiet room) gets those counted by the store in the
 //! async step before the hello or the room list ([`super::older`]) and added: they can
-//! neither arrive live nor be in the window, so nothing is counted twice. Counts are exact
+//! neither arrive live nor be in the window, so nothing is counted twice (and a message
+//! leaving the window moves from one count to the other as it leaves). Counts are exact
 //! up to [`UNREAD_COUNT_MAX`], where they stop; the store reads at most
 //! [`super::older::SCAN_MAX`] older messages per count.
 //!

@@ -63,11 +63,18 @@ impl Marks {
             .notify = Some(level);
     }
 
-    /// Keeps `account`'s (`reader`, lowercase) counts of messages older than the window,
-    /// replacing the last ones (a room left out has none). Called under the hub's lock, with
-    /// the window where it was when they were counted.
-    pub fn set_older(&self, account: AccountId, reader: &str, older: HashMap<RoomId, Older>) {
-        self.older.write().set(account, reader, older);
+    /// Keeps `account`'s (`reader`, lowercase) counts of messages older than the window for
+    /// the rooms `counted`, and its other `wanted` rooms' as they are (see
+    /// [`OlderCounts::update`]). Called under the hub's lock, with the window where it was
+    /// when they were counted.
+    pub fn keep_older(
+        &self,
+        account: AccountId,
+        reader: &str,
+        wanted: &[RoomId],
+        counted: HashMap<RoomId, Older>,
+    ) {
+        self.older.write().update(account, reader, wanted, counted);
     }
 
     /// `account`'s counts of messages older than the window.

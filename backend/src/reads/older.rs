@@ -36,9 +36,14 @@ pub const SCAN_MAX: usize = 100_000;
 pub struct Older {
     /// The marker they were counted from (exclusive).
     pub after: u64,
-    /// The window's start when they were counted (exclusive).
+    /// Where they end (exclusive): the window's start when counted, then past each message
+    /// that left the window since.
     pub before: u64,
     pub counts: Counts,
+    /// Whether no message between `after` and `before` was missed (the window did not
+    /// outrun the count): such counts are kept and never asked of the store again while
+    /// the marker stays.
+    pub whole: bool,
 }
 
 /// The rooms of `summaries` (with the reader's marker in `read`) that have unread messages
@@ -48,6 +53,19 @@ pub fn wanted(summaries: &[RoomSummary], before: u64) -> Vec<(RoomId, u64)> {
         .iter()
         .filter(|room| room.read.saturating_add(1) < before && room.last_id > room.read)
         .map(|room| (room.id, room.read))
+        .collect()
+}
+
+/// Of the `wanted` rooms (room, marker), those the store must count: not kept whole from
+/// this very marker.
+pub fn to_count(wanted: &[(RoomId, u64)], kept: &HashMap<RoomId, Older>) -> Vec<(RoomId, u64)> {
+    wanted
+        .iter()
+        .filter(|(room, after)| {
+            kept.get(room)
+                .is_none_or(|older| older.after != *after || !older.whole)
+        })
+        .copied()
         .collect()
 }
 
@@ -112,22 +130,31 @@ pub struct OlderCounts {
 }
 
 impl OlderCounts {
-    /// Replaces `account`'s counts (a room left out has none).
-    pub fn set(&mut self, account: AccountId, reader: &str, older: HashMap<RoomId, Older>) {
-        self.by_room.retain(|_, accounts| {
-            accounts.remove(&account);
+    /// Keeps `account`'s counts of `counted`, and of its other `wanted` rooms as they are;
+    /// a room not wanted any more has none.
+    pub fn update(
+        &mut self,
+        account: AccountId,
+        reader: &str,
+        wanted: &[RoomId],
+        counted: HashMap<RoomId, Older>,
+    ) {
+        self.by_room.retain(|room, accounts| {
+            if !wanted.contains(room) {
+                accounts.remove(&account);
+            }
             !accounts.is_empty()
         });
-        if older.is_empty() {
-            self.readers.remove(&account);
-            return;
-        }
-        self.readers.insert(account, reader.to_owned());
-        for (room, counts) in older {
+        for (room, counts) in counted {
             self.by_room
                 .entry(room)
                 .or_default()
                 .insert(account, counts);
+        }
+        if wanted.is_empty() {
+            self.readers.remove(&account);
+        } else {
+            self.readers.insert(account, reader.to_owned());
         }
     }
 
@@ -259,47 +286,35 @@ mod tests {
     #[test]
     fn a_message_leaving_the_window_moves_into_the_older_counts_of_its_room() {
         let mut all = OlderCounts::default();
-        let counted = |counts| Older {
+        let counted = |unread| Older {
             after: 5,
             before: 20,
-            counts,
+            counts: Counts {
+                unread,
+                mentions: 0,
+            },
+            whole: true,
         };
-        all.set(
-            1,
-            "bob",
-            HashMap::from([(
-                7,
-                counted(Counts {
-                    unread: 2,
-                    mentions: 0,
-                }),
-            )]),
-        );
-        all.set(2, "cid", HashMap::from([(7, counted(Counts::default()))]));
+        let bob = HashMap::from([(7, counted(2)), (9, counted(2))]);
+        all.update(1, "bob", &[7, 9], bob);
+        all.update(2, "cid", &[7], HashMap::from([(7, counted(0))]));
+        all.update(1, "bob", &[7], HashMap::new());
+        assert!(!all.of(1).contains_key(&9), "9 not wanted any more");
         all.left_window(&message(19, 7, "ann", &["bob"])); // counted by the store already
         all.left_window(&message(20, 7, "ann", &["bob"]));
         all.left_window(&message(21, 7, "cid", &[]));
         all.left_window(&message(22, 8, "ann", &["bob"])); // another room
-        assert_eq!(
-            all.of(1)[&7],
-            Older {
-                after: 5,
-                before: 22,
-                counts: Counts {
-                    unread: 4,
-                    mentions: 1
-                }
-            }
-        );
-        assert_eq!(
-            all.of(2)[&7].counts,
-            Counts {
-                unread: 1,
-                mentions: 0
+        let expected = Older {
+            before: 22,
+            counts: Counts {
+                unread: 4,
+                mentions: 1,
             },
-            "not cid's own"
-        );
-        all.set(1, "bob", HashMap::new());
+            ..counted(0)
+        };
+        assert_eq!(all.of(1)[&7], expected, "7 kept as it was, then grown");
+        assert_eq!(all.of(2)[&7].counts.unread, 1, "not cid's own");
+        all.update(1, "bob", &[], HashMap::new());
         assert!(all.of(1).is_empty());
         assert_eq!(all.of(2).len(), 1);
         all.clear();
@@ -319,6 +334,7 @@ mod tests {
                 unread: 998,
                 mentions: 2,
             },
+            whole: true,
         };
         assert_eq!(
             combine(window, Some(&older), 10),
@@ -334,5 +350,16 @@ mod tests {
             "the marker moved"
         );
         assert_eq!(combine(window, None, 10), window);
+        let partial = Older {
+            whole: false,
+            ..older
+        };
+        let kept = HashMap::from([(1, older), (2, partial)]);
+        assert_eq!(
+            to_count(&[(1, 10), (2, 10), (3, 4)], &kept),
+            [(2, 10), (3, 4)],
+            "kept whole from the same marker: not counted again"
+        );
+        assert_eq!(to_count(&[(1, 12)], &kept), [(1, 12)], "the marker moved");
     }
 }

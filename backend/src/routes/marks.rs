@@ -6,7 +6,7 @@
 use crate::accounts::Account;
 use crate::auth::Reader;
 use crate::hub::Hub;
-use crate::reads::older::Older;
+use crate::reads::older::{self, Older};
 use crate::store::Store;
 use actix_web::{web, HttpRequest};
 use common::room::RoomId;
@@ -33,26 +33,32 @@ pub async fn refresh_marks(req: &HttpRequest, hub: &Hub, reader: &Reader) {
 }
 
 /// Has the store count `account`'s unread messages older than the window, in the rooms
-/// that have some (usually none: then the store is not asked), and has the hub keep the
-/// counts. If the window moved on meanwhile, the messages that left it are counted too and
-/// keeping is tried again, a few times; a window that keeps moving faster than the store
-/// counts gets the counts as they stand (short by what left it during the last count).
+/// that have some (usually none: then the store is not asked) and whose counts this node
+/// does not keep already, and has the hub keep the counts. If the window moved on
+/// meanwhile, the messages that left it are counted too and keeping is tried again, a few
+/// times; a window that keeps moving faster than the store counts gets the counts as they
+/// stand (short by what left it during the last count), counted again next time.
 pub async fn refresh_older(hub: &Hub, store: &Store, account: &Account) {
-    let Some((mut before, rooms)) = hub.older_wanted(account) else {
-        hub.marks().set_older(account.id, "", HashMap::new());
+    let (mut before, wanted) = hub.older_wanted(account).unwrap_or_default();
+    let ids: Vec<RoomId> = wanted.iter().map(|&(room, _)| room).collect();
+    let rooms = older::to_count(&wanted, &hub.marks().older(account.id));
+    if rooms.is_empty() {
+        let _ = hub.keep_older(account, None, &ids, HashMap::new());
         return;
-    };
+    }
     let reader = account.username.to_lowercase();
-    let mut older: HashMap<RoomId, Older> = rooms
+    let mut counted: HashMap<RoomId, Older> = rooms
         .iter()
         .map(|&(room, after)| {
             let counts = Default::default();
+            let whole = true;
             (
                 room,
                 Older {
                     after,
                     before,
                     counts,
+                    whole,
                 },
             )
         })
@@ -62,7 +68,7 @@ pub async fn refresh_older(hub: &Hub, store: &Store, account: &Account) {
         match store.older_counts(reader.clone(), from, before).await {
             Ok(counts) => {
                 for (room, counts) in counts {
-                    if let Some(entry) = older.get_mut(&room) {
+                    if let Some(entry) = counted.get_mut(&room) {
                         entry.counts = entry.counts.plus(counts);
                     }
                 }
@@ -72,10 +78,10 @@ pub async fn refresh_older(hub: &Hub, store: &Store, account: &Account) {
                 return;
             }
         }
-        for entry in older.values_mut() {
+        for entry in counted.values_mut() {
             entry.before = before;
         }
-        match hub.keep_older(account, before, older.clone()) {
+        match hub.keep_older(account, Some(before), &ids, counted.clone()) {
             Ok(()) => return,
             Err(now) => {
                 // Next, only what left the window since: from the last start to the new.
@@ -91,5 +97,8 @@ pub async fn refresh_older(hub: &Hub, store: &Store, account: &Account) {
         account = account.id,
         "the window kept moving while older messages were counted"
     );
-    hub.marks().set_older(account.id, &reader, older);
+    for entry in counted.values_mut() {
+        entry.whole = false;
+    }
+    let _ = hub.keep_older(account, None, &ids, counted);
 }
