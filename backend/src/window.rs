@@ -58,16 +58,20 @@ impl RecentWindow {
         window
     }
 
-    /// Adds a committed message; ids arrive in increasing order.
-    pub fn push(&mut self, message: Message) {
+    /// Adds a committed message; ids arrive in increasing order. Returns the message that
+    /// left the window to make room, if one did.
+    pub fn push(&mut self, message: Message) -> Option<Message> {
         self.last_id = self.last_id.max(message.id);
+        let mut left = None;
         if self.window.len() == self.capacity {
-            if let Some(gone) = self.window.pop_front() {
+            left = self.window.pop_front();
+            if let Some(gone) = &left {
                 self.dropped_through = self.dropped_through.max(gone.id);
             }
             self.older = true;
         }
         self.window.push_back(message);
+        left
     }
 
     /// Moves the position past `id`, the newest log entry applied (an event, or a message
@@ -88,6 +92,17 @@ impl RecentWindow {
     /// Whether messages older than the window's first may exist in the store.
     pub fn has_older(&self) -> bool {
         self.older
+    }
+
+    /// Where the window starts when the store may hold older messages: the oldest id it
+    /// holds (one past the newest id if it is empty). `None` when nothing older exists, so
+    /// the window alone answers for every message ([`crate::reads::older`]).
+    pub fn older_before(&self) -> Option<u64> {
+        self.older.then(|| {
+            self.window
+                .front()
+                .map_or(self.last_id.saturating_add(1), |m| m.id)
+        })
     }
 
     /// Most messages the window holds.
@@ -149,8 +164,16 @@ mod tests {
         let window: Vec<u64> = store.window().iter().map(|m| m.id).collect();
         assert_eq!(window, vec![3, 4, 5]);
         assert!(store.has_older(), "1 and 2 were let go");
+        assert_eq!(store.older_before(), Some(3));
+        assert_eq!(RecentWindow::new(3, Vec::new(), 0).older_before(), None);
         assert!(!RecentWindow::new(3, Vec::new(), 0).has_older());
         assert_eq!(store.last_id(), 5);
+        let next = Message {
+            id: 6,
+            ..Default::default()
+        };
+        assert_eq!(store.push(next).map(|m| m.id), Some(3), "3 left for 6");
+        assert_eq!(store.older_before(), Some(4));
     }
 
     #[test]

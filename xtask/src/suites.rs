@@ -45,6 +45,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "rooms_stream::",
                     "typing::",
                     "reads::",
+                    "reads_older::",
                     "mentions::",
                     "presence::",
                     "presence_storm::",

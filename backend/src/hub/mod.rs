@@ -250,7 +250,9 @@ impl StoreListener for Hub {
                         self.rooms.saw(room, newest.id);
                     }
                     for message in &messages {
-                        inner.recent.push((*message).clone());
+                        if let Some(left) = inner.recent.push((*message).clone()) {
+                            self.marks.left_window(&left);
+                        }
                     }
                     let got = if room == LOBBY {
                         for message in &messages {
@@ -290,6 +292,8 @@ impl StoreListener for Hub {
         let mut inner = self.inner.lock();
         inner.window.forget_before(first_kept);
         inner.recent.forget_before(first_kept);
+        // The counts of older messages may include deleted ones: counted again when asked.
+        self.marks.forget_older();
         inner.window_line = window_line(&inner.window);
     }
 
@@ -348,6 +352,7 @@ impl StoreListener for Hub {
         inner.window = RecentWindow::new(capacity, snapshot.lobby, snapshot.last_id);
         let capacity = inner.recent.capacity();
         inner.recent = RecentWindow::new(capacity, snapshot.recent, snapshot.last_id);
+        self.marks.forget_older();
         inner.epoch = snapshot.epoch;
         inner.window_line = window_line(&inner.window);
         let mut lines = bye_lines("history reset");

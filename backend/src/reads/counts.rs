@@ -1,12 +1,16 @@
-//! Unread and mention counts, from the messages a node holds in memory.
+//! Unread and mention counts, from the messages a node holds in memory and, for the
+//! messages older than those, from the store.
 //!
-//! The counts come from the hub's recent window of every room (the newest
-//! `max(--history, 1000)` messages of all rooms, see `window.rs`), on both stores alike:
-//! counting touches no disk and no network, and is done under the hub's lock in the same
-//! step as a stream's hello, so a message is either counted there or arrives live after
-//! it, never both. The bound: an unread message older than the window is not counted (a
-//! room quiet for longer than the window shows fewer than it has). Counts stop at
-//! [`UNREAD_COUNT_MAX`].
+//! The counts of the hub's recent window of every room (the newest `max(--history, 1000)`
+//! messages of all rooms, see `window.rs`) touch no disk and no network, and are done
+//! under the hub's lock in the same step as a stream's hello, so a window message is
+//! either counted there or arrives live after it, never both. A room whose unread messages
+//! reach back before the window (a quiet room) gets those counted by the store in the
+//! async step before the hello or the room list ([`super::older`]) and added: they can
+//! neither arrive live nor be in the window, so nothing is counted twice (and a message
+//! leaving the window moves from one count to the other as it leaves). Counts are exact
+//! up to [`UNREAD_COUNT_MAX`], where they stop; the store reads at most
+//! [`super::older::SCAN_MAX`] older messages per count.
 //!
 //! A message counts as unread when it is after the reader's marker and someone else wrote
 //! it (a guest's message always counts); as a mention when it also names the reader.
@@ -37,6 +41,20 @@ impl Counts {
         self.unread = (self.unread + 1).min(UNREAD_COUNT_MAX);
         if message.mentions.iter().any(|name| name == reader) {
             self.mentions = (self.mentions + 1).min(UNREAD_COUNT_MAX);
+        }
+    }
+
+    /// Both counts together, capped.
+    pub fn plus(self, other: Counts) -> Counts {
+        Counts {
+            unread: self
+                .unread
+                .saturating_add(other.unread)
+                .min(UNREAD_COUNT_MAX),
+            mentions: self
+                .mentions
+                .saturating_add(other.mentions)
+                .min(UNREAD_COUNT_MAX),
         }
     }
 }

@@ -12,10 +12,13 @@
 //! the room ([`crate::rooms::Rooms::joined`]): older messages are not news to a newcomer.
 
 pub mod counts;
+pub mod older;
 
 use crate::event::AccountId;
 use crate::store::{Mark, Store, StoreError};
 use common::room::{NotifyLevel, RoomId};
+use common::Message;
+use older::{Older, OlderCounts};
 use parking_lot::RwLock;
 use std::collections::HashMap;
 
@@ -23,6 +26,9 @@ use std::collections::HashMap;
 #[derive(Debug, Default)]
 pub struct Marks {
     by_account: RwLock<HashMap<AccountId, HashMap<RoomId, Mark>>>,
+    /// The counts of messages older than the window, per account and room, as last
+    /// counted by the store ([`older`]).
+    older: RwLock<OlderCounts>,
 }
 
 impl Marks {
@@ -55,6 +61,35 @@ impl Marks {
             .entry(room)
             .or_default()
             .notify = Some(level);
+    }
+
+    /// Keeps `account`'s (`reader`, lowercase) counts of messages older than the window for
+    /// the rooms `counted`, and its other `wanted` rooms' as they are (see
+    /// [`OlderCounts::update`]). Called under the hub's lock, with the window where it was
+    /// when they were counted.
+    pub fn keep_older(
+        &self,
+        account: AccountId,
+        reader: &str,
+        wanted: &[RoomId],
+        counted: HashMap<RoomId, Older>,
+    ) {
+        self.older.write().update(account, reader, wanted, counted);
+    }
+
+    /// `account`'s counts of messages older than the window.
+    pub fn older(&self, account: AccountId) -> HashMap<RoomId, Older> {
+        self.older.read().of(account)
+    }
+
+    /// `message` left the hub's window (called under the hub's lock, as it leaves).
+    pub fn left_window(&self, message: &Message) {
+        self.older.write().left_window(message);
+    }
+
+    /// Forgets every count of older messages (the store started a new history).
+    pub fn forget_older(&self) {
+        self.older.write().clear();
     }
 
     /// `account`'s marks, as this node knows them.

@@ -8,8 +8,10 @@
 
 use super::{StoreError, StoreListener};
 use crate::event::AccountId;
+use crate::reads::counts::Counts;
 use common::room::{NotifyLevel, RoomId};
 use common::StreamEvent;
+use std::collections::HashMap;
 
 /// What the store keeps for one account in one room.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,6 +61,20 @@ impl super::Store {
         match self {
             Self::Sqlite(store) => store.mark_read(account, room, id).await,
             Self::Redis(store) => store.mark_read(account, room, id).await,
+        }
+    }
+
+    /// For `reader` (a lowercase username), each of `rooms`' counts of the messages after
+    /// its marker (room, marker) and before `before` ([`crate::reads::older`]).
+    pub async fn older_counts(
+        &self,
+        reader: String,
+        rooms: Vec<(RoomId, u64)>,
+        before: u64,
+    ) -> Result<HashMap<RoomId, Counts>, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.older_counts(reader, rooms, before).await,
+            Self::Redis(store) => store.older_counts(reader, rooms, before).await,
         }
     }
 

@@ -18,6 +18,7 @@ mod presence;
 mod presence_on_redis;
 mod presence_storm;
 mod reads;
+mod reads_older;
 mod reads_on_redis;
 mod redis_server;
 mod rooms;

@@ -7,6 +7,7 @@ use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::rooms::manage::RoomActions;
+use crate::routes::marks::refresh_older;
 use crate::store::Store;
 use actix_web::{web, HttpResponse};
 use common::room::{NotifyChoice, ReadMarker, ReadState, RoomId, RoomSummary};
@@ -41,6 +42,7 @@ pub async fn read(
     let now = store.mark_read(account.id, id, wanted).await?;
     let marks = hub.marks();
     marks.read(account.id, id, now);
+    refresh_older(&hub, &store, account).await;
     let (read, counts) = hub.read_state(account, room);
     let state = ReadState {
         read,

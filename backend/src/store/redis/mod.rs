@@ -12,6 +12,7 @@
 
 mod entries;
 mod ephemeral;
+mod older;
 mod presence;
 mod reads;
 mod tail;
