@@ -20,7 +20,11 @@ pub const OFFLINE_GRACE_MS: u64 = 5_000;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomPresence {
-    /// Usernames of the room's members that are online, sorted.
+    /// How many of the room's members are online.
+    #[serde(default)]
+    pub count: u32,
+    /// Usernames of the room's members that are online, sorted; empty for a guest, who
+    /// is told how many, not who.
     pub online: Vec<String>,
     /// Streams open without an account (the lobby only; left out for other rooms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,18 +40,20 @@ mod tests {
     #[test]
     fn guests_are_left_out_unless_given() {
         let room = RoomPresence {
+            count: 1,
             online: vec!["ann".into()],
             guests: None,
         };
         let json = serde_json::to_string(&room).unwrap();
-        assert_eq!(json, r#"{"online":["ann"]}"#);
+        assert_eq!(json, r#"{"count":1,"online":["ann"]}"#);
         assert_eq!(serde_json::from_str::<RoomPresence>(&json).unwrap(), room);
         let lobby = RoomPresence {
+            count: 2,
             online: vec![],
             guests: Some(3),
         };
         let json = serde_json::to_string(&lobby).unwrap();
-        assert_eq!(json, r#"{"online":[],"guests":3}"#);
+        assert_eq!(json, r#"{"count":2,"online":[],"guests":3}"#);
         assert_eq!(serde_json::from_str::<RoomPresence>(&json).unwrap(), lobby);
     }
 

@@ -12,6 +12,9 @@ pub struct Presence {
     online: Vec<String>,
     /// Streams open without an account (the lobby's guests).
     guests: u32,
+    /// Accounts online, as the server counts them: a guest is told this number and no
+    /// names.
+    accounts: u32,
 }
 
 impl Presence {
@@ -20,10 +23,10 @@ impl Presence {
     pub fn apply(&mut self, event: &StreamEvent) -> bool {
         let StreamEvent::Presence {
             reset,
+            online,
             guests,
             joined,
             left,
-            ..
         } = event
         else {
             return false;
@@ -43,6 +46,7 @@ impl Presence {
             }
         }
         self.guests = *guests;
+        self.accounts = *online;
         *self != before
     }
 
@@ -79,7 +83,8 @@ impl Presence {
     /// How many of a room's people are online.
     pub fn online_in(&self, room: &RoomSummary) -> usize {
         match room.kind {
-            RoomKind::Open => self.online.len(),
+            // A guest knows the number alone; an account both, which agree.
+            RoomKind::Open => self.online.len().max(self.accounts as usize),
             _ => room.members.iter().filter(|n| self.is_online(n)).count(),
         }
     }
@@ -93,7 +98,7 @@ mod tests {
     fn line(reset: bool, guests: u32, joined: &[&str], left: &[&str]) -> StreamEvent {
         StreamEvent::Presence {
             reset,
-            online: 0,
+            online: joined.len() as u32,
             guests,
             joined: joined.iter().map(|s| s.to_string()).collect(),
             left: left.iter().map(|s| s.to_string()).collect(),
@@ -152,5 +157,20 @@ mod tests {
         let open = room(RoomKind::Open, &[]);
         assert_eq!(presence.online_in(&open), 3);
         assert_eq!(presence.people_of(&open).len(), 3);
+    }
+
+    #[test]
+    fn a_guest_is_told_how_many_not_who() {
+        let mut presence = Presence::default();
+        assert!(presence.apply(&StreamEvent::Presence {
+            reset: true,
+            online: 4,
+            guests: 2,
+            joined: vec![],
+            left: vec![],
+        }));
+        assert!(presence.online().is_empty());
+        assert_eq!(presence.online_in(&room(RoomKind::Open, &[])), 4);
+        assert_eq!(presence.online_in(&room(RoomKind::Closed, &["ann"])), 0);
     }
 }

@@ -61,8 +61,9 @@ struct Inner {
     /// Why the store is unreachable, while it is.
     degraded: Option<String>,
     /// The `presence` line a new stream gets after its hello: who is online as the
-    /// streams were last told.
+    /// streams were last told (an account's stream), and how many (a guest's).
     presence_line: Lines,
+    presence_count_line: Lines,
 }
 
 /// How a hub serves its streams.
@@ -122,6 +123,7 @@ impl Hub {
                 epoch: snapshot.epoch,
                 degraded: None,
                 presence_line: presence::empty_list(),
+                presence_count_line: presence::empty_list(),
             }),
             presence: Arc::new(Presence::new(crate::clock::new_epoch())),
             heartbeat_ms: config.heartbeat.as_millis() as u64,

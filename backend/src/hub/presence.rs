@@ -56,18 +56,22 @@ impl Hub {
                 joined: self.directory.usernames(joined),
                 left: self.directory.usernames(left),
             });
+            let counted = counts_line(false, online, guests);
             let (accounts, guests) = self.presence.published();
             let everyone = self.directory.usernames(accounts);
+            let online = everyone.len() as u32;
             let list = event_lines(&StreamEvent::Presence {
                 reset: true,
-                online: everyone.len() as u32,
+                online,
                 guests,
                 joined: everyone,
                 left: Vec::new(),
             });
+            let count_list = counts_line(true, online, guests);
             let mut inner = self.inner.lock();
             inner.presence_line = list;
-            let fanout = inner.registry.broadcast_presence(&change);
+            inner.presence_count_line = count_list;
+            let fanout = inner.registry.broadcast_presence(&change, &counted);
             let clients = inner.registry.len();
             drop(inner);
             self.log_cuts(&fanout, clients);
@@ -75,23 +79,46 @@ impl Hub {
         tick.to_nodes
     }
 
-    /// Gives a new stream who is online now, and the changes from then on.
-    pub(super) fn start_presence(&self, inner: &mut Inner, id: ClientId) {
-        let list = inner.presence_line.clone();
+    /// Gives a new stream who is online now, and the changes from then on: by name for an
+    /// account's stream (`names`), by count for a guest's.
+    pub(super) fn start_presence(&self, inner: &mut Inner, id: ClientId, names: bool) {
+        let list = if names {
+            inner.presence_line.clone()
+        } else {
+            inner.presence_count_line.clone()
+        };
         inner.registry.offer_to(id, &list);
-        inner.registry.read_presence(id);
+        inner.registry.read_presence(id, names);
     }
 
     /// Room `room`'s members that are online (an open room's: everyone online), as the
-    /// streams were last told; with the guests for the lobby.
-    pub fn room_presence(&self, room: &Room) -> RoomPresence {
+    /// streams were last told; with the guests for the lobby. Their names only when asked
+    /// by an account (`names`): a guest learns how many, not who.
+    pub fn room_presence(&self, room: &Room, names: bool) -> RoomPresence {
         let (accounts, guests) = self.presence.published();
-        let members = accounts
+        let members: Vec<_> = accounts
             .into_iter()
-            .filter(|account| room.readable_by(*account));
+            .filter(|account| room.readable_by(*account))
+            .collect();
         RoomPresence {
-            online: self.directory.usernames(members),
+            count: members.len() as u32,
+            online: if names {
+                self.directory.usernames(members)
+            } else {
+                Vec::new()
+            },
             guests: (room.id == LOBBY).then_some(guests),
         }
     }
+}
+
+/// A `presence` line without names: what a guest's stream is told.
+fn counts_line(reset: bool, online: u32, guests: u32) -> Lines {
+    event_lines(&StreamEvent::Presence {
+        reset,
+        online,
+        guests,
+        joined: Vec::new(),
+        left: Vec::new(),
+    })
 }

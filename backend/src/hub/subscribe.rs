@@ -126,7 +126,7 @@ impl Hub {
             }
         };
         if scope == Scope::Rooms && request.since().is_some() {
-            self.start_presence(&mut inner, id);
+            self.start_presence(&mut inner, id, reader.is_some());
         }
         if let Some(reason) = inner.degraded.clone() {
             inner.registry.offer_to(id, &status_lines(true, reason));

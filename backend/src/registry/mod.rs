@@ -103,8 +103,9 @@ pub struct Registry {
     room_streams: HashSet<ClientId>,
     /// The streams that may read each closed or direct room.
     restricted: HashMap<RoomId, HashSet<ClientId>>,
-    /// The streams told who is online ([`presence`]).
-    presence_readers: HashSet<ClientId>,
+    /// The streams told who is online ([`presence`]), and whether by name (accounts) or
+    /// by count alone (guests).
+    presence_readers: HashMap<ClientId, bool>,
     /// Open streams per client address, for the per-IP cap.
     per_ip: HashMap<IpAddr, usize>,
     next_id: ClientId,
@@ -129,7 +130,7 @@ impl Registry {
             clients: HashMap::new(),
             room_streams: HashSet::new(),
             restricted: HashMap::new(),
-            presence_readers: HashSet::new(),
+            presence_readers: HashMap::new(),
             per_ip: HashMap::new(),
             next_id: 1,
             queue_capacity: queue_capacity.max(2),

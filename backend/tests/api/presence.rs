@@ -145,6 +145,30 @@ async fn who_comes_and_goes_reaches_other_streams_and_a_reload_shows_nobody_leav
     assert!(seen.last().unwrap().joined.is_empty());
     assert_eq!(app.room_presence(None, 0).await.guests, Some(1));
     drop(guest);
+
+    // A guest on /api/stream is told how many are online, never who: not on its stream,
+    // not by the endpoint.
+    let (mut guest, _) = app.room_stream(None, "").await;
+    let opening = presence_for(&mut guest, Duration::from_millis(300)).await;
+    let list = opening.first().expect("the opening presence line");
+    assert!(
+        list.reset && list.online == 1 && list.joined.is_empty(),
+        "{opening:?}"
+    );
+    let (_dan, _) = app.room_stream(Some(&who.dan), "").await;
+    let seen = presence_until(&mut guest, SOON, |s| s.online == 2).await;
+    assert!(
+        seen.iter()
+            .all(|s| s.joined.is_empty() && s.left.is_empty()),
+        "a guest was told names: {seen:?}"
+    );
+    presence_until(&mut bob, SOON, |s| s.joined.contains(&"dan".into())).await;
+    let told = app.room_presence(None, 0).await;
+    assert_eq!((told.count, told.online.len()), (2, 0), "{told:?}");
+    assert_eq!(
+        app.room_presence(Some(&who.bob), 0).await.online,
+        ["bob", "dan"]
+    );
     app.stop().await;
 }
 
@@ -175,6 +199,7 @@ async fn many_arrivals_within_a_second_come_as_one_line_and_a_room_lists_its_mem
     assert_eq!(
         plans,
         RoomPresence {
+            count: 2,
             online: vec!["bob".into(), "dan".into()],
             guests: None
         }

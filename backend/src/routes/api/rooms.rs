@@ -246,8 +246,11 @@ pub async fn presence(
     reader: Reader,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let room = rooms.readable(room_id(&id)?, reader.caller.signed().map(|s| &s.account))?;
-    Ok(no_store(HttpResponse::Ok().json(hub.room_presence(&room))))
+    let signed = reader.caller.signed().map(|s| &s.account);
+    let room = rooms.readable(room_id(&id)?, signed)?;
+    Ok(no_store(
+        HttpResponse::Ok().json(hub.room_presence(&room, signed.is_some())),
+    ))
 }
 
 /// Older messages of a room, oldest first: `?before=ID&limit=N` (1 to 200, default 50).
