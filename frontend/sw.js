@@ -116,7 +116,8 @@ self.addEventListener('fetch', (event) => {
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const data = event.notification.data || {};
-  const path = typeof data.url === 'string' && data.url.startsWith('/') ? data.url : '/';
+  // Only the app's own room pages: never another origin (`//host` is one).
+  const path = typeof data.url === 'string' && /^\/(r\/\d+)?$/.test(data.url) ? data.url : '/';
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
     const open = windows.find((c) => new URL(c.url).origin === self.location.origin);
