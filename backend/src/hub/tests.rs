@@ -21,6 +21,7 @@ fn hub() -> Arc<Hub> {
             lobby: vec![message(1), message(2)],
             events: Vec::new(),
             last_id: 2,
+            last_ids: Default::default(),
         },
         HubConfig {
             history: 10,
@@ -58,6 +59,7 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
         lobby: vec![message(1)],
         events: Vec::new(),
         last_id: 1,
+        last_ids: Default::default(),
     });
     assert_eq!(
         event(&delta.rx.try_recv().unwrap()),

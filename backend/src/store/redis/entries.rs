@@ -10,6 +10,8 @@
 //! - `PREFIX:next_id`: the one counter both streams take their ids from, so everything has
 //!   one order.
 //! - `PREFIX:claims`: a hash of claim counts (usernames, the first admin, invite uses).
+//! - `PREFIX:last_ids`: a hash of each room's newest message id, written with each message;
+//!   `PREFIX:last_ids:since`: from where it holds every message (`last_ids.rs`).
 //! - `PREFIX:epoch`: names this history.
 //! - `PREFIX:ephemeral`: a Pub/Sub channel for what is never kept (typing), JSON events.
 //! - `PREFIX:personal`: a Pub/Sub channel for events of one account's streams (read
@@ -32,6 +34,8 @@ pub(super) struct Keys {
     pub log: String,
     pub next_id: String,
     pub claims: String,
+    pub last_ids: String,
+    pub last_ids_since: String,
     pub epoch: String,
     pub setup: String,
     /// The Pub/Sub channel of ephemeral events (typing): not a stream, nothing kept.
@@ -54,6 +58,8 @@ impl Keys {
             log: format!("{prefix}:log"),
             next_id: format!("{prefix}:next_id"),
             claims: format!("{prefix}:claims"),
+            last_ids: format!("{prefix}:last_ids"),
+            last_ids_since: format!("{prefix}:last_ids:since"),
             epoch: format!("{prefix}:epoch"),
             setup: format!("{prefix}:setup"),
             ephemeral: format!("{prefix}:ephemeral"),
@@ -74,9 +80,10 @@ impl Keys {
 /// Takes every claim or none, then the next id, then appends the entry, atomically, so two
 /// nodes can never append out of id order or both take a username. Guards against a lost
 /// counter by never going below either stream's last id. The time comes from Redis, one
-/// clock for every node. Returns `{id, ms, ""}`, or `{0, 0, key}` for a claim used up.
+/// clock for every node. A message also becomes its room's newest id in `last_ids`.
+/// Returns `{id, ms, ""}`, or `{0, 0, key}` for a claim used up.
 ///
-/// KEYS: msgs, next_id, log, claims. ARGV: max_len, kind (`msg` or `event`), then for `msg`
+/// KEYS: msgs, next_id, log, claims, last_ids. ARGV: max_len, kind (`msg` or `event`), then for `msg`
 /// user, text, account (empty: none), guest (`1`/`0`), room (`0`: the lobby, left out),
 /// mentions (empty: none, left out), here (`1`/`0`), for `event` the JSON and six empty
 /// strings; then the number of claims and each claim's key and limit.
@@ -125,6 +132,7 @@ if ARGV[2] == 'msg' then
     table.insert(fields, '1')
   end
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry, unpack(fields))
+  redis.call('HSET', KEYS[5], ARGV[7], string.format('%d', id))
 else
   redis.call('XADD', KEYS[3], entry, 'event', ARGV[3], 'time', time)
 end
@@ -241,7 +249,7 @@ pub(super) fn to_event(entry: &StreamId) -> Option<Entry> {
 }
 
 /// Most stream entries one history request reads looking for a quiet room's messages.
-const SCAN_LIMIT: usize = 100_000;
+pub(super) const SCAN_LIMIT: usize = 100_000;
 
 /// The newest `count` messages of `room` (of every room if `None`) up to `end` (an
 /// XREVRANGE bound), newest first. The stream holds every room's messages: a room's are
@@ -346,12 +354,15 @@ pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
         .unwrap_or(0)
         .max(recent.last().map_or(0, |m| m.id))
         .max(events.last().map_or(0, |e| e.id));
+    // After the counter: whatever is appended meanwhile is in the hash or reaches the tail.
+    let last_ids = super::last_ids::load(conn, keys, &events, last_id).await?;
     Ok(Snapshot {
         epoch,
         recent,
         lobby,
         events,
         last_id,
+        last_ids,
     })
 }
 

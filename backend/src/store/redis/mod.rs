@@ -12,6 +12,7 @@
 
 mod entries;
 mod ephemeral;
+mod last_ids;
 mod older;
 mod presence;
 mod reads;
@@ -202,6 +203,7 @@ impl RedisStore {
                     .key(&keys.next_id)
                     .key(&keys.log)
                     .key(&keys.claims)
+                    .key(&keys.last_ids)
                     .arg(max_len);
                 for arg in &args {
                     invocation.arg(arg);
