@@ -46,6 +46,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "typing::",
                     "reads::",
                     "reads_older::",
+                    "last_ids::",
                     "mentions::",
                     "presence::",
                     "presence_storm::",

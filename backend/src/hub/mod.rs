@@ -103,6 +103,7 @@ impl Hub {
         let rooms = Arc::new(Rooms::new(&snapshot.events));
         rooms.saw_messages(&snapshot.recent);
         rooms.saw_messages(&snapshot.lobby);
+        rooms.saw_last_ids(&snapshot.last_ids);
         let window = RecentWindow::new(config.history, snapshot.lobby, snapshot.last_id);
         let recent = RecentWindow::new(
             recent_capacity(config.history),
@@ -294,6 +295,7 @@ impl StoreListener for Hub {
         let mut inner = self.inner.lock();
         inner.window.forget_before(first_kept);
         inner.recent.forget_before(first_kept);
+        self.rooms.retained(first_kept);
         // The counts of older messages may include deleted ones: counted again when asked.
         self.marks.forget_older();
         inner.window_line = window_line(&inner.window);
@@ -349,6 +351,7 @@ impl StoreListener for Hub {
         let mut inner = self.inner.lock();
         self.rooms.replace(&snapshot.events);
         self.rooms.saw_messages(&snapshot.recent);
+        self.rooms.saw_last_ids(&snapshot.last_ids);
         self.directory.replace(&snapshot.events, snapshot.last_id);
         let capacity = inner.window.capacity();
         inner.window = RecentWindow::new(capacity, snapshot.lobby, snapshot.last_id);

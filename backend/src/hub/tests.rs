@@ -21,6 +21,7 @@ fn hub() -> Arc<Hub> {
             lobby: vec![message(1), message(2)],
             events: Vec::new(),
             last_id: 2,
+            last_ids: Default::default(),
         },
         HubConfig {
             history: 10,
@@ -58,6 +59,7 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
         lobby: vec![message(1)],
         events: Vec::new(),
         last_id: 1,
+        last_ids: Default::default(),
     });
     assert_eq!(
         event(&delta.rx.try_recv().unwrap()),
@@ -98,6 +100,32 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn rooms_take_their_newest_ids_from_the_store_at_start_and_after_a_lost_history() {
+    let hub = hub();
+    assert_eq!(
+        hub.rooms().get(LOBBY).unwrap().last_id,
+        2,
+        "from the window"
+    );
+    let snapshot = |last_id: u64, newest: u64| crate::store::Snapshot {
+        epoch: "new".into(),
+        recent: vec![message(1)],
+        lobby: vec![message(1)],
+        last_id,
+        last_ids: std::collections::HashMap::from([(LOBBY, newest)]),
+        ..Default::default()
+    };
+    hub.reset(snapshot(40, 40));
+    assert_eq!(
+        hub.rooms().get(LOBBY).unwrap().last_id,
+        40,
+        "older than the window"
+    );
+    hub.reset(snapshot(5, 1));
+    assert_eq!(hub.rooms().get(LOBBY).unwrap().last_id, 1, "started over");
 }
 
 #[test]

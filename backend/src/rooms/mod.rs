@@ -229,6 +229,27 @@ impl Rooms {
         }
     }
 
+    /// Each room's newest message id as the store holds it, after a restart: the recent
+    /// window holds only the newest messages of all rooms, and a quiet room whose
+    /// messages all lie before it still has them (its history, its unread count).
+    pub fn saw_last_ids(&self, last_ids: &HashMap<RoomId, u64>) {
+        let mut state = self.state.write();
+        for (room, id) in last_ids {
+            state.saw(*room, *id);
+        }
+    }
+
+    /// Retention deleted every message below `first_kept`: a room whose newest message
+    /// was among them has none left, as after a restart ([`Rooms::saw_last_ids`] knows
+    /// only what the store still holds).
+    pub fn retained(&self, first_kept: u64) {
+        for room in self.state.write().rooms.values_mut() {
+            if room.last_id < first_kept {
+                room.last_id = 0;
+            }
+        }
+    }
+
     /// Messages up to `id` were committed in `room`.
     pub fn saw(&self, room: RoomId, id: u64) {
         self.state.write().saw(room, id);

@@ -197,6 +197,32 @@ fn messages_move_their_room_s_newest_id_only() {
 }
 
 #[test]
+fn the_store_s_newest_ids_restore_quiet_rooms_and_retention_forgets_emptied_ones() {
+    let (rooms, _) = setup();
+    rooms.saw_messages(&[Message {
+        id: 40,
+        room: LOBBY,
+        ..Default::default()
+    }]);
+    // Room 10's newest message is older than the window's; 99 is no room.
+    rooms.saw_last_ids(&HashMap::from([(10, 25), (LOBBY, 40), (99, 7)]));
+    assert_eq!(rooms.get(10).unwrap().last_id, 25);
+    assert_eq!(rooms.get(LOBBY).unwrap().last_id, 40);
+    assert_eq!(rooms.get(11).unwrap().last_id, 0, "no message: none");
+    assert!(rooms.get(99).is_none());
+    rooms.saw_last_ids(&HashMap::from([(10, 20)]));
+    assert_eq!(rooms.get(10).unwrap().last_id, 25, "never moves back");
+
+    rooms.retained(30);
+    assert_eq!(
+        rooms.get(10).unwrap().last_id,
+        0,
+        "every message of room 10 was deleted"
+    );
+    assert_eq!(rooms.get(LOBBY).unwrap().last_id, 40, "kept");
+}
+
+#[test]
 fn read_markers_start_where_the_reader_could_first_read() {
     let (rooms, _) = setup();
     assert_eq!(

@@ -285,6 +285,9 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
     let events = db
         .events()
         .with_context(|| format!("cannot read the accounts from {location}"))?;
+    let last_ids = db
+        .last_ids()
+        .with_context(|| format!("cannot read the rooms' newest messages from {location}"))?;
     tracing::info!(db = %location, epoch = %db.epoch, last_id = db.last_id, "database open");
     let (hub, directory) = new_hub(Snapshot {
         epoch: db.epoch.clone(),
@@ -292,6 +295,7 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
         lobby,
         events,
         last_id: db.last_id,
+        last_ids,
     });
     let (store, writer) = db
         .start_writer(hub.clone(), metrics.clone())

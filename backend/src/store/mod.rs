@@ -16,6 +16,7 @@
 pub mod database;
 pub mod reads;
 pub mod redis;
+mod sqlite_last_ids;
 mod sqlite_reads;
 pub mod writer;
 
@@ -27,6 +28,7 @@ pub use writer::{Retention, SqliteStore, StoreListener, WriterThread};
 use crate::event::{Entry, Event};
 use common::room::RoomId;
 use common::Message;
+use std::collections::HashMap;
 
 /// Why the store could not do what was asked. Shown to clients as a 503 (a conflict as 409).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,6 +89,10 @@ pub struct Snapshot {
     pub events: Vec<Entry>,
     /// The highest id ever given, to a message or an event.
     pub last_id: u64,
+    /// Each room's newest message id as the store holds it, also for rooms whose messages
+    /// all lie before `recent` (a room missing has none). Redis: bounded for messages
+    /// appended by releases before it was kept (`redis/last_ids.rs`).
+    pub last_ids: HashMap<RoomId, u64>,
 }
 
 /// Cheap, cloneable handle to whichever store the server runs on.

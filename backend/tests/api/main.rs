@@ -9,6 +9,7 @@ mod connections;
 mod durability;
 mod helpers;
 mod history;
+mod last_ids;
 mod limits;
 mod mentions;
 mod metrics;

@@ -43,7 +43,7 @@ impl TestApp {
 
     /// Posts a window's worth of messages in the lobby as `session`, 16 at a time, and
     /// waits until the hub has them all.
-    async fn fill_window(&self, session: &str) {
+    pub async fn fill_window(&self, session: &str) {
         let posted = futures_util::stream::iter(0..WINDOW)
             .map(|i| async move { self.say(session, 0, &format!("filler {i}")).await })
             .buffer_unordered(16)

@@ -171,6 +171,23 @@ fn a_room_with_history_but_nothing_shown_needs_it() {
 }
 
 #[test]
+fn a_room_whose_history_is_gone_asks_once_and_shows_nothing_older() {
+    // Its newest id says it had messages, but retention deleted them all.
+    let mut r = Rooms::default();
+    let mut rooms = three();
+    rooms[2].last_id = 3;
+    r.apply(hello("e", false, vec![], rooms));
+    assert!(r.needs_history(7));
+    assert!(!r.timeline_mut(7).prepend(HistoryPage {
+        msgs: vec![],
+        more: false,
+    }));
+    assert!(!r.needs_history(7), "not asked again");
+    assert!(!r.timeline(7).can_load_older());
+    assert!(r.messages(7).is_empty());
+}
+
+#[test]
 fn usernames_from_every_room_once() {
     let mut rooms = three();
     rooms[1].members = vec!["bob".into(), "ann".into()];

@@ -10,6 +10,8 @@
 //! - `PREFIX:next_id`: the one counter both streams take their ids from, so everything has
 //!   one order.
 //! - `PREFIX:claims`: a hash of claim counts (usernames, the first admin, invite uses).
+//! - `PREFIX:last_ids`: a hash of each room's newest message id, written with each message;
+//!   `PREFIX:last_ids:since`: from where it holds every message (`last_ids.rs`).
 //! - `PREFIX:epoch`: names this history.
 //! - `PREFIX:ephemeral`: a Pub/Sub channel for what is never kept (typing), JSON events.
 //! - `PREFIX:personal`: a Pub/Sub channel for events of one account's streams (read
@@ -20,7 +22,7 @@
 //!   chat's first message is id 1).
 
 use crate::event::{self, Entry, Record};
-use crate::store::{Claim, NewEntry, NewPost, Snapshot};
+use crate::store::{Claim, NewEntry, NewPost};
 use common::room::{RoomId, LOBBY};
 use common::Message;
 use redis::streams::StreamId;
@@ -32,6 +34,8 @@ pub(super) struct Keys {
     pub log: String,
     pub next_id: String,
     pub claims: String,
+    pub last_ids: String,
+    pub last_ids_since: String,
     pub epoch: String,
     pub setup: String,
     /// The Pub/Sub channel of ephemeral events (typing): not a stream, nothing kept.
@@ -54,6 +58,8 @@ impl Keys {
             log: format!("{prefix}:log"),
             next_id: format!("{prefix}:next_id"),
             claims: format!("{prefix}:claims"),
+            last_ids: format!("{prefix}:last_ids"),
+            last_ids_since: format!("{prefix}:last_ids:since"),
             epoch: format!("{prefix}:epoch"),
             setup: format!("{prefix}:setup"),
             ephemeral: format!("{prefix}:ephemeral"),
@@ -74,12 +80,13 @@ impl Keys {
 /// Takes every claim or none, then the next id, then appends the entry, atomically, so two
 /// nodes can never append out of id order or both take a username. Guards against a lost
 /// counter by never going below either stream's last id. The time comes from Redis, one
-/// clock for every node. Returns `{id, ms, ""}`, or `{0, 0, key}` for a claim used up.
+/// clock for every node. A message also becomes its room's newest id in `last_ids`.
+/// Returns `{id, ms, ""}`, or `{0, 0, key}` for a claim used up.
 ///
-/// KEYS: msgs, next_id, log, claims. ARGV: max_len, kind (`msg` or `event`), then for `msg`
-/// user, text, account (empty: none), guest (`1`/`0`), room (`0`: the lobby, left out),
-/// mentions (empty: none, left out), here (`1`/`0`), for `event` the JSON and six empty
-/// strings; then the number of claims and each claim's key and limit.
+/// KEYS: msgs, next_id, log, claims, last_ids. ARGV: max_len, kind (`msg` or `event`),
+/// then for `msg` user, text, account (empty: none), guest (`1`/`0`), room (`0`: the
+/// lobby, left out), mentions (empty: none, left out), here (`1`/`0`), for `event` the
+/// JSON and six empty strings; then the number of claims and each claim's key and limit.
 pub(super) const APPEND: &str = r"
 local claims = tonumber(ARGV[10])
 for i = 1, claims do
@@ -125,6 +132,7 @@ if ARGV[2] == 'msg' then
     table.insert(fields, '1')
   end
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry, unpack(fields))
+  redis.call('HSET', KEYS[5], ARGV[7], string.format('%d', id))
 else
   redis.call('XADD', KEYS[3], entry, 'event', ARGV[3], 'time', time)
 end
@@ -241,7 +249,7 @@ pub(super) fn to_event(entry: &StreamId) -> Option<Entry> {
 }
 
 /// Most stream entries one history request reads looking for a quiet room's messages.
-const SCAN_LIMIT: usize = 100_000;
+pub(super) const SCAN_LIMIT: usize = 100_000;
 
 /// The newest `count` messages of `room` (of every room if `None`) up to `end` (an
 /// XREVRANGE bound), newest first. The stream holds every room's messages: a room's are
@@ -288,71 +296,6 @@ pub(super) async fn newest<C: redis::aio::ConnectionLike + Send>(
     }
     found.truncate(count);
     Ok(found)
-}
-
-/// Every event of the log, oldest first, read in pages.
-async fn all_events<C: redis::aio::ConnectionLike + Send>(
-    conn: &mut C,
-    stream: &str,
-) -> redis::RedisResult<Vec<Entry>> {
-    const PAGE: usize = 1000;
-    let mut events = Vec::new();
-    let mut start = "-".to_owned();
-    loop {
-        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-            .arg(stream)
-            .arg(&start)
-            .arg("+")
-            .arg("COUNT")
-            .arg(PAGE)
-            .query_async(conn)
-            .await?;
-        let Some(last) = reply.ids.last() else { break };
-        start = format!("({}", last.id);
-        events.extend(reply.ids.iter().filter_map(to_event));
-        if reply.ids.len() < PAGE {
-            break;
-        }
-    }
-    Ok(events)
-}
-
-/// Reads the epoch (creating it for an empty Redis), the newest `history` messages and every
-/// event.
-pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
-    conn: &mut C,
-    keys: &Keys,
-    history: usize,
-) -> redis::RedisResult<Snapshot> {
-    // NX: every node that starts on an empty Redis agrees on the first epoch written.
-    redis::cmd("SET")
-        .arg(&keys.epoch)
-        .arg(crate::clock::new_epoch())
-        .arg("NX")
-        .exec_async(conn)
-        .await?;
-    let epoch: String = redis::cmd("GET").arg(&keys.epoch).query_async(conn).await?;
-    let recent_len = crate::window::recent_capacity(history);
-    let mut recent = newest(conn, &keys.msgs, None, "+", recent_len).await?;
-    recent.reverse();
-    let mut lobby = newest(conn, &keys.msgs, Some(LOBBY), "+", history).await?;
-    lobby.reverse();
-    let events = all_events(conn, &keys.log).await?;
-    let counter: Option<u64> = redis::cmd("GET")
-        .arg(&keys.next_id)
-        .query_async(conn)
-        .await?;
-    let last_id = counter
-        .unwrap_or(0)
-        .max(recent.last().map_or(0, |m| m.id))
-        .max(events.last().map_or(0, |e| e.id));
-    Ok(Snapshot {
-        epoch,
-        recent,
-        lobby,
-        events,
-        last_id,
-    })
 }
 
 #[cfg(test)]

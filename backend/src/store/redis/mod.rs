@@ -12,9 +12,11 @@
 
 mod entries;
 mod ephemeral;
+mod last_ids;
 mod older;
 mod presence;
 mod reads;
+mod snapshot;
 mod tail;
 
 use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};
@@ -23,9 +25,10 @@ use crate::metrics::Metrics;
 use anyhow::Context;
 use common::room::RoomId;
 use common::Message;
-use entries::{newest, script_args, snapshot, stored, Keys, APPEND};
+use entries::{newest, script_args, stored, Keys, APPEND};
 pub use presence::PresenceSender;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use snapshot::snapshot;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -202,6 +205,7 @@ impl RedisStore {
                     .key(&keys.next_id)
                     .key(&keys.log)
                     .key(&keys.claims)
+                    .key(&keys.last_ids)
                     .arg(max_len);
                 for arg in &args {
                     invocation.arg(arg);

@@ -8,7 +8,8 @@
 //! fast with 503, and the tail reconnects with capped, jittered backoff, then carries on
 //! after the last id it handed over, so nothing Redis accepted is missed.
 
-use super::entries::{entry_id, snapshot, to_event, to_message, Keys};
+use super::entries::{entry_id, to_event, to_message, Keys};
+use super::snapshot::snapshot;
 use super::{RedisStore, COMMAND_TIMEOUT};
 use crate::event::{Entry, Record};
 use crate::store::StoreListener;
