@@ -87,6 +87,9 @@ impl Churner {
             }
             // Online: the stream stays open, read like a browser reads it (so flow control
             // never holds the connection back), until it is dropped.
+            // Online from the request on, whether or not the server sends a presence list
+            // (a build without presence does not): both builds churn at the same rate.
+            let joined_at = tokio::time::Instant::now();
             let mut body = self.join(&churn).await;
             let joined = body.is_some();
             let drain = async {
@@ -98,7 +101,7 @@ impl Churner {
                 std::future::pending::<()>().await;
             };
             tokio::select! {
-                _ = tokio::time::sleep(self.online) => {}
+                _ = tokio::time::sleep_until(joined_at + self.online) => {}
                 _ = drain => {}
                 _ = stop.changed() => return,
             }
@@ -142,7 +145,7 @@ impl Churner {
                 }
             }
         };
-        let _ = tokio::time::timeout(Duration::from_secs(10), read).await;
+        let _ = tokio::time::timeout(self.online, read).await;
         Some(body)
     }
 }

@@ -4,9 +4,10 @@
 //!
 //! The load is the same for both: 5 000 signed-in browsers, each on a `/api/stream` of its
 //! own connection, in one closed room of 5 400 members (and the lobby); 20 messages 50 ms
-//! apart in that room (100 000 deliveries), while 400 more members come and go (each
-//! online 2 s, away 6 s: 100 joins and leaves a second, every leave real after the 5 s
-//! grace) and the readers say they are typing 5 times a second. The churn and the typing
+//! apart in that room (100 000 deliveries), while 80 more members come and go (each online
+//! 2 s, away 6 s: 20 joins and leaves a second, every leave real after the 5 s grace) and
+//! a reader says it is typing once a second. (`loadgen rooms --churners 400
+//! --typing-per-sec 5` is a far busier room; BENCHMARKS.md has both.) The churn and the typing
 //! start 10 s before the first message. On a build without presence or typing those cost
 //! only their requests; on this one, the presence lines and typing lines go to every
 //! reader. Each build seeds its own database with its own `loadgen seed-rooms` (its schema);
@@ -27,9 +28,9 @@ const BUSY_ROOM: [&str; 12] = [
     "--readers",
     "5000",
     "--churners",
-    "400",
+    "80",
     "--typing-per-sec",
-    "5",
+    "1",
     "--messages",
     "20",
     "--interval-ms",
@@ -84,7 +85,7 @@ pub fn against(root: &Path, scratch: &Path, rev: Option<&str>) -> Result<()> {
     let cpu_us = |reports: &[serde_json::Value]| {
         median_at(reports, "/server_cpu_seconds_posting") / median_at(reports, "/delivered") * 1e6
     };
-    println!("\n| 5 000 readers of a 5 400-member room, 20 msgs at 50 ms, 100 joins+leaves/s, 5 typing/s | {rev} | this build | this / {rev} |");
+    println!("\n| 5 000 readers of a 5 400-member room, 20 msgs at 50 ms, 20 joins+leaves/s, 1 typing/s | {rev} | this build | this / {rev} |");
     println!("| --- | ---: | ---: | ---: |");
     for (name, pointer) in [
         ("delivery p50 (ms)", "/fanout/p50_ms"),
