@@ -3,6 +3,7 @@
 //! deleted text is gone from every answer, the SQLite file and its WAL, and Redis.
 
 use crate::helpers::*;
+use crate::people::{session_of, PASSWORD};
 use crate::rooms::{cast, SOON};
 use common::{HistoryPage, Message, StreamEvent};
 use reqwest::Method;
@@ -396,4 +397,51 @@ fn assert_no_secret_in_files(dir: &std::path::Path) {
     for secret in ["zebra-secret", "okapi-secret"] {
         assert!(!holds(secret), "{secret} in the database file or its WAL");
     }
+}
+
+#[tokio::test]
+async fn a_change_survives_a_restart_and_a_resume_from_before_it_sees_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chat.db").display().to_string();
+    let prefix = crate::redis_server::unique_prefix("edits-restart");
+    let settings = move |s: &mut backend::Settings| {
+        s.db = db.clone();
+        s.redis_prefix = prefix.clone();
+    };
+    let app = spawn_app_with(settings.clone()).await;
+    let who = cast(&app).await;
+    let room = who.room.id;
+    let edited = app.say(&who.dan, room, "before restart").await;
+    let deleted = app.say(&who.dan, 0, "lobby, to go").await;
+    let (_, hello) = app.room_stream(Some(&who.dan), "").await;
+    let StreamEvent::Hello { epoch, .. } = hello else {
+        panic!()
+    };
+    app.edit(Some(&who.dan), room, edited.id, "after edit")
+        .await;
+    app.delete(Some(&who.dan), 0, deleted.id).await;
+    app.stop().await;
+
+    let app = spawn_app_with(settings).await;
+    let dan = session_of(&app.sign_in("dan", PASSWORD).await).unwrap();
+    let (_, hello) = app
+        .room_stream(Some(&dan), &format!("?since={}&epoch={epoch}", deleted.id))
+        .await;
+    let StreamEvent::Hello { msgs, .. } = hello else {
+        panic!()
+    };
+    let shown = |id| {
+        msgs.iter()
+            .find(|m| m.id == id)
+            .cloned()
+            .expect("in the hello")
+    };
+    assert_eq!(
+        (shown(edited.id).text, shown(edited.id).edited),
+        ("after edit".to_owned(), true)
+    );
+    assert!(shown(deleted.id).deleted && shown(deleted.id).text.is_empty());
+    let history = app.history_of(&dan, room).await;
+    assert_eq!(history[0].text, "after edit");
+    app.stop().await;
 }
