@@ -104,6 +104,13 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub post_burst: u32,
 
+    /// Minutes after posting in which authors may edit or delete their own messages (a
+    /// fraction allowed); 0 means always. Admins and room managers delete any message in
+    /// their rooms at any time.
+    #[arg(long, env = "H2CHAT_EDIT_WINDOW_MINS", default_value = "15",
+          value_parser = parse_minutes)]
+    pub edit_window_mins: f64,
+
     /// Open streams (all transports) allowed per client IP; 0 means no limit.
     #[arg(long, env = "H2CHAT_MAX_STREAMS_PER_IP", default_value = "1000")]
     pub max_streams_per_ip: usize,
@@ -206,6 +213,14 @@ fn parse_origin(raw: &str) -> Result<String, String> {
     Ok(origin.to_owned())
 }
 
+/// A number of minutes: finite and not negative.
+fn parse_minutes(raw: &str) -> Result<f64, String> {
+    match raw.trim().parse::<f64>() {
+        Ok(mins) if mins.is_finite() && mins >= 0.0 => Ok(mins),
+        _ => Err(format!("{raw:?} is not a number of minutes (0 or more)")),
+    }
+}
+
 impl Settings {
     /// Settings for tests and embedding: 127.0.0.1 port 0, in-memory database, no post rate
     /// or stream limits, everything else default.
@@ -271,6 +286,9 @@ mod tests {
         assert_eq!(s.presence_ttl_secs, 20);
         assert_eq!(s.db, "data/chat.db");
         assert_eq!(s.retain_days, None);
+        assert_eq!(s.edit_window_mins, 15.0);
+        assert!(Settings::try_parse_from(["backend", "--edit-window-mins", "-1"]).is_err());
+        assert!(Settings::try_parse_from(["backend", "--edit-window-mins", "NaN"]).is_err());
         assert_eq!(s.redis, None);
         assert_eq!(s.redis_prefix, "h2chat");
         assert!(s.static_dir().ends_with("dist"));

@@ -107,6 +107,17 @@ pub enum Event {
         room: RoomId,
         account: AccountId,
     },
+    /// A message's text was changed by its author: `message` is it as it is now. The
+    /// stores rewrite the message in place too (history reads the latest text); a later
+    /// [`Event::MessageDeleted`] erases this event's text as well.
+    MessageEdited {
+        message: Message,
+    },
+    /// A message was deleted: `message` is what is left (no text, `deleted`). The stores
+    /// erase the text everywhere they kept it (see `store/changes.rs`).
+    MessageDeleted {
+        message: Message,
+    },
     /// A newer server's event: kept in the log, ignored here.
     #[serde(other)]
     Unknown,
@@ -133,6 +144,15 @@ impl Entry {
         match &self.record {
             Record::Message(message) => Some(message),
             Record::Event(_) => None,
+        }
+    }
+
+    /// The message as it is after this entry, when the entry edits or deletes one.
+    pub fn changed_message(&self) -> Option<&Message> {
+        match &self.record {
+            Record::Event(Event::MessageEdited { message })
+            | Record::Event(Event::MessageDeleted { message }) => Some(message),
+            _ => None,
         }
     }
 }
@@ -189,6 +209,21 @@ mod tests {
             Event::MemberRemoved {
                 room: 9,
                 account: 4,
+            },
+            Event::MessageEdited {
+                message: Message {
+                    id: 7,
+                    text: "fixed".into(),
+                    edited: true,
+                    ..Default::default()
+                },
+            },
+            Event::MessageDeleted {
+                message: Message {
+                    id: 8,
+                    deleted: true,
+                    ..Default::default()
+                },
             },
         ];
         for event in events {

@@ -74,6 +74,7 @@ mod limits;
 #[cfg(feature = "alloc-glibc-trim")]
 mod memory_trim;
 mod mentions;
+mod message_changes;
 mod metrics;
 mod periodic;
 mod post_pipeline;

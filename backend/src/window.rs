@@ -37,6 +37,9 @@ pub struct RecentWindow {
     /// loaded): a client that has seen it can still be served a delta. Ids between
     /// messages (events, other rooms' messages) are no reason to start over.
     dropped_through: u64,
+    /// The id of the newest edit or deletion applied: a client that resumes from before it
+    /// may show an old text, so it starts over from the window (which has the latest).
+    changed_through: u64,
 }
 
 impl RecentWindow {
@@ -51,6 +54,7 @@ impl RecentWindow {
             older: recent.len() >= capacity,
             // Whatever came before the first message loaded may have been deleted.
             dropped_through: recent.first().map_or(last_id, |m| m.id.saturating_sub(1)),
+            changed_through: 0,
         };
         for message in recent {
             window.push(message);
@@ -78,6 +82,20 @@ impl RecentWindow {
     /// pushed next), so a new stream resumes after it.
     pub fn advance(&mut self, id: u64) {
         self.last_id = self.last_id.max(id);
+    }
+
+    /// Applies an edit or deletion (log entry `change`): the message with `message.id`, if
+    /// the window holds it, is replaced. Returns whether it was.
+    pub fn replace(&mut self, change: u64, message: &Message) -> bool {
+        self.changed_through = self.changed_through.max(change);
+        self.advance(change);
+        match self.window.iter_mut().find(|m| m.id == message.id) {
+            Some(held) => {
+                *held = message.clone();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Drops messages with id below `first_kept` (deleted by retention).
@@ -122,7 +140,7 @@ impl RecentWindow {
 
     /// What a client that has seen everything up to `since` must receive.
     pub fn resume(&self, since: u64) -> Resume {
-        if since > self.last_id() || since < self.dropped_through {
+        if since > self.last_id() || since < self.dropped_through || since < self.changed_through {
             return Resume::Reset(self.window.iter().cloned().collect());
         }
         Resume::Delta(
@@ -200,6 +218,34 @@ mod tests {
             panic!("99 is from the future")
         };
         assert_eq!(ids(&r), vec![3, 4, 5]);
+    }
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+
+    #[test]
+    fn a_change_replaces_the_message_and_a_resume_from_before_it_starts_over() {
+        let message = |id, text: &str| Message {
+            id,
+            text: text.into(),
+            ..Default::default()
+        };
+        let mut window = RecentWindow::new(3, vec![message(1, "a"), message(2, "b")], 2);
+        let edited = Message {
+            edited: true,
+            ..message(1, "a2")
+        };
+        assert!(window.replace(3, &edited));
+        assert_eq!(window.window()[0], edited);
+        assert_eq!(window.last_id(), 3);
+        assert!(matches!(window.resume(2), Resume::Reset(w) if w[0] == edited));
+        assert_eq!(window.resume(3), Resume::Delta(vec![]));
+        assert!(
+            !window.replace(4, &message(9, "")),
+            "not held: nothing replaced"
+        );
     }
 }
 

@@ -23,5 +23,6 @@ pub mod wire;
 pub use framer::{FrameError, LineFramer};
 pub use validation::{MessageText, UserName, ValidNewMessage, ValidationError};
 pub use wire::{
-    ErrorBody, HistoryPage, Message, NewMessage, StreamEvent, Transport, WindowLine, WsReply,
+    ErrorBody, HistoryPage, Message, MessageEdit, NewMessage, StreamEvent, Transport, WindowLine,
+    WsReply,
 };

@@ -7,7 +7,7 @@ use common::room::{
     NewDirect, NewMember, NewRoom, NotifyChoice, NotifyLevel, ReadMarker, ReadState, RoomChange,
     RoomId, RoomPost, RoomSummary,
 };
-use common::{HistoryPage, Message};
+use common::{HistoryPage, Message, MessageEdit};
 use gloo_net::http::Method;
 
 /// `GET /api/people`: every active account, to pick from.
@@ -43,6 +43,31 @@ pub async fn leave(id: RoomId) -> Result<(), String> {
 /// exists already).
 pub async fn start_direct(members: Vec<String>) -> Result<RoomSummary, String> {
     send(Method::POST, "/api/dms", encode(&NewDirect { members })).await
+}
+
+/// `PATCH /api/rooms/{id}/msgs/{msg}`: our own message's new text (within the edit
+/// window); the stream brings the `edited` event to every page.
+pub async fn edit_message(room: RoomId, msg: u64, text: &str) -> Result<Message, String> {
+    let body = MessageEdit {
+        text: text.to_owned(),
+    };
+    send(
+        Method::PATCH,
+        &format!("/api/rooms/{room}/msgs/{msg}"),
+        encode(&body),
+    )
+    .await
+}
+
+/// `DELETE /api/rooms/{id}/msgs/{msg}`: our own message (within the edit window), or any
+/// in a room we manage; the stream brings the `deleted` event to every page.
+pub async fn delete_message(room: RoomId, msg: u64) -> Result<(), String> {
+    no_content(
+        Method::DELETE,
+        &format!("/api/rooms/{room}/msgs/{msg}"),
+        None,
+    )
+    .await
 }
 
 /// `POST /api/rooms/{id}/typing`: the room's readers see that we are typing.

@@ -84,6 +84,18 @@ impl Timeline {
         added
     }
 
+    /// Puts an edited or deleted message (an `edited` or `deleted` event) in the place of
+    /// the one shown with its id. Returns whether one was shown and changed.
+    pub fn change(&mut self, message: Message) -> bool {
+        match self.messages.iter_mut().find(|m| m.id == message.id) {
+            Some(shown) if *shown != message => {
+                *shown = message;
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn trim(&mut self) {
         if self.messages.len() > MAX_SHOWN {
             let excess = self.messages.len() - MAX_SHOWN;
@@ -159,6 +171,22 @@ mod tests {
         assert!(!t.append([m(MAX_SHOWN as u64)]));
         assert_eq!(t, before);
         assert!(t.append([m(MAX_SHOWN as u64 + 1)]));
+    }
+
+    #[test]
+    fn a_change_replaces_the_message_shown_in_its_place() {
+        let mut t = Timeline::default();
+        t.append([m(1), m(2)]);
+        let edited = Message {
+            text: "new".into(),
+            edited: true,
+            ..m(1)
+        };
+        assert!(t.change(edited.clone()));
+        assert!(!t.change(edited.clone()), "a replay changes nothing");
+        assert_eq!(t.messages()[0], edited);
+        assert!(!t.change(m(9)), "not shown: nothing to change");
+        assert_eq!(ids(&t), vec![1, 2]);
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account, access, room, typing, presence, read marker and mention API tests again, on Redis",
+        "the account, access, room, typing, edit, presence, read marker and mention API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -44,6 +44,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "rooms::",
                     "rooms_stream::",
                     "typing::",
+                    "edits::",
                     "reads::",
                     "reads_older::",
                     "last_ids::",

@@ -10,6 +10,7 @@
 //! ([`StoreListener`]), the routes open streams on it ([`Hub::subscribe`]), and a stream's
 //! [`Registration`] takes it out again when the response is dropped.
 
+mod changes;
 mod lines;
 mod personal;
 mod presence;
@@ -111,21 +112,23 @@ impl Hub {
             snapshot.last_id,
         );
         let window_line = window_line(&window);
+        let mut inner = Inner {
+            window,
+            recent,
+            registry: Registry::new(config.client_queue),
+            window_line,
+            closed: false,
+            epoch: snapshot.epoch,
+            degraded: None,
+            presence_line: presence::empty_list(),
+            presence_count_line: presence::empty_list(),
+        };
+        changes::replay(&mut inner, &snapshot.events);
         Arc::new(Self {
             directory,
             rooms,
             marks: Arc::new(Marks::default()),
-            inner: Mutex::new(Inner {
-                window,
-                recent,
-                registry: Registry::new(config.client_queue),
-                window_line,
-                closed: false,
-                epoch: snapshot.epoch,
-                degraded: None,
-                presence_line: presence::empty_list(),
-                presence_count_line: presence::empty_list(),
-            }),
+            inner: Mutex::new(inner),
             presence: Arc::new(Presence::new(crate::clock::new_epoch())),
             heartbeat_ms: config.heartbeat.as_millis() as u64,
             limits: config.limits,
@@ -237,6 +240,9 @@ impl StoreListener for Hub {
         for step in steps {
             match step {
                 Step::Event(entry) => {
+                    let got = self.apply_change(&mut inner, entry);
+                    fanout.delivered += got.delivered;
+                    fanout.cut.extend(got.cut);
                     if let Some(change) = self.rooms.apply(entry) {
                         self.tell_room_change(&mut inner, change);
                     }
@@ -359,7 +365,7 @@ impl StoreListener for Hub {
         inner.recent = RecentWindow::new(capacity, snapshot.recent, snapshot.last_id);
         self.marks.forget_older();
         inner.epoch = snapshot.epoch;
-        inner.window_line = window_line(&inner.window);
+        changes::replay(&mut inner, &snapshot.events);
         let mut lines = bye_lines("history reset");
         lines.window = Some(inner.window_line.clone());
         inner.registry.offer_all(&lines);

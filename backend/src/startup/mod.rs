@@ -7,6 +7,7 @@ use crate::auth::AllowedOrigins;
 use crate::config::{OnOff, Settings};
 use crate::hub::{Hub, HubConfig};
 use crate::limits::{PostLimiter, StreamLimits, TrustedProxies};
+use crate::message_changes::MessageChanges;
 use crate::metrics::Metrics;
 use crate::periodic::spawn_every;
 use crate::post_pipeline::PostPipeline;
@@ -107,6 +108,12 @@ impl Application {
                 hub.directory(),
                 store.clone(),
                 settings.room_creation,
+            )),
+            changes: web::Data::new(MessageChanges::new(
+                store.clone(),
+                hub.rooms(),
+                accounts.clone(),
+                settings.edit_window_mins,
             )),
             typing: web::Data::new(TypingGate::default()),
             accounts: web::Data::from(accounts.clone()),

@@ -32,6 +32,7 @@ pub(super) struct Shared {
     pub pipeline: web::Data<PostPipeline>,
     pub accounts: web::Data<Accounts>,
     pub rooms: web::Data<RoomActions>,
+    pub changes: web::Data<crate::message_changes::MessageChanges>,
     pub typing: web::Data<TypingGate>,
     pub origins: web::Data<AllowedOrigins>,
     pub metrics: web::Data<Metrics>,
@@ -60,6 +61,7 @@ pub(super) fn serve(
             .app_data(shared.pipeline.clone())
             .app_data(shared.accounts.clone())
             .app_data(shared.rooms.clone())
+            .app_data(shared.changes.clone())
             .app_data(shared.typing.clone())
             .app_data(shared.origins.clone())
             .app_data(shared.metrics.clone())

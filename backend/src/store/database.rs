@@ -106,6 +106,12 @@ fn migrations() -> Migrations<'static> {
                  PRIMARY KEY (account, room)
              ) WITHOUT ROWID;",
         ),
+        // 6: edits and deletions (store/changes.rs): a message is rewritten in place and
+        // marks that it was edited, or that it was deleted (its text then empty).
+        M::up(
+            "ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
+             ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
+        ),
     ])
 }
 
@@ -125,6 +131,9 @@ impl Database {
         };
         let what = location.to_string();
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // A deleted message's text must not stay in the file's free space: freed cells
+        // and pages are overwritten with zeros (the WAL is truncated after a deletion).
+        conn.pragma_update(None, "secure_delete", "ON")?;
         if let DbLocation::File(_) = location {
             let check: String = conn
                 .query_row("PRAGMA quick_check", [], |row| row.get(0))
@@ -230,34 +239,40 @@ pub(crate) fn older_than(
     let (mut stmt, room) = match room {
         None => (
             conn.prepare_cached(
-                "SELECT id, user, text, time, account, guest, room, mentions, here FROM messages
-                 WHERE id < ?1 AND ?3 IS NULL ORDER BY id DESC LIMIT ?2",
+                "SELECT id, user, text, time, account, guest, room, mentions, here, edited, deleted
+                 FROM messages WHERE id < ?1 AND ?3 IS NULL ORDER BY id DESC LIMIT ?2",
             )?,
             None,
         ),
         Some(room) => (
             conn.prepare_cached(
-                "SELECT id, user, text, time, account, guest, room, mentions, here FROM messages
-                 INDEXED BY messages_room
+                "SELECT id, user, text, time, account, guest, room, mentions, here, edited, deleted
+                 FROM messages INDEXED BY messages_room
                  WHERE room = ?3 AND id < ?1 ORDER BY id DESC LIMIT ?2",
             )?,
             Some(room.min(i64::MAX as u64) as i64),
         ),
     };
-    let rows = stmt.query_map(params![before, limit as i64, room], |row| {
-        Ok(Message {
-            id: row.get::<_, i64>(0)?.max(0) as u64,
-            user: row.get(1)?,
-            text: row.get(2)?,
-            time: row.get::<_, i64>(3)?.max(0) as u64,
-            account: row.get(4)?,
-            guest: row.get(5)?,
-            room: row.get::<_, i64>(6)?.max(0) as u64,
-            mentions: split_mentions(row.get::<_, Option<String>>(7)?.as_deref()),
-            here: row.get(8)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![before, limit as i64, room], row_message)?;
     rows.collect()
+}
+
+/// A `messages` row, selected as `id, user, text, time, account, guest, room, mentions,
+/// here, edited, deleted`.
+pub(crate) fn row_message(row: &rusqlite::Row) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: row.get::<_, i64>(0)?.max(0) as u64,
+        user: row.get(1)?,
+        text: row.get(2)?,
+        time: row.get::<_, i64>(3)?.max(0) as u64,
+        account: row.get(4)?,
+        guest: row.get(5)?,
+        room: row.get::<_, i64>(6)?.max(0) as u64,
+        mentions: split_mentions(row.get::<_, Option<String>>(7)?.as_deref()),
+        here: row.get(8)?,
+        edited: row.get(9)?,
+        deleted: row.get(10)?,
+    })
 }
 
 /// A message's mentions as the `mentions` column keeps them: usernames, space-separated
@@ -356,7 +371,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 5);
+        assert_eq!(version, 6);
         drop(db);
         // Opening again changes nothing.
         let db = Database::open(&DbLocation::File(path), None, "newer").unwrap();

@@ -13,6 +13,7 @@
 //! back from the stream (its tail), so all nodes deliver the same messages in the same
 //! order.
 
+mod changes;
 pub mod database;
 pub mod reads;
 pub mod redis;
@@ -134,6 +135,15 @@ impl Store {
         match self {
             Self::Sqlite(store) => store.history(room, before, limit).await,
             Self::Redis(store) => store.history(room, before, limit).await,
+        }
+    }
+
+    /// One message by id (as it is now, edited or deleted), whatever its room; `None` if
+    /// there is none (or retention deleted it).
+    pub async fn message(&self, id: u64) -> Result<Option<Message>, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.message(id).await,
+            Self::Redis(store) => store.message(id).await,
         }
     }
 

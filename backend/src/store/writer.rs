@@ -74,6 +74,11 @@ enum Command {
         policy: Retention,
         reply: oneshot::Sender<Result<usize, StoreError>>,
     },
+    /// One message by id ([`super::changes::message`]).
+    Message {
+        id: u64,
+        reply: oneshot::Sender<Result<Option<Message>, StoreError>>,
+    },
     /// Read markers and notification levels ([`super::reads`]).
     Reads(super::sqlite_reads::ReadsCommand),
     /// Remembers a setup token's hash (`meta`, key `setup:HASH`), or checks for one.
@@ -153,6 +158,13 @@ impl SqliteStore {
             reply,
         })
         .await?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// One message by id, as it is now.
+    pub async fn message(&self, id: u64) -> Result<Option<Message>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Message { id, reply }).await?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -253,6 +265,15 @@ fn commit_group(
         tx.commit()?;
         Ok(outcomes)
     })();
+    let erased = result.as_ref().is_ok_and(|outcomes| {
+        outcomes.iter().flatten().any(|entry| match &entry.record {
+            Record::Event(event) => super::changes::erases(event),
+            Record::Message(_) => false,
+        })
+    });
+    if erased {
+        super::changes::truncate_wal(conn);
+    }
     metrics.observe_commit(started.elapsed());
     match result {
         Ok(outcomes) => {
@@ -342,11 +363,13 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
                 room,
                 mentions,
                 here,
+                ..Default::default()
             })
         }
         NewEntry::Event(event) => {
             tx.prepare_cached("INSERT INTO log (id, time, event) VALUES (?1, ?2, ?3)")?
                 .execute(params![id as i64, time as i64, event::to_json(&event)])?;
+            super::changes::apply(tx, id, &event)?;
             Record::Event(event)
         }
     };
@@ -357,6 +380,11 @@ fn handle_other(conn: &mut Connection, command: Command, listener: &dyn StoreLis
     match command {
         Command::Append { .. } => unreachable!("appends are grouped by the caller"),
         Command::Reads(command) => super::sqlite_reads::handle(conn, command),
+        Command::Message { id, reply } => {
+            let found = super::changes::message(conn, id)
+                .map_err(|e| StoreError::Unavailable(e.to_string()));
+            let _ = reply.send(found);
+        }
         Command::History {
             room,
             before,

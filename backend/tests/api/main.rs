@@ -7,6 +7,7 @@ mod accounts;
 mod accounts_on_redis;
 mod connections;
 mod durability;
+mod edits;
 mod helpers;
 mod history;
 mod last_ids;

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod chat;
+mod edits;
 mod harness;
 mod install;
 mod notifications;

@@ -77,6 +77,14 @@ pub struct Message {
     /// The text says `@here`: it is meant for every member online when it was posted.
     #[serde(default, skip_serializing_if = "is_false")]
     pub here: bool,
+    /// Its author changed the text after posting (`text` is the latest). Left out when
+    /// not, so an unedited message keeps the course's shape.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub edited: bool,
+    /// Deleted by its author or a moderator: `text` is empty and `mentions` none; shown as
+    /// "message deleted". Left out when not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub deleted: bool,
 }
 
 fn is_lobby(room: &RoomId) -> bool {
@@ -102,6 +110,13 @@ pub struct NewMessage {
     /// when left out.
     #[serde(default, skip_serializing_if = "is_lobby")]
     pub room: RoomId,
+}
+
+/// Body of `PATCH /api/rooms/{id}/msgs/{msg}`: the message's new text (the same rules as
+/// a post's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageEdit {
+    pub text: String,
 }
 
 /// A line of the plain `GET /msgs` stream (no query): the whole recent window, oldest first.
@@ -145,6 +160,12 @@ pub enum StreamEvent {
     },
     /// New messages, in id order, to append (each to its `room`).
     Msgs { msgs: Vec<Message> },
+    /// A message was edited: `msg` is it as it is now (same `id`, the latest `text`,
+    /// `edited`), to replace the one shown.
+    Edited { msg: Message },
+    /// A message was deleted: `msg` is what is left of it (same `id`, `deleted`, no
+    /// text), to replace the one shown.
+    Deleted { msg: Message },
     /// The reader may now read this room (created, invited, a direct message started).
     RoomAdded { room: RoomSummary },
     /// The room's name, members or archived state changed.
@@ -242,6 +263,8 @@ struct FlatEvent {
     joined: Vec<String>,
     #[serde(default)]
     left: Vec<String>,
+    #[serde(default)]
+    msg: Option<Message>,
 }
 
 impl StreamEvent {
@@ -259,6 +282,11 @@ impl StreamEvent {
                 rooms: flat.rooms,
             },
             "msgs" => Self::Msgs { msgs: flat.msgs },
+            "edited" | "deleted" => match (flat.kind.as_str(), flat.msg) {
+                ("edited", Some(msg)) => Self::Edited { msg },
+                (_, Some(msg)) => Self::Deleted { msg },
+                (_, None) => Self::Unknown,
+            },
             "room_added" | "room_updated" => match (flat.kind.as_str(), flat.room) {
                 ("room_added", Some(room)) => Self::RoomAdded { room },
                 (_, Some(room)) => Self::RoomUpdated { room },

@@ -183,3 +183,52 @@ fn unknown_event_types_are_tolerated() {
     let event: StreamEvent = serde_json::from_str(r#"{"type":"reaction","user":"x"}"#).unwrap();
     assert_eq!(event, StreamEvent::Unknown);
 }
+
+#[test]
+fn edited_and_deleted_events_round_trip_and_unedited_messages_keep_their_shape() {
+    let edited = Message {
+        text: "fixed".into(),
+        edited: true,
+        ..message(4)
+    };
+    let deleted = Message {
+        text: String::new(),
+        deleted: true,
+        ..message(5)
+    };
+    let events = [
+        StreamEvent::Edited { msg: edited },
+        StreamEvent::Deleted { msg: deleted },
+    ];
+    for event in events {
+        let json = String::from_utf8(encode_line(&event)).unwrap();
+        assert_eq!(StreamEvent::from_json(&json).unwrap(), event, "{json}");
+        assert_eq!(serde_json::from_str::<StreamEvent>(&json).unwrap(), event);
+    }
+    let line = String::from_utf8(encode_line(&StreamEvent::Deleted {
+        msg: Message {
+            text: String::new(),
+            deleted: true,
+            ..message(5)
+        },
+    }))
+    .unwrap();
+    assert!(
+        line.starts_with("{\"type\":\"deleted\",\"msg\":{\"id\":5,"),
+        "{line}"
+    );
+    assert!(
+        line.contains("\"deleted\":true") && !line.contains("edited"),
+        "{line}"
+    );
+    let plain = serde_json::to_string(&message(1)).unwrap();
+    assert!(
+        !plain.contains("edited") && !plain.contains("deleted"),
+        "{plain}"
+    );
+    assert_eq!(
+        StreamEvent::from_json(r#"{"type":"edited"}"#).unwrap(),
+        StreamEvent::Unknown,
+        "an edit without its message is not applied"
+    );
+}

@@ -1,3 +1,4 @@
+use super::message_actions::MessageActions;
 use crate::connection::ConnectionSignals;
 use crate::linkify::{pieces, Piece};
 use crate::unread::mentions_me;
@@ -95,12 +96,14 @@ pub fn MessageList(
             </Show>
             // Keyed by id, `For` needs every id but only the messages it has no row for yet:
             // cloning all of them on each change would be wasted. New messages arrive at the
-            // end, where the search starts.
-            <For each=move || messages.with(|all| all.iter().map(|m| m.id).collect::<Vec<_>>())
-                key=|id| *id
-                let:id
+            // end, where the search starts. An edit or deletion changes the key (an edited
+            // message's text is in it: those are few), so that row is drawn again.
+            <For each=move || messages.with(|all| all.iter().map(row_key).collect::<Vec<_>>())
+                key=|key| key.clone()
+                let:key
             >
-                {messages
+                {let id = key.0;
+                messages
                     .with_untracked(|all| all.iter().rfind(|m| m.id == id).cloned())
                     .map(|message| {
                         let first_unread = Signal::derive(move || divider.get() == Some(id));
@@ -109,6 +112,17 @@ pub fn MessageList(
             </For>
         </ol>
     }
+}
+
+/// What a row of the list is drawn again for: its id, and a change to it.
+type RowKey = (u64, bool, Option<String>);
+
+fn row_key(message: &Message) -> RowKey {
+    (
+        message.id,
+        message.deleted,
+        message.edited.then(|| message.text.clone()),
+    )
 }
 
 /// A message's text: plain runs as text nodes, `http(s)` links as anchors that open in a
@@ -147,7 +161,8 @@ fn MessageItem(
     me: Memo<Option<String>>,
     first_unread: Signal<bool>,
 ) -> impl IntoView {
-    let text = linked_text(&message, me);
+    let text = (!message.deleted).then(|| linked_text(&message, me));
+    let actions = message.clone();
     let for_me = {
         let message = message.clone();
         move || me.with(|me| mentions_me(&message, me.as_deref()))
@@ -164,7 +179,12 @@ fn MessageItem(
                 {message.guest.then(|| view! { <span class="badge guest">"guest"</span> })}
             </span>
             <time class="time">{format_time(message.time)}</time>
-            <p class="text">{text}</p>
+            {message.edited.then(|| view! { <span class="edited">"(edited)"</span> })}
+            <MessageActions message=actions me />
+            {match text {
+                Some(text) => view! { <p class="text">{text}</p> }.into_any(),
+                None => view! { <p class="text deleted">"message deleted"</p> }.into_any(),
+            }}
         </li>
     }
 }

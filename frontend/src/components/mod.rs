@@ -11,6 +11,7 @@ mod header;
 mod layout;
 mod link_dot;
 mod mention_menu;
+mod message_actions;
 mod message_list;
 mod new_account;
 mod notifier;

@@ -181,6 +181,11 @@ impl Rooms {
                 }
                 self.append(msgs) || counted
             }
+            StreamEvent::Edited { msg } | StreamEvent::Deleted { msg } => self
+                .timelines
+                .iter_mut()
+                .find(|(room, _)| *room == msg.room)
+                .is_some_and(|(_, timeline)| timeline.change(msg)),
             StreamEvent::RoomAdded { room } | StreamEvent::RoomUpdated { room } => {
                 match self.list.iter_mut().find(|r| r.id == room.id) {
                     Some(known) if *known == room => false,

@@ -196,3 +196,33 @@ fn usernames_from_every_room_once() {
     r.apply(hello("e", false, vec![], rooms));
     assert_eq!(r.known_usernames(), vec!["ann", "bob", "cy"]);
 }
+
+#[test]
+fn edits_and_deletions_change_the_message_in_its_room_only() {
+    let mut r = Rooms::default();
+    r.apply(hello("e", true, vec![m(1, 0), m(3, 7)], three()));
+    let edited = Message {
+        text: "better".into(),
+        edited: true,
+        ..m(3, 7)
+    };
+    assert!(r.apply(StreamEvent::Edited {
+        msg: edited.clone()
+    }));
+    assert_eq!(r.messages(7), [edited]);
+    let deleted = Message {
+        text: String::new(),
+        deleted: true,
+        ..m(1, 0)
+    };
+    assert!(r.apply(StreamEvent::Deleted {
+        msg: deleted.clone()
+    }));
+    assert!(!r.apply(StreamEvent::Deleted { msg: deleted }), "a replay");
+    assert!(r.messages(0)[0].deleted && r.messages(0)[0].text.is_empty());
+    assert!(
+        !r.apply(StreamEvent::Edited { msg: m(3, 5) }),
+        "no message 3 in room 5"
+    );
+    assert_eq!(r.position(), 3, "a change moves no position");
+}

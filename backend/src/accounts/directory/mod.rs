@@ -388,6 +388,8 @@ impl State {
             | Event::RoomChanged { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRemoved { .. }
+            | Event::MessageEdited { .. }
+            | Event::MessageDeleted { .. }
             | Event::Unknown => {}
         }
         None

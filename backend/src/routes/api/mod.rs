@@ -3,6 +3,7 @@
 //! annotations so it cannot drift from them.
 
 pub mod admin;
+pub mod edits;
 pub mod reads;
 pub mod rooms;
 pub mod session;
@@ -43,6 +44,8 @@ use utoipa::OpenApi;
         rooms::leave,
         rooms::direct,
         rooms::post,
+        edits::edit,
+        edits::delete,
         rooms::history,
         rooms::typing,
         reads::read,
@@ -107,6 +110,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/rooms/{id}/leave", web::post().to(rooms::leave))
             .service(web::resource("/rooms/{id}/msgs").route(web::post().to(rooms::post)))
+            .service(
+                web::resource("/rooms/{id}/msgs/{msg}")
+                    .route(web::patch().to(edits::edit))
+                    .route(web::delete().to(edits::delete)),
+            )
             .route("/rooms/{id}/history", web::get().to(rooms::history))
             .route("/rooms/{id}/typing", web::post().to(rooms::typing))
             .route("/rooms/{id}/read", web::post().to(reads::read))

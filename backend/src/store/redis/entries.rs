@@ -18,9 +18,12 @@
 //!   markers, notification levels), `{"account": ID, "event": {...}}`.
 //! - `PREFIX:reads:ACCOUNT`: a hash of an account's read markers and notification levels
 //!   (`reads.rs`).
+//! - `PREFIX:changed`, `PREFIX:deleted`, `PREFIX:edits:ID`: edits and deletions
+//!   (`changes.rs`).
 //! - `PREFIX:setup`: the set of first-run setup tokens' hashes (not log events, so a fresh
 //!   chat's first message is id 1).
 
+use super::changes::ChangeKeys;
 use crate::event::{self, Entry, Record};
 use crate::store::{Claim, NewEntry, NewPost};
 use common::room::{RoomId, LOBBY};
@@ -48,6 +51,9 @@ pub(super) struct Keys {
     /// (`presence.rs`).
     pub presence: String,
     pub presence_nodes: String,
+    /// Edits and deletions (`changes.rs`).
+    pub changed: String,
+    pub deleted: String,
     prefix: String,
 }
 
@@ -67,8 +73,44 @@ impl Keys {
             reads: format!("{prefix}:reads"),
             presence: format!("{prefix}:presence"),
             presence_nodes: format!("{prefix}:presence:nodes"),
+            changed: format!("{prefix}:changed"),
+            deleted: format!("{prefix}:deleted"),
             prefix: prefix.to_owned(),
         }
+    }
+
+    /// The keys an edit or deletion of message `id` touches.
+    pub fn change(&self, id: u64) -> ChangeKeys<'_> {
+        ChangeKeys {
+            changed: &self.changed,
+            deleted: &self.deleted,
+            edits: format!("{}:edits:{id}", self.prefix),
+            msgs: &self.msgs,
+            log: &self.log,
+        }
+    }
+
+    /// `PREFIX:changed` and `PREFIX:deleted`, which reads lay over the stream.
+    pub fn change_sets(&self) -> (&str, &str) {
+        (&self.changed, &self.deleted)
+    }
+
+    /// Message `id` as it is now: as a change left it, or as the stream holds it.
+    pub async fn message<C: redis::aio::ConnectionLike + Send>(
+        &self,
+        conn: &mut C,
+        id: u64,
+    ) -> redis::RedisResult<Option<Message>> {
+        if let Some(message) = super::changes::changed(conn, &self.changed, id).await? {
+            return Ok(Some(message));
+        }
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(&self.msgs)
+            .arg(format!("{id}-0"))
+            .arg(format!("{id}-0"))
+            .query_async(conn)
+            .await?;
+        Ok(reply.ids.first().and_then(to_message))
     }
 
     /// The hash of one node's presence.
@@ -192,6 +234,7 @@ pub(super) fn stored(entry: NewEntry, id: u64, time: u64) -> Entry {
             room: post.room,
             mentions: post.mentions,
             here: post.here,
+            ..Default::default()
         }),
         NewEntry::Event(event) => Record::Event(event),
     };
@@ -223,6 +266,7 @@ pub(super) fn to_message(entry: &StreamId) -> Option<Message> {
                 .map(|names| names.split_whitespace().map(str::to_owned).collect())
                 .unwrap_or_default(),
             here: entry.get::<String>("here").is_some_and(|h| h == "1"),
+            ..Default::default()
         })
     })();
     if message.is_none() {

@@ -10,6 +10,7 @@
 //! All Redis I/O runs on one thread of its own ([`RedisThread`]): the connection drivers and
 //! the tail live there, and a handler only hands its command over and awaits the answer.
 
+mod changes;
 mod entries;
 mod ephemeral;
 mod last_ids;
@@ -216,10 +217,27 @@ impl RedisStore {
             })
             .await;
         self.metrics.observe_commit(started.elapsed());
-        match result? {
-            (0, _, taken) => Err(StoreError::Conflict(taken)),
-            (id, time, _) => Ok(stored(entry, id, time)),
-        }
+        let stored = match result? {
+            (0, _, taken) => return Err(StoreError::Conflict(taken)),
+            (id, time, _) => stored(entry, id, time),
+        };
+        self.record_change(&stored).await?;
+        Ok(stored)
+    }
+
+    /// After an edit or deletion is in the log: the message as it is now is recorded, and
+    /// a deleted one's text erased ([`changes::record`]).
+    async fn record_change(&self, entry: &Entry) -> Result<(), StoreError> {
+        let Some(message) = entry.changed_message().cloned() else {
+            return Ok(());
+        };
+        let deletion = message.deleted;
+        let (mut conn, keys, id) = (self.conn.clone(), self.keys.clone(), entry.id);
+        self.run(async move {
+            let change = keys.change(message.id);
+            changes::record(&mut conn, change, deletion, &message, id).await
+        })
+        .await
     }
 
     /// The newest id given to an entry (`PREFIX:next_id`).
@@ -265,12 +283,24 @@ impl RedisStore {
         let keys = self.keys.clone();
         let end = before.map_or_else(|| "+".to_owned(), |id| format!("({id}-0"));
         let mut rows = self
-            .run(async move { newest(&mut conn, &keys.msgs, Some(room), &end, limit + 1).await })
+            .run(async move {
+                let rows = newest(&mut conn, &keys.msgs, Some(room), &end, limit + 1).await?;
+                let sets = keys.change_sets();
+                changes::overlay(&mut conn, sets, Some(room), &end, limit + 1, rows).await
+            })
             .await?;
         let more = rows.len() > limit;
         rows.truncate(limit);
         rows.reverse();
         Ok((rows, more))
+    }
+
+    /// One message by id, as it is now ([`changes`]).
+    pub async fn message(&self, id: u64) -> Result<Option<Message>, StoreError> {
+        let mut conn = self.conn.clone();
+        let keys = self.keys.clone();
+        self.run(async move { keys.message(&mut conn, id).await })
+            .await
     }
 
     /// Runs `command` on the Redis thread with a deadline.

@@ -49,9 +49,13 @@ pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
         .await?;
     let epoch: String = redis::cmd("GET").arg(&keys.epoch).query_async(conn).await?;
     let recent_len = crate::window::recent_capacity(history);
-    let mut recent = newest(conn, &keys.msgs, None, "+", recent_len).await?;
+    let recent = newest(conn, &keys.msgs, None, "+", recent_len).await?;
+    let mut recent =
+        super::changes::overlay(conn, keys.change_sets(), None, "+", recent_len, recent).await?;
     recent.reverse();
-    let mut lobby = newest(conn, &keys.msgs, Some(LOBBY), "+", history).await?;
+    let lobby = newest(conn, &keys.msgs, Some(LOBBY), "+", history).await?;
+    let mut lobby =
+        super::changes::overlay(conn, keys.change_sets(), Some(LOBBY), "+", history, lobby).await?;
     lobby.reverse();
     let events = all_events(conn, &keys.log).await?;
     let counter: Option<u64> = redis::cmd("GET")
