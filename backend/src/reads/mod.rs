@@ -21,11 +21,21 @@ use common::Message;
 use older::{Older, OlderCounts};
 use parking_lot::RwLock;
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How long an account's marks, once read from the store, are taken from this node's copy
+/// alone. Every change reaches the copy anyway (this node's own, and the other nodes'
+/// through the store's Pub/Sub); reading the store again after a while makes up for a
+/// change lost while Redis was unreachable. Without it every stream that opens (a reload,
+/// a crowd reconnecting) would queue a read on the store, beside the posts.
+const RELOAD_AFTER: Duration = Duration::from_secs(60);
 
 /// The marks of the accounts this node serves.
 #[derive(Debug, Default)]
 pub struct Marks {
     by_account: RwLock<HashMap<AccountId, HashMap<RoomId, Mark>>>,
+    /// When each account's marks were last read from the store.
+    loaded: RwLock<HashMap<AccountId, Instant>>,
     /// The counts of messages older than the window, per account and room, as last
     /// counted by the store ([`older`]).
     older: RwLock<OlderCounts>,
@@ -35,7 +45,17 @@ impl Marks {
     /// Reads `account`'s marks from the store into this node's copy. A marker never moves
     /// back: one that moved here while the store was read stays.
     pub async fn refresh(&self, store: &Store, account: AccountId) -> Result<(), StoreError> {
+        let now = Instant::now();
+        let fresh = self
+            .loaded
+            .read()
+            .get(&account)
+            .is_some_and(|at| now.saturating_duration_since(*at) < RELOAD_AFTER);
+        if fresh {
+            return Ok(());
+        }
         let stored = store.marks(account).await?;
+        self.loaded.write().insert(account, now);
         let mut all = self.by_account.write();
         let known = all.entry(account).or_default();
         for (room, mark) in stored {

@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use crate::people::{session_of, PASSWORD};
 use crate::rooms::{cast, SOON};
-use common::{HistoryPage, Message, StreamEvent};
+use common::{Message, StreamEvent};
 use reqwest::Method;
 use serde_json::json;
 
@@ -31,11 +31,11 @@ impl TestApp {
             .await
     }
 
-    async fn history_of(&self, session: &str, room: u64) -> Vec<Message> {
-        let path = format!("/api/rooms/{room}/history");
-        let response = self.api(Method::GET, &path, Some(session), None).await;
-        assert_eq!(response.status(), 200);
-        response.json::<HistoryPage>().await.unwrap().msgs
+    /// A room's history as `session` reads it (it must be readable).
+    async fn messages_of(&self, session: &str, room: u64) -> Vec<Message> {
+        let (status, page) = self.history_of(session, room).await;
+        assert_eq!(status, 200);
+        page.expect("a history page").msgs
     }
 }
 
@@ -287,7 +287,7 @@ async fn edits_and_deletions_reach_open_streams_resumes_and_history() {
     let kept = app.say(&who.dan, room, "kept").await;
     app.edit(Some(&who.dan), room, kept.id, "kept, edited")
         .await;
-    let history = app.history_of(&who.bob, room).await;
+    let history = app.messages_of(&who.bob, room).await;
     let tomb = history
         .iter()
         .find(|m| m.id == message.id)
@@ -441,7 +441,7 @@ async fn a_change_survives_a_restart_and_a_resume_from_before_it_sees_it() {
         ("after edit".to_owned(), true)
     );
     assert!(shown(deleted.id).deleted && shown(deleted.id).text.is_empty());
-    let history = app.history_of(&dan, room).await;
+    let history = app.messages_of(&dan, room).await;
     assert_eq!(history[0].text, "after edit");
     app.stop().await;
 }

@@ -16,7 +16,7 @@ use std::num::NonZeroUsize;
 
 impl TestApp {
     /// `GET /api/rooms/{room}/history` as `session`: the status, and the page if 200.
-    async fn history_of(&self, session: &str, room: RoomId) -> (u16, Option<HistoryPage>) {
+    pub async fn history_of(&self, session: &str, room: RoomId) -> (u16, Option<HistoryPage>) {
         let response = self
             .api(
                 Method::GET,
