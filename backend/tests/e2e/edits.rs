@@ -1,8 +1,8 @@
 //! A moderator deletes a message in the browser, and a second page sees it disappear.
 
 use crate::harness::*;
-use crate::rooms::{api, api_client, session_of, sign_in, PASSWORD};
-use serde_json::{json, Value};
+use crate::rooms::{api, api_client, make_accounts, sign_in};
+use serde_json::json;
 
 #[tokio::test]
 #[ignore = "needs chromium, chromedriver and dist/: run by `cargo xtask test`"]
@@ -14,30 +14,8 @@ async fn a_moderator_deletes_a_message_and_a_second_page_sees_it_disappear() {
     let base = backend.url.clone();
     let origin = base.trim_end_matches('/').to_owned();
     let client = api_client(&certs);
-    let token = backend
-        .process
-        .printed_line("/setup#", WAIT)
-        .unwrap()
-        .rsplit('#')
-        .next()
-        .unwrap()
-        .trim()
-        .to_owned();
-    let setup =
-        json!({"token": token, "username": "ann", "display_name": "Ann", "password": PASSWORD});
-    let done = api(&client, &origin, "/api/setup", None, setup).await;
-    assert_eq!(done.status(), 201);
-    let admin = session_of(&done);
-    let invite: Value = api(&client, &origin, "/api/invites", Some(&admin), json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let body = json!({"invite": invite["code"], "username": "bob",
-                      "display_name": "Bob", "password": PASSWORD});
-    let joined = api(&client, &origin, "/api/signup", None, body).await;
-    assert_eq!(joined.status(), 201);
-    let bob_session = session_of(&joined);
+    let sessions = make_accounts(&backend, &client, &origin, &[("bob", "Bob")]).await;
+    let bob_session = sessions[1].clone();
 
     let (_driver, webdriver) = start_chromedriver().await;
     let ann = open_browser(&webdriver, &scratch.path().join("ann")).await;

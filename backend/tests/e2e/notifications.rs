@@ -5,7 +5,7 @@
 //! gone.
 
 use crate::harness::*;
-use crate::rooms::{api, api_client, session_of, sign_in, PASSWORD};
+use crate::rooms::{api, api_client, make_accounts, sign_in};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
@@ -53,34 +53,6 @@ async fn notifications(page: &Client) -> Value {
     .unwrap()
 }
 
-/// Ann (the admin) and Bob, made through the API; returns Ann's session.
-async fn ann_and_bob(backend: &Backend, client: &reqwest::Client, origin: &str) -> String {
-    let token = backend
-        .process
-        .printed_line("/setup#", WAIT)
-        .unwrap()
-        .rsplit('#')
-        .next()
-        .unwrap()
-        .trim()
-        .to_owned();
-    let setup =
-        json!({"token": token, "username": "ann", "display_name": "Ann", "password": PASSWORD});
-    let done = api(client, origin, "/api/setup", None, setup).await;
-    assert_eq!(done.status(), 201);
-    let ann = session_of(&done);
-    let invite: Value = api(client, origin, "/api/invites", Some(&ann), json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let body = json!({"invite": invite["code"], "username": "bob",
-                      "display_name": "Bob", "password": PASSWORD});
-    let joined = api(client, origin, "/api/signup", None, body).await;
-    assert_eq!(joined.status(), 201);
-    ann
-}
-
 #[tokio::test]
 #[ignore = "needs chromium, chromedriver and dist/: run by `cargo xtask test`"]
 async fn a_hidden_page_raises_a_notification_for_a_direct_message() {
@@ -91,7 +63,9 @@ async fn a_hidden_page_raises_a_notification_for_a_direct_message() {
     let base = backend.url.clone();
     let origin = base.trim_end_matches('/').to_owned();
     let client = api_client(&certs);
-    let ann = ann_and_bob(&backend, &client, &origin).await;
+    let ann = make_accounts(&backend, &client, &origin, &[("bob", "Bob")])
+        .await
+        .remove(0);
 
     let (_driver, webdriver) = start_chromedriver().await;
     let bob = open_browser_with(&webdriver, &scratch.path().join("bob"), SWITCHES).await;

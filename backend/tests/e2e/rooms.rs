@@ -49,6 +49,50 @@ pub(crate) fn session_of(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// Accounts made through the API on a fresh server: Ann, the admin, from the setup link
+/// the backend printed, then `others` (username, display name) from her invites. Their
+/// sessions, Ann's first.
+pub(crate) async fn make_accounts(
+    backend: &Backend,
+    client: &reqwest::Client,
+    origin: &str,
+    others: &[(&str, &str)],
+) -> Vec<String> {
+    let token = backend
+        .process
+        .printed_line("/setup#", WAIT)
+        .unwrap()
+        .rsplit('#')
+        .next()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let setup =
+        json!({"token": token, "username": "ann", "display_name": "Ann", "password": PASSWORD});
+    let done = api(client, origin, "/api/setup", None, setup).await;
+    assert_eq!(done.status(), 201);
+    let mut sessions = vec![session_of(&done)];
+    for (username, display) in others {
+        let invite: Value = api(
+            client,
+            origin,
+            "/api/invites",
+            Some(&sessions[0]),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let body = json!({"invite": invite["code"], "username": username,
+                          "display_name": display, "password": PASSWORD});
+        let joined = api(client, origin, "/api/signup", None, body).await;
+        assert_eq!(joined.status(), 201, "{username} joins");
+        sessions.push(session_of(&joined));
+    }
+    sessions
+}
+
 pub(crate) async fn sign_in(page: &Client, base: &str, username: &str) {
     page.goto(&format!("{base}signin")).await.unwrap();
     wait_for("the sign-in form", || async {
@@ -110,31 +154,13 @@ async fn a_closed_room_for_two_is_invisible_to_the_third_and_a_direct_conversati
 
     // Three accounts, made through the API (the account pages have their own test).
     let client = api_client(&certs);
-    let token = backend
-        .process
-        .printed_line("/setup#", WAIT)
-        .unwrap()
-        .rsplit('#')
-        .next()
-        .unwrap()
-        .trim()
-        .to_owned();
-    let setup =
-        json!({"token": token, "username": "ann", "display_name": "Ann", "password": PASSWORD});
-    let done = api(&client, &origin, "/api/setup", None, setup).await;
-    assert_eq!(done.status(), 201);
-    let admin = session_of(&done);
-    for (username, display) in [("bob", "Bob"), ("cat", "Cat")] {
-        let invite: Value = api(&client, &origin, "/api/invites", Some(&admin), json!({}))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let body = json!({"invite": invite["code"], "username": username,
-                          "display_name": display, "password": PASSWORD});
-        let joined = api(&client, &origin, "/api/signup", None, body).await;
-        assert_eq!(joined.status(), 201, "{username} joins");
-    }
+    make_accounts(
+        &backend,
+        &client,
+        &origin,
+        &[("bob", "Bob"), ("cat", "Cat")],
+    )
+    .await;
 
     let (_driver, webdriver) = start_chromedriver().await;
     let ann = open_browser(&webdriver, &scratch.path().join("ann")).await;

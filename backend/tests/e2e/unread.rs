@@ -3,7 +3,7 @@
 //! one page, and the other page's count clears through the stream.
 
 use crate::harness::*;
-use crate::rooms::{api, api_client, open_room, session_of, sign_in, PASSWORD};
+use crate::rooms::{api, api_client, make_accounts, open_room, sign_in};
 use fantoccini::Client;
 use serde_json::{json, Value};
 
@@ -31,33 +31,9 @@ async fn reading_a_room_in_one_page_clears_its_count_in_the_other() {
     let origin = base.trim_end_matches('/').to_owned();
 
     let client = api_client(&certs);
-    let token = backend
-        .process
-        .printed_line("/setup#", WAIT)
-        .unwrap()
-        .rsplit('#')
-        .next()
-        .unwrap()
-        .trim()
-        .to_owned();
-    let setup =
-        json!({"token": token, "username": "ann", "display_name": "Ann", "password": PASSWORD});
-    let done = api(&client, &origin, "/api/setup", None, setup).await;
-    assert_eq!(done.status(), 201);
-    let ann = session_of(&done);
-    let invite: Value = api(&client, &origin, "/api/invites", Some(&ann), json!({}))
+    let ann = make_accounts(&backend, &client, &origin, &[("bob", "Bob")])
         .await
-        .json()
-        .await
-        .unwrap();
-    let body = json!({"invite": invite["code"], "username": "bob",
-                      "display_name": "Bob", "password": PASSWORD});
-    assert_eq!(
-        api(&client, &origin, "/api/signup", None, body)
-            .await
-            .status(),
-        201
-    );
+        .remove(0);
     let room: Value = api(
         &client,
         &origin,
