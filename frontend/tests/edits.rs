@@ -2,10 +2,9 @@
 //! `fetch` in place of the server: the `edited`/`deleted` events applied live, the marks,
 //! and who is offered which action.
 
-use common::account::{AccountView, Role, ServerStatus, SignupMode};
+use common::account::{ServerStatus, SignupMode};
 use common::room::{RoomKind, RoomSummary};
 use common::{Message, StreamEvent};
-use frontend::session::Identity;
 use serde_json::json;
 use wasm_bindgen_test::*;
 
@@ -13,16 +12,6 @@ mod support;
 use support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn ann() -> Identity {
-    Identity::SignedIn(AccountView {
-        username: "ann".into(),
-        display_name: "Ann".into(),
-        role: Role::Member,
-        active: true,
-        created_at: 0,
-    })
-}
 
 fn rooms(manage: bool) -> Vec<RoomSummary> {
     let mut ops = room(7, RoomKind::Closed, "ops");

@@ -2,11 +2,9 @@
 //! and `presence` lines through the real connection, and the room shows who of its people
 //! is online (dots) and how many (the count; the lobby adds its guests).
 
-use common::account::{AccountView, Role, ServerStatus, SignupMode};
 use common::room::{RoomKind, RoomSummary};
 use common::StreamEvent;
 use frontend::connection::Connection;
-use frontend::session::Identity;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -14,24 +12,6 @@ mod support;
 use support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn ann() -> Identity {
-    Identity::SignedIn(AccountView {
-        username: "ann".into(),
-        display_name: "Ann".into(),
-        role: Role::Member,
-        active: true,
-        created_at: 0,
-    })
-}
-
-fn status() -> Option<ServerStatus> {
-    Some(ServerStatus {
-        setup_needed: false,
-        signup: SignupMode::Invite,
-        guests: true,
-    })
-}
 
 fn rooms() -> Vec<RoomSummary> {
     let mut ops = room(7, RoomKind::Closed, "ops");
@@ -109,7 +89,7 @@ fn hello() -> String {
 
 #[wasm_bindgen_test]
 async fn a_closed_room_shows_its_members_with_dots_and_counts_who_is_online() {
-    let page = mount_at("/r/7", ann(), status());
+    let page = mount_at("/r/7", ann(), open_status());
     scripted_stream(&[hello(), presence(true, 2, &["ann", "dan", "zed"], &[])]);
     let connection = Connection::start(page.signals);
     wait_until("the count", || {
@@ -139,7 +119,7 @@ async fn a_closed_room_shows_its_members_with_dots_and_counts_who_is_online() {
 
 #[wasm_bindgen_test]
 async fn the_lobby_shows_everyone_online_and_its_guests() {
-    let page = mount_at("/", ann(), status());
+    let page = mount_at("/", ann(), open_status());
     scripted_stream(&[hello(), presence(true, 3, &["ann", "dan"], &[])]);
     let connection = Connection::start(page.signals);
     wait_until("the count", || {

@@ -2,7 +2,6 @@
 //! server: the sidebar, a room going away, links in messages, archived rooms, room posts
 //! and history.
 
-use common::account::{AccountView, Role, ServerStatus, SignupMode};
 use common::room::{RoomKind, RoomSummary};
 use common::{HistoryPage, Message, StreamEvent};
 use frontend::session::Identity;
@@ -27,25 +26,7 @@ fn requests_to(key: &str) -> Vec<(Value, String)> {
 }
 
 fn mount(path: &str, identity: Identity) -> Mounted {
-    mount_at(path, identity, status())
-}
-
-fn ann() -> Identity {
-    Identity::SignedIn(AccountView {
-        username: "ann".into(),
-        display_name: "Ann".into(),
-        role: Role::Member,
-        active: true,
-        created_at: 0,
-    })
-}
-
-fn status() -> Option<ServerStatus> {
-    Some(ServerStatus {
-        setup_needed: false,
-        signup: SignupMode::Invite,
-        guests: true,
-    })
+    mount_at(path, identity, open_status())
 }
 
 /// The lobby, a direct with Bob, a closed room "ops" (managed by ann), an open "general".

@@ -1,10 +1,8 @@
 //! Unread counts, the "new messages" divider, mentions and their completion on the chat
 //! page, in headless Chromium with a scripted `fetch` in place of the server.
 
-use common::account::{AccountView, Role, ServerStatus, SignupMode};
 use common::room::{NotifyLevel, RoomKind, RoomSummary};
 use common::{Message, StreamEvent};
-use frontend::session::Identity;
 use leptos::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -12,24 +10,6 @@ mod support;
 use support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn ann() -> Identity {
-    Identity::SignedIn(AccountView {
-        username: "ann".into(),
-        display_name: "Ann".into(),
-        role: Role::Member,
-        active: true,
-        created_at: 0,
-    })
-}
-
-fn status() -> Option<ServerStatus> {
-    Some(ServerStatus {
-        setup_needed: false,
-        signup: SignupMode::Invite,
-        guests: true,
-    })
-}
 
 /// The lobby (all read), "ops" (7: read up to 2 of 4, one mention of ann), "general" (9).
 fn rooms() -> Vec<RoomSummary> {
@@ -112,7 +92,7 @@ async fn the_sidebar_counts_unread_and_mentions_live_and_bolds_rooms_with_news()
             r#"{"msgs": [], "more": false}"#,
         ),
     ]);
-    let page = mount_at("/", ann(), status());
+    let page = mount_at("/", ann(), open_status());
     page.apply(hello(vec![]));
     settle().await;
     assert_eq!(page.badge(7, "unread-count").as_deref(), Some("2"));
@@ -162,7 +142,7 @@ async fn the_sidebar_counts_unread_and_mentions_live_and_bolds_rooms_with_news()
 #[wasm_bindgen_test]
 async fn opening_a_room_shows_the_divider_above_the_first_unread_and_highlights_mentions_of_me() {
     stub_api(&[("POST /api/rooms/7/read", 200, READ_OPS)]);
-    let page = mount_at("/r/7", ann(), status());
+    let page = mount_at("/r/7", ann(), open_status());
     page.apply(hello(ops_messages()));
     settle().await;
     let dividers = page.all(".messages .new-messages");
@@ -210,7 +190,7 @@ async fn the_notification_level_is_chosen_in_the_room_bar() {
         ("PUT /api/rooms/7/notify", 200, answer.as_str()),
         ("POST /api/rooms/7/read", 200, READ_OPS),
     ]);
-    let page = mount_at("/r/7", ann(), status());
+    let page = mount_at("/r/7", ann(), open_status());
     page.apply(hello(ops_messages()));
     settle().await;
     let select = page.input(".room-bar select.notify");
@@ -251,7 +231,7 @@ async fn typing_at_offers_the_room_s_members_and_the_keyboard_picks_one() {
         ("POST /api/rooms/7/read", 200, READ_OPS),
         ("POST /api/rooms/7/typing", 204, ""),
     ]);
-    let page = mount_at("/r/7", ann(), status());
+    let page = mount_at("/r/7", ann(), open_status());
     page.apply(hello(ops_messages()));
     settle().await;
     let menu = page.one(".composer .mention-menu");
@@ -328,7 +308,7 @@ async fn in_an_open_room_every_active_account_is_offered() {
             r#"{"msgs": [], "more": false}"#,
         ),
     ]);
-    let page = mount_at("/r/9", ann(), status());
+    let page = mount_at("/r/9", ann(), open_status());
     page.apply(hello(vec![]));
     settle().await;
     page.type_into(".composer .text", "@d");

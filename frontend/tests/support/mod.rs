@@ -4,7 +4,7 @@
 //! Each test binary uses its own share of it.
 #![allow(dead_code)]
 
-use common::account::ServerStatus;
+use common::account::{AccountView, Role, ServerStatus, SignupMode};
 use common::room::{RoomId, RoomKind, RoomSummary};
 use common::{Message, StreamEvent};
 use frontend::components::{new_signals, AppRoutes};
@@ -233,6 +233,26 @@ impl Mounted {
             .map(|e| e.text_content().unwrap_or_default())
             .collect()
     }
+}
+
+/// Ann, a signed-in member.
+pub fn ann() -> Identity {
+    Identity::SignedIn(AccountView {
+        username: "ann".into(),
+        display_name: "Ann".into(),
+        role: Role::Member,
+        active: true,
+        created_at: 0,
+    })
+}
+
+/// A server set up, joined by invite, open to guests.
+pub fn open_status() -> Option<ServerStatus> {
+    Some(ServerStatus {
+        setup_needed: false,
+        signup: SignupMode::Invite,
+        guests: true,
+    })
 }
 
 pub fn room(id: RoomId, kind: RoomKind, name: &str) -> RoomSummary {
