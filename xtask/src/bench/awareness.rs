@@ -13,8 +13,8 @@
 //! reader. Each build seeds its own database with its own `loadgen seed-rooms` (its schema);
 //! this build's load tool drives both.
 
-use super::baseline::build_baseline;
-use super::harness::{loadgen, median_at, start_binary, Server};
+use super::baseline::{alternate, build_baseline, print_ab};
+use super::harness::{loadgen, start_binary, Server};
 use crate::run;
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -70,54 +70,25 @@ pub fn against(root: &Path, scratch: &Path, rev: Option<&str>) -> Result<()> {
     let rev = rev.context("name the build before: cargo xtask bench awareness REV")?;
     let baseline = build_baseline(root, rev)?;
     let current = root.join("target/release/backend");
-    let (mut before, mut after) = (Vec::new(), Vec::new());
-    for n in 0..ROUNDS {
-        // Alternate which goes first, so drift within a round hits both alike.
-        if n % 2 == 0 {
-            before.push(round(root, scratch, &baseline, "before")?);
-            after.push(round(root, scratch, &current, "after")?);
-        } else {
-            after.push(round(root, scratch, &current, "after")?);
-            before.push(round(root, scratch, &baseline, "before")?);
-        }
-        println!("xtask: round {} of {ROUNDS} done", n + 1);
-    }
-    let cpu_us = |reports: &[serde_json::Value]| {
-        median_at(reports, "/server_cpu_seconds_posting") / median_at(reports, "/delivered") * 1e6
-    };
-    println!("\n| 5 000 readers of a 5 400-member room, 20 msgs at 50 ms, 20 joins+leaves/s, 1 typing/s | {rev} | this build | this / {rev} |");
-    println!("| --- | ---: | ---: | ---: |");
-    for (name, pointer) in [
-        ("delivery p50 (ms)", "/fanout/p50_ms"),
-        ("delivery p99 (ms)", "/fanout/p99_ms"),
-        ("post p99 (ms)", "/post/p99_ms"),
-        ("deliveries", "/delivered"),
-        ("joins while posting", "/churn_joins"),
-        ("typing passed on while posting", "/typing_passed"),
-    ] {
-        let (b, a) = (median_at(&before, pointer), median_at(&after, pointer));
-        println!("| {name} | {b:.1} | {a:.1} | {:.2} |", a / b);
-    }
-    let (b, a) = (cpu_us(&before), cpu_us(&after));
-    println!(
-        "| server CPU per delivery while posting (µs) | {b:.1} | {a:.1} | {:.2} |",
-        a / b
+    let (before, after) = alternate(
+        ROUNDS,
+        || round(root, scratch, &baseline, "before"),
+        || round(root, scratch, &current, "after"),
+    )?;
+    print_ab(
+        "5 000 readers of a 5 400-member room, 20 msgs at 50 ms, 20 joins+leaves/s, 1 typing/s",
+        rev,
+        &[
+            ("delivery p50 (ms)", "/fanout/p50_ms", 1.0),
+            ("delivery p99 (ms)", "/fanout/p99_ms", 1.0),
+            ("post p99 (ms)", "/post/p99_ms", 1.0),
+            ("deliveries", "/delivered", 1.0),
+            ("joins while posting", "/churn_joins", 1.0),
+            ("typing passed on while posting", "/typing_passed", 1.0),
+        ],
+        "server CPU per delivery while posting (µs)",
+        (&before, &after),
     );
-    let p99s = |reports: &[serde_json::Value]| -> Vec<String> {
-        reports
-            .iter()
-            .filter_map(|r| {
-                r.pointer("/fanout/p99_ms")
-                    .and_then(serde_json::Value::as_f64)
-            })
-            .map(|v| format!("{v:.0}"))
-            .collect()
-    };
-    println!(
-        "\n(medians of {ROUNDS} alternating rounds, each on a fresh server and SQLite file; \
-         delivery p99 per round: {rev} {:?}, this build {:?})",
-        p99s(&before),
-        p99s(&after)
-    );
+    println!("(medians of {ROUNDS} alternating rounds, each on a fresh server and SQLite file)");
     Ok(())
 }

@@ -9,6 +9,7 @@
 use super::harness::{loadgen, median_at, start_binary, Server, FIVE_THOUSAND_BROWSERS};
 use crate::run;
 use anyhow::{Context, Result};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -46,74 +47,92 @@ pub(super) fn build_baseline(root: &Path, rev: &str) -> Result<PathBuf> {
     Ok(dir.join("target/release/backend"))
 }
 
+/// Runs `rounds` rounds of the baseline (`before`) and this build (`after`), alternating
+/// which goes first so that drift within a round hits both alike; their reports.
+pub(super) fn alternate(
+    rounds: usize,
+    mut before: impl FnMut() -> Result<Value>,
+    mut after: impl FnMut() -> Result<Value>,
+) -> Result<(Vec<Value>, Vec<Value>)> {
+    let (mut b, mut a) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            b.push(before()?);
+            a.push(after()?);
+        } else {
+            a.push(after()?);
+            b.push(before()?);
+        }
+        println!("xtask: round {} of {rounds} done", round + 1);
+    }
+    Ok((b, a))
+}
+
+/// Prints the A/B table: `title` over the medians of each `(row, JSON pointer, divisor)`,
+/// then the server's CPU per delivery while posting (`cpu_row`), with their ratios, and
+/// the delivery p99 of every round.
+pub(super) fn print_ab(
+    title: &str,
+    rev: &str,
+    rows: &[(&str, &str, f64)],
+    cpu_row: &str,
+    (before, after): (&[Value], &[Value]),
+) {
+    println!("\n| {title} | {rev} | this build | this / {rev} |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (name, pointer, scale) in rows {
+        let (b, a) = (
+            median_at(before, pointer) / scale,
+            median_at(after, pointer) / scale,
+        );
+        println!("| {name} | {b:.1} | {a:.1} | {:.2} |", a / b);
+    }
+    let cpu_us = |reports: &[Value]| {
+        median_at(reports, "/server_cpu_seconds_posting") / median_at(reports, "/delivered") * 1e6
+    };
+    let (b, a) = (cpu_us(before), cpu_us(after));
+    println!("| {cpu_row} | {b:.1} | {a:.1} | {:.2} |", a / b);
+    let p99s = |reports: &[Value]| -> Vec<String> {
+        reports
+            .iter()
+            .filter_map(|r| r.pointer("/fanout/p99_ms").and_then(Value::as_f64))
+            .map(|v| format!("{v:.0}"))
+            .collect()
+    };
+    println!(
+        "\n(delivery p99 per round: {rev} {:?}, this build {:?})",
+        p99s(before),
+        p99s(after)
+    );
+}
+
 pub fn against(root: &Path, scratch: &Path, rev: Option<&str>) -> Result<()> {
     let rev = rev.context("name the baseline: cargo xtask bench baseline REV")?;
     let baseline = build_baseline(root, rev)?;
     let current = root.join("target/release/backend");
     let certs = scratch.join("certs");
-    let (mut before, mut after) = (Vec::new(), Vec::new());
-    let fanout = |binary: &Path| -> Result<serde_json::Value> {
+    let fanout = |binary: &Path| -> Result<Value> {
         let server: Server = start_binary(binary, &certs, &["--db", ":memory:"])?;
         loadgen(root, "fanout", &server, &certs, &FIVE_THOUSAND_BROWSERS)
     };
-    for round in 0..ROUNDS {
-        // Alternate which goes first, so drift within a round hits both alike.
-        if round % 2 == 0 {
-            before.push(fanout(&baseline)?);
-            after.push(fanout(&current)?);
-        } else {
-            after.push(fanout(&current)?);
-            before.push(fanout(&baseline)?);
-        }
-        println!("xtask: round {} of {ROUNDS} done", round + 1);
-    }
-    let cpu_us = |reports: &[serde_json::Value]| {
-        median_at(reports, "/server_cpu_seconds_posting") / median_at(reports, "/delivered") * 1e6
-    };
-    let rows = [
-        ("fan-out p50 (ms)", "/fanout/p50_ms"),
-        ("fan-out p99 (ms)", "/fanout/p99_ms"),
-        ("post p99 (ms)", "/post/p99_ms"),
-        ("deliveries", "/delivered"),
-        (
-            "server RSS per browser (KiB)",
-            "/server_rss_per_client_bytes",
-        ),
-    ];
-    println!("\n| 5 000 browsers, 20 msgs at 50 ms | {rev} | this build | this / {rev} |");
-    println!("| --- | ---: | ---: | ---: |");
-    for (name, pointer) in rows {
-        let scale = if pointer.ends_with("bytes") {
-            1024.0
-        } else {
-            1.0
-        };
-        let (b, a) = (
-            median_at(&before, pointer) / scale,
-            median_at(&after, pointer) / scale,
-        );
-        println!("| {name} | {b:.1} | {a:.1} | {:.2} |", a / b);
-    }
-    let (b, a) = (cpu_us(&before), cpu_us(&after));
-    println!(
-        "| server CPU per delivery (µs) | {b:.1} | {a:.1} | {:.2} |",
-        a / b
+    let (before, after) = alternate(ROUNDS, || fanout(&baseline), || fanout(&current))?;
+    print_ab(
+        "5 000 browsers, 20 msgs at 50 ms",
+        rev,
+        &[
+            ("fan-out p50 (ms)", "/fanout/p50_ms", 1.0),
+            ("fan-out p99 (ms)", "/fanout/p99_ms", 1.0),
+            ("post p99 (ms)", "/post/p99_ms", 1.0),
+            ("deliveries", "/delivered", 1.0),
+            (
+                "server RSS per browser (KiB)",
+                "/server_rss_per_client_bytes",
+                1024.0,
+            ),
+        ],
+        "server CPU per delivery (µs)",
+        (&before, &after),
     );
-    let p99s = |reports: &[serde_json::Value]| -> Vec<String> {
-        reports
-            .iter()
-            .filter_map(|r| {
-                r.pointer("/fanout/p99_ms")
-                    .and_then(serde_json::Value::as_f64)
-            })
-            .map(|v| format!("{v:.0}"))
-            .collect()
-    };
-    println!(
-        "\n(medians of {ROUNDS} alternating rounds, each on a fresh --db :memory: server; \
-         fan-out p99 per round: {rev} {:?}, this build {:?})",
-        p99s(&before),
-        p99s(&after)
-    );
+    println!("(medians of {ROUNDS} alternating rounds, each on a fresh --db :memory: server)");
     Ok(())
 }
