@@ -30,13 +30,6 @@ impl TestApp {
         self.api(Method::DELETE, &msg_path(room, id), session, None)
             .await
     }
-
-    /// A room's history as `session` reads it (it must be readable).
-    async fn messages_of(&self, session: &str, room: u64) -> Vec<Message> {
-        let (status, page) = self.history_of(session, room).await;
-        assert_eq!(status, 200);
-        page.expect("a history page").msgs
-    }
 }
 
 /// The next `edited` or `deleted` event on `stream` (other lines skipped).

@@ -31,6 +31,13 @@ impl TestApp {
         (status, page)
     }
 
+    /// A room's history as `session` reads it (it must be readable).
+    pub async fn messages_of(&self, session: &str, room: RoomId) -> Vec<common::Message> {
+        let (status, page) = self.history_of(session, room).await;
+        assert_eq!(status, 200);
+        page.expect("a history page").msgs
+    }
+
     /// `room`'s (last_id, unread) as `session` sees it in the room list and in a new
     /// stream's hello, checked to agree.
     async fn newest_and_unread(&self, session: &str, room: RoomId) -> (u64, u32) {

@@ -9,7 +9,7 @@ use crate::rooms_stream::room_socket;
 use crate::sse_and_websocket::next_text;
 use common::mention::HERE_MAX_MEMBERS;
 use common::room::RoomSummary;
-use common::{HistoryPage, Message, StreamEvent};
+use common::{Message, StreamEvent};
 use futures_util::SinkExt;
 use reqwest::Method;
 use serde_json::json;
@@ -53,18 +53,8 @@ async fn mentions_are_parsed_on_the_server_kept_and_returned_whatever_the_door()
         "{json}"
     );
 
-    let page: HistoryPage = app
-        .api(
-            Method::GET,
-            &format!("/api/rooms/{room}/history"),
-            Some(&who.dan),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let texts: Vec<&Message> = page.msgs.iter().filter(|m| m.text == TEXT).collect();
+    let history = app.messages_of(&who.dan, room).await;
+    let texts: Vec<&Message> = history.iter().filter(|m| m.text == TEXT).collect();
     assert_eq!(texts.len(), 2);
     texts.into_iter().for_each(check);
     // A guest's mention in the lobby counts the same.
@@ -115,18 +105,8 @@ async fn mentions_survive_a_restart_and_a_resumed_stream() {
         std::slice::from_ref(&stored),
         "resumed with its mentions"
     );
-    let page: HistoryPage = app
-        .api(
-            Method::GET,
-            &format!("/api/rooms/{room}/history"),
-            Some(&who.dan),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(page.msgs.last(), Some(&stored));
+    let history = app.messages_of(&who.dan, room).await;
+    assert_eq!(history.last(), Some(&stored));
     // The read marker is kept too, and the count after it is the same.
     let kept = app.listed(&who.dan, room).await;
     assert_eq!((kept.read, kept.unread, kept.mentions), (before.id, 1, 1));
