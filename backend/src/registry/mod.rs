@@ -249,6 +249,39 @@ impl Registry {
         fanout
     }
 
+    /// Offers each of `readers` its transport's encoding of the lines paired with it (`room`
+    /// goes with each line into the inbox); a full queue is cut, and every client that is
+    /// gone is removed. The fan-out of a room's events and of presence.
+    fn offer_each<'a>(
+        &mut self,
+        readers: impl IntoIterator<Item = (ClientId, &'a Lines)>,
+        room: Option<RoomId>,
+    ) -> Fanout {
+        let mut fanout = Fanout::default();
+        let mut gone = Vec::new();
+        for (id, lines) in readers {
+            let Some(client) = self.clients.get(&id) else {
+                continue;
+            };
+            let Some(line) = lines.for_transport(client.transport) else {
+                continue;
+            };
+            match client.offer(line, room) {
+                Ok(()) => fanout.delivered += 1,
+                Err(why) => {
+                    if why == Gone::Cut {
+                        fanout.cut.push(id);
+                    }
+                    gone.push(id);
+                }
+            }
+        }
+        for id in gone {
+            self.remove(id);
+        }
+        fanout
+    }
+
     /// Offers a last event (the shutdown notice) without cutting anyone: every stream ends
     /// right after anyway.
     pub fn offer_all(&mut self, lines: &Lines) {

@@ -3,7 +3,7 @@
 //! who came and went; a guest's only how many are online, never who (a stranger in the
 //! lobby does not learn the accounts' names from presence).
 
-use super::{ClientId, Fanout, Gone, Lines, Registry};
+use super::{ClientId, Fanout, Lines, Registry};
 
 impl Registry {
     /// Client `id` gets `presence` lines from now on: with the names when `names`, else
@@ -17,29 +17,11 @@ impl Registry {
     /// Offers `named` to every account's stream that reads presence and `counted` to every
     /// guest's; a full queue is cut, as for a message.
     pub fn broadcast_presence(&mut self, named: &Lines, counted: &Lines) -> Fanout {
-        let mut fanout = Fanout::default();
-        let mut gone = Vec::new();
-        for (id, names) in &self.presence_readers {
-            let Some(client) = self.clients.get(id) else {
-                continue;
-            };
-            let lines = if *names { named } else { counted };
-            let Some(line) = lines.for_transport(client.transport) else {
-                continue;
-            };
-            match client.offer(line, None) {
-                Ok(()) => fanout.delivered += 1,
-                Err(why) => {
-                    if why == Gone::Cut {
-                        fanout.cut.push(*id);
-                    }
-                    gone.push(*id);
-                }
-            }
-        }
-        for id in gone {
-            self.remove(id);
-        }
-        fanout
+        let readers: Vec<(ClientId, &Lines)> = self
+            .presence_readers
+            .iter()
+            .map(|(id, names)| (*id, if *names { named } else { counted }))
+            .collect();
+        self.offer_each(readers, None)
     }
 }

@@ -1,7 +1,7 @@
 //! Rooms in the registry: fan-out to one room's readers, and the index that follows who
 //! may read what.
 
-use super::{ClientId, Fanout, Gone, Lines, Registry};
+use super::{ClientId, Fanout, Lines, Registry};
 use crate::event::AccountId;
 use common::room::RoomId;
 use std::collections::BTreeSet;
@@ -30,29 +30,7 @@ impl Registry {
                 Some(room),
             ),
         };
-        let mut fanout = Fanout::default();
-        let mut gone = Vec::new();
-        for id in readers {
-            let Some(client) = self.clients.get(&id) else {
-                continue;
-            };
-            let Some(line) = lines.for_transport(client.transport) else {
-                continue;
-            };
-            match client.offer(line, room) {
-                Ok(()) => fanout.delivered += 1,
-                Err(why) => {
-                    if why == Gone::Cut {
-                        fanout.cut.push(id);
-                    }
-                    gone.push(id);
-                }
-            }
-        }
-        for id in gone {
-            self.remove(id);
-        }
-        fanout
+        self.offer_each(readers.into_iter().map(|id| (id, lines)), room)
     }
 
     /// The accounts with a stream of every room open here.
