@@ -20,12 +20,18 @@ use tokio::sync::mpsc::{self, error::TryRecvError};
 pub struct Queued {
     pub line: Bytes,
     pub room: Option<RoomId>,
+    /// May wait for the next line to leave with it (presence, typing).
+    pub deferred: bool,
 }
 
 impl Queued {
     /// A line anyone on the stream may read (the lobby, an open room, a heartbeat).
     pub fn open(line: Bytes) -> Self {
-        Self { line, room: None }
+        Self {
+            line,
+            room: None,
+            deferred: false,
+        }
     }
 }
 
@@ -83,27 +89,30 @@ impl Inbox {
     }
 
     /// The next line the reader may still read; `None` once the queue is closed and empty.
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Queued>> {
         loop {
             match self.rx.poll_recv(cx) {
                 Poll::Ready(Some(queued)) if !self.admits(&queued) => continue,
-                other => return other.map(|q| q.map(|q| q.line)),
+                other => return other,
             }
         }
     }
 
     /// Like [`Inbox::poll_recv`], without waiting.
-    pub fn try_recv(&mut self) -> Result<Bytes, TryRecvError> {
+    pub fn try_recv(&mut self) -> Result<Queued, TryRecvError> {
         loop {
             let queued = self.rx.try_recv()?;
             if self.admits(&queued) {
-                return Ok(queued.line);
+                return Ok(queued);
             }
         }
     }
 
+    /// The next line, deferred or not (a WebSocket sends each line as its own message).
     pub async fn recv(&mut self) -> Option<Bytes> {
-        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+        std::future::poll_fn(|cx| self.poll_recv(cx))
+            .await
+            .map(|queued| queued.line)
     }
 }
 
@@ -120,20 +129,22 @@ mod tests {
             tx.try_send(Queued {
                 line: Bytes::from_static(line.as_bytes()),
                 room,
+                deferred: false,
             })
             .unwrap();
         }
         grants.revoke(5);
-        assert_eq!(inbox.try_recv().unwrap(), "b");
-        assert_eq!(inbox.try_recv().unwrap(), "c");
+        assert_eq!(inbox.try_recv().unwrap().line, "b");
+        assert_eq!(inbox.try_recv().unwrap().line, "c");
         assert!(matches!(inbox.try_recv(), Err(TryRecvError::Empty)));
         grants.grant(5);
         tx.try_send(Queued {
             line: Bytes::from_static(b"e"),
             room: Some(5),
+            deferred: false,
         })
         .unwrap();
-        assert_eq!(inbox.try_recv().unwrap(), "e", "granted again");
+        assert_eq!(inbox.try_recv().unwrap().line, "e", "granted again");
     }
 
     #[test]
@@ -143,11 +154,12 @@ mod tests {
         tx.try_send(Queued {
             line: Bytes::from_static(b"x"),
             room: Some(1),
+            deferred: false,
         })
         .unwrap();
         tx.try_send(Queued::open(Bytes::from_static(b"y"))).unwrap();
         drop(tx);
-        assert_eq!(inbox.try_recv().unwrap(), "y");
+        assert_eq!(inbox.try_recv().unwrap().line, "y");
         assert!(matches!(inbox.try_recv(), Err(TryRecvError::Disconnected)));
     }
 }

@@ -52,6 +52,7 @@ pub(super) fn wire_formats(json_line: Bytes, sse_id: Option<u64>, sse_retry: boo
         stream: Some(json_line),
         sse: Some(Bytes::from(sse)),
         ws: Some(json),
+        deferred: false,
     }
 }
 
@@ -73,4 +74,12 @@ pub(super) fn status_lines(degraded: bool, reason: String) -> Lines {
         None,
         false,
     )
+}
+
+/// `lines` marked to wait for the next write on each stream ([`Lines::deferred`]).
+pub(super) fn deferred(lines: Lines) -> Lines {
+    Lines {
+        deferred: true,
+        ..lines
+    }
 }

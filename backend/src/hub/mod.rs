@@ -169,6 +169,7 @@ impl Hub {
             stream: Some(json),
             sse: Some(sse),
             ws: Some(ws),
+            deferred: false,
         };
         let fanout = inner.registry.broadcast(&lines);
         let clients = inner.registry.len();
@@ -333,7 +334,7 @@ impl StoreListener for Hub {
             return;
         };
         let room = *id;
-        let lines = wire_formats(Bytes::from(encode_line(&event)), None, false);
+        let lines = lines::deferred(wire_formats(Bytes::from(encode_line(&event)), None, false));
         let audience = (room != LOBBY).then(|| self.audience(room));
         let mut inner = self.inner.lock();
         let fanout = match audience {

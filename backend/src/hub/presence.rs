@@ -6,6 +6,7 @@
 //! stream's list and the changes that follow it always fit together, and the fan-out of
 //! messages never waits for presence.
 
+use super::lines;
 use super::rooms::event_lines;
 use super::{Hub, Inner};
 use crate::presence::{Change, NodeChange, Presence};
@@ -71,7 +72,10 @@ impl Hub {
             let mut inner = self.inner.lock();
             inner.presence_line = list;
             inner.presence_count_line = count_list;
-            let fanout = inner.registry.broadcast_presence(&change, &counted);
+            // The changes may wait for the next message; the opening lists above may not.
+            let fanout = inner
+                .registry
+                .broadcast_presence(&lines::deferred(change), &lines::deferred(counted));
             let clients = inner.registry.len();
             drop(inner);
             self.log_cuts(&fanout, clients);

@@ -62,7 +62,7 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
         last_ids: Default::default(),
     });
     assert_eq!(
-        event(&delta.rx.try_recv().unwrap()),
+        event(&delta.rx.try_recv().unwrap().line),
         StreamEvent::Bye {
             reason: "history reset".into()
         }
@@ -74,7 +74,8 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
         ),
         "the delta stream ends"
     );
-    let line: common::WindowLine = serde_json::from_slice(&window.rx.try_recv().unwrap()).unwrap();
+    let line: common::WindowLine =
+        serde_json::from_slice(&window.rx.try_recv().unwrap().line).unwrap();
     assert_eq!(line.msg, vec![message(1)]);
     assert_eq!(hub.client_count(), 1, "the window client stays");
 
@@ -90,7 +91,7 @@ fn a_lost_history_ends_delta_streams_and_hands_window_clients_the_new_one() {
             None,
         )
         .unwrap();
-    match event(&back.rx.try_recv().unwrap()) {
+    match event(&back.rx.try_recv().unwrap().line) {
         StreamEvent::Hello {
             epoch, reset, msgs, ..
         } => {
@@ -143,7 +144,7 @@ fn degraded_state_reaches_open_and_new_delta_streams_only_on_change() {
     hub.store_state(Some("down"));
     hub.store_state(Some("down")); // no change, no second line
     assert_eq!(
-        event(&open.rx.try_recv().unwrap()),
+        event(&open.rx.try_recv().unwrap().line),
         StreamEvent::Status {
             degraded: true,
             reason: "down".into()
@@ -159,17 +160,17 @@ fn degraded_state_reaches_open_and_new_delta_streams_only_on_change() {
         .subscribe(since_zero(), Scope::Lobby, None, None)
         .unwrap();
     assert!(matches!(
-        event(&late.rx.try_recv().unwrap()),
+        event(&late.rx.try_recv().unwrap().line),
         StreamEvent::Hello { .. }
     ));
     assert!(matches!(
-        event(&late.rx.try_recv().unwrap()),
+        event(&late.rx.try_recv().unwrap().line),
         StreamEvent::Status { degraded: true, .. }
     ));
 
     hub.store_state(None);
     assert!(matches!(
-        event(&open.rx.try_recv().unwrap()),
+        event(&open.rx.try_recv().unwrap().line),
         StreamEvent::Status {
             degraded: false,
             ..

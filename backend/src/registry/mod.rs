@@ -34,6 +34,9 @@ pub struct Lines {
     pub stream: Option<Bytes>,
     pub sse: Option<Bytes>,
     pub ws: Option<Bytes>,
+    /// An awareness line (presence, typing) that may wait a moment in the stream's inbox
+    /// for the next message to ride with: see [`crate::client_stream`].
+    pub deferred: bool,
 }
 
 impl Lines {
@@ -68,10 +71,11 @@ struct Client {
 
 impl Client {
     /// Offers one line; `Err` with whether the client must go (queue full: cut).
-    fn offer(&self, line: &Bytes, room: Option<RoomId>) -> Result<(), Gone> {
+    fn offer(&self, line: &Bytes, room: Option<RoomId>, deferred: bool) -> Result<(), Gone> {
         match self.tx.try_send(Queued {
             line: line.clone(),
             room,
+            deferred,
         }) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => Err(Gone::Cut),
@@ -233,7 +237,7 @@ impl Registry {
             let Some(line) = lines.for_transport(client.transport) else {
                 continue;
             };
-            match client.offer(line, None) {
+            match client.offer(line, None, lines.deferred) {
                 Ok(()) => fanout.delivered += 1,
                 Err(why) => {
                     if why == Gone::Cut {
@@ -266,7 +270,7 @@ impl Registry {
             let Some(line) = lines.for_transport(client.transport) else {
                 continue;
             };
-            match client.offer(line, room) {
+            match client.offer(line, room, lines.deferred) {
                 Ok(()) => fanout.delivered += 1,
                 Err(why) => {
                     if why == Gone::Cut {
@@ -287,7 +291,7 @@ impl Registry {
     pub fn offer_all(&mut self, lines: &Lines) {
         for client in self.clients.values() {
             if let Some(line) = lines.for_transport(client.transport) {
-                let _ = client.offer(line, None);
+                let _ = client.offer(line, None, lines.deferred);
             }
         }
     }
@@ -296,7 +300,7 @@ impl Registry {
     pub fn offer_to(&mut self, id: ClientId, lines: &Lines) {
         if let Some(client) = self.clients.get(&id) {
             if let Some(line) = lines.for_transport(client.transport) {
-                let _ = client.offer(line, None);
+                let _ = client.offer(line, None, lines.deferred);
             }
         }
     }
@@ -333,7 +337,7 @@ impl Registry {
                 grants.revoke_all();
             }
             if let Some(line) = lines.for_transport(client.transport) {
-                let _ = client.offer(line, None);
+                let _ = client.offer(line, None, lines.deferred);
             }
         }
         ending.len()

@@ -13,22 +13,22 @@ fn full_queue_cuts_only_that_client() {
     );
     let (_fast, mut fast_rx) =
         registry.register(Transport::Window, Bytes::from_static(b"w0\n"), None, None);
-    assert_eq!(fast_rx.try_recv().unwrap(), "w0\n");
+    assert_eq!(fast_rx.try_recv().unwrap().line, "w0\n");
     let lines = Lines {
         window: Some(Bytes::from_static(b"w\n")),
         stream: Some(Bytes::from_static(b"d\n")),
         ..Lines::default()
     };
     assert_eq!(registry.broadcast(&lines).delivered, 2);
-    assert_eq!(fast_rx.try_recv().unwrap(), "w\n");
+    assert_eq!(fast_rx.try_recv().unwrap().line, "w\n");
     // The slow client's queue (hello + d) is now full.
     let fanout = registry.broadcast(&lines);
     assert_eq!(fanout.cut, vec![slow]);
     assert_eq!(fanout.delivered, 1);
     assert_eq!(registry.len(), 1);
     // It still gets what was queued, then the end of its stream.
-    assert_eq!(slow_rx.try_recv().unwrap(), "hello\n");
-    assert_eq!(slow_rx.try_recv().unwrap(), "d\n");
+    assert_eq!(slow_rx.try_recv().unwrap().line, "hello\n");
+    assert_eq!(slow_rx.try_recv().unwrap().line, "d\n");
     assert!(matches!(
         slow_rx.try_recv(),
         Err(mpsc::error::TryRecvError::Disconnected)
@@ -46,6 +46,7 @@ fn dropped_receivers_are_pruned_on_send() {
         stream: line.clone(),
         sse: line.clone(),
         ws: line,
+        deferred: false,
     });
     assert_eq!(fanout, Fanout::default());
     assert_eq!(registry.len(), 0);
@@ -63,7 +64,7 @@ fn each_transport_gets_its_own_encoding_and_none_skips() {
         ..Lines::default()
     });
     assert_eq!(fanout.delivered, 1);
-    assert_eq!(sse.try_recv().unwrap(), "data: x\n\n");
+    assert_eq!(sse.try_recv().unwrap().line, "data: x\n\n");
     assert!(ws.try_recv().is_err(), "no ws encoding: skipped, not cut");
     assert_eq!(registry.len(), 2);
 }
@@ -88,7 +89,7 @@ fn ending_a_session_ends_only_its_streams_after_a_goodbye() {
         ..Lines::default()
     };
     assert_eq!(registry.end_where(&bye, |o| o.session == "a"), 1);
-    assert_eq!(a1.try_recv().unwrap(), "bye\n");
+    assert_eq!(a1.try_recv().unwrap().line, "bye\n");
     assert!(matches!(
         a1.try_recv(),
         Err(mpsc::error::TryRecvError::Disconnected)
@@ -169,7 +170,7 @@ mod room_tests {
         }
         let fanout = registry.broadcast_room(Audience::Restricted(7), &line("seven\n"));
         assert_eq!(fanout.delivered, 1, "one reader, whatever the crowd");
-        assert_eq!(ann.try_recv().unwrap(), "seven\n");
+        assert_eq!(ann.try_recv().unwrap().line, "seven\n");
         assert!(bob.try_recv().is_err());
         assert!(lobby.iter_mut().all(|rx| rx.try_recv().is_err()));
         assert_eq!(
@@ -211,14 +212,14 @@ mod room_tests {
         );
         registry.grant(1, 7);
         registry.broadcast_room(Audience::Restricted(7), &line("back\n"));
-        assert_eq!(ann.try_recv().unwrap(), "back\n");
+        assert_eq!(ann.try_recv().unwrap().line, "back\n");
         // A session that ends drops what is queued of its rooms; open lines and the
         // goodbye still go out.
         registry.broadcast_room(Audience::Restricted(7), &line("secret\n"));
         registry.broadcast_room(Audience::Open, &line("open\n"));
         assert_eq!(registry.end_where(&line("bye\n"), |o| o.account == 1), 1);
-        assert_eq!(ann.try_recv().unwrap(), "open\n");
-        assert_eq!(ann.try_recv().unwrap(), "bye\n");
+        assert_eq!(ann.try_recv().unwrap().line, "open\n");
+        assert_eq!(ann.try_recv().unwrap().line, "bye\n");
         assert!(ann.try_recv().is_err());
         let (id, _ann) = registry.register_with(
             Transport::Stream,
