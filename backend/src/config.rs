@@ -104,6 +104,16 @@ pub struct Settings {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub post_burst: u32,
 
+    /// Messages per second each account (a person or a bot) may post, from any address and
+    /// node-wide, on top of the per-address budget; 0 turns it off.
+    #[arg(long, env = "H2CHAT_ACCOUNT_POST_RATE", default_value = "5")]
+    pub account_post_rate: u32,
+
+    /// Messages an account may post in a burst above --account-post-rate.
+    #[arg(long, env = "H2CHAT_ACCOUNT_POST_BURST", default_value = "20",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub account_post_burst: u32,
+
     /// Minutes after posting in which authors may edit or delete their own messages (a
     /// fraction allowed); 0 means always. Admins and room managers delete any message in
     /// their rooms at any time.
@@ -233,6 +243,8 @@ impl Settings {
             "--db",
             ":memory:",
             "--post-rate",
+            "0",
+            "--account-post-rate",
             "0",
             "--max-streams-per-ip",
             "0",

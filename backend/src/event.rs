@@ -42,14 +42,19 @@ pub enum Event {
         account: AccountId,
         password_hash: String,
     },
-    /// Deactivated accounts cannot sign in; their sessions end.
+    /// Deactivated accounts cannot sign in; their sessions end. `by`: the admin who did it
+    /// (for the audit log; events from before it was kept have none).
     AccountActive {
         account: AccountId,
         active: bool,
+        #[serde(default)]
+        by: Option<AccountId>,
     },
     RoleChanged {
         account: AccountId,
         role: Role,
+        #[serde(default)]
+        by: Option<AccountId>,
     },
     SessionStarted {
         session: SecretHash,
@@ -114,9 +119,35 @@ pub enum Event {
         message: Message,
     },
     /// A message was deleted: `message` is what is left (no text, `deleted`). The stores
-    /// erase the text everywhere they kept it (see `store/changes.rs`).
+    /// erase the text everywhere they kept it (see `store/changes.rs`). `by`: who deleted
+    /// it (the audit log lists those deleted by someone else than their author); `None`
+    /// in events from before it was kept and in a ban's purge (whose
+    /// [`Event::MessagesPurged`] says who).
     MessageDeleted {
         message: Message,
+        #[serde(default)]
+        by: Option<AccountId>,
+    },
+    /// Every message of `account` was deleted when it was banned (`count` of them, each by
+    /// its own [`Event::MessageDeleted`] before this).
+    MessagesPurged {
+        account: AccountId,
+        count: u32,
+        by: AccountId,
+    },
+    /// Guests from `address` (see `common::moderation::GuestAddress`) may not post until
+    /// `until` (ms since the epoch).
+    GuestBanned {
+        address: String,
+        until: u64,
+        #[serde(default)]
+        reason: String,
+        by: AccountId,
+    },
+    /// A guest ban lifted before its time.
+    GuestUnbanned {
+        address: String,
+        by: AccountId,
     },
     /// A newer server's event: kept in the log, ignored here.
     #[serde(other)]
@@ -151,7 +182,7 @@ impl Entry {
     pub fn changed_message(&self) -> Option<&Message> {
         match &self.record {
             Record::Event(Event::MessageEdited { message })
-            | Record::Event(Event::MessageDeleted { message }) => Some(message),
+            | Record::Event(Event::MessageDeleted { message, .. }) => Some(message),
             _ => None,
         }
     }
@@ -224,8 +255,24 @@ mod tests {
                     deleted: true,
                     ..Default::default()
                 },
+                by: Some(3),
+            },
+            Event::GuestBanned {
+                address: "203.0.113.7".into(),
+                until: 99,
+                reason: "spam".into(),
+                by: 3,
             },
         ];
+        assert_eq!(
+            from_json(1, r#"{"type":"account_active","account":4,"active":false}"#),
+            Event::AccountActive {
+                account: 4,
+                active: false,
+                by: None
+            },
+            "events from before `by` was kept read as before"
+        );
         for event in events {
             assert_eq!(from_json(1, &to_json(&event)), event);
         }

@@ -26,6 +26,7 @@
 //!   uses it too).
 //! - [`event`]: the chat's log: messages and events (accounts, sessions, invites), one
 //!   order for everything.
+//! - `moderation`: guest bans in force and the audit log, as the log's events made them.
 //!
 //! The middle:
 //! - [`store`]: where messages live and ids come from: SQLite with group commit on a writer
@@ -76,6 +77,7 @@ mod memory_trim;
 mod mentions;
 mod message_changes;
 mod metrics;
+mod moderation;
 mod periodic;
 mod post_pipeline;
 pub mod presence;

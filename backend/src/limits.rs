@@ -1,6 +1,8 @@
-//! Per-client limits, so one client cannot crowd out the others: a post rate per IP
-//! (`governor`'s keyed token bucket) and caps on open streams (counted in the registry).
+//! Per-client limits, so one client cannot crowd out the others: a post rate per IP and
+//! per account (`governor`'s keyed token buckets) and caps on open streams (counted in the
+//! registry).
 
+use crate::event::AccountId;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
@@ -51,38 +53,74 @@ impl TrustedProxies {
     }
 }
 
-/// Posts per second per client IP, across HTTP and WebSocket.
+/// Posts per second per client IP and per account, across HTTP and WebSocket. A signed-in
+/// post spends both budgets: an account cannot flood from many addresses, nor the people
+/// behind one address crowd each other out.
 pub struct PostLimiter {
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    by_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    by_account: Option<DefaultKeyedRateLimiter<AccountId>>,
+}
+
+/// A keyed token bucket of `rate` a second with bursts of `burst`; none for a rate of 0.
+fn keyed<K: std::hash::Hash + Eq + Clone>(
+    rate: u32,
+    burst: u32,
+) -> Option<DefaultKeyedRateLimiter<K>> {
+    NonZeroU32::new(rate).map(|rate| {
+        let burst = NonZeroU32::new(burst).unwrap_or(rate);
+        RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+    })
+}
+
+fn refusal(not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>) -> RateLimited {
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    RateLimited {
+        retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
+    }
 }
 
 impl PostLimiter {
-    /// `rate` posts per second with bursts of `burst`; a rate of 0 turns limiting off.
+    /// `rate` posts per second per address with bursts of `burst`; a rate of 0 turns
+    /// limiting by address off. No limit per account: see [`PostLimiter::with_accounts`].
     pub fn new(rate: u32, burst: u32) -> Self {
-        let limiter = NonZeroU32::new(rate).map(|rate| {
-            let burst = NonZeroU32::new(burst).unwrap_or(rate);
-            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
-        });
-        Self { limiter }
+        Self {
+            by_ip: keyed(rate, burst),
+            by_account: None,
+        }
     }
 
-    /// Takes one post from `ip`'s budget, or says how long to wait.
-    pub fn check(&self, ip: Option<IpAddr>) -> Result<(), RateLimited> {
-        let (Some(limiter), Some(ip)) = (&self.limiter, ip) else {
+    /// Adds a budget per account: `rate` a second, bursts of `burst`; 0 turns it off.
+    pub fn with_accounts(self, rate: u32, burst: u32) -> Self {
+        Self {
+            by_account: keyed(rate, burst),
+            ..self
+        }
+    }
+
+    /// Takes one post from `ip`'s budget and `account`'s, or says how long to wait.
+    pub fn check(&self, ip: Option<IpAddr>, account: Option<AccountId>) -> Result<(), RateLimited> {
+        if let (Some(limiter), Some(account)) = (&self.by_account, account) {
+            limiter.check_key(&account).map_err(|not_until| {
+                tracing::info!(account, "account post rate limit reached");
+                refusal(not_until)
+            })?;
+        }
+        let (Some(limiter), Some(ip)) = (&self.by_ip, ip) else {
             return Ok(());
         };
         limiter.check_key(&ip).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
             tracing::info!(%ip, "post rate limit reached");
-            RateLimited {
-                retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
-            }
+            refusal(not_until)
         })
     }
 
     /// Forgets clients whose budget is full again, so the table does not grow forever.
     pub fn forget_idle(&self) {
-        if let Some(limiter) = &self.limiter {
+        if let Some(limiter) = &self.by_ip {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        if let Some(limiter) = &self.by_account {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
@@ -123,18 +161,20 @@ mod tests {
         let a = Some("10.0.0.1".parse().unwrap());
         let b = Some("10.0.0.2".parse().unwrap());
         for _ in 0..3 {
-            limiter.check(a).unwrap();
+            limiter.check(a, None).unwrap();
         }
         assert_eq!(
-            limiter.check(a),
+            limiter.check(a, None),
             Err(RateLimited {
                 retry_after_secs: 1
             })
         );
         limiter
-            .check(b)
+            .check(b, None)
             .expect("another address has its own budget");
-        limiter.check(None).expect("unknown peers are not limited");
+        limiter
+            .check(None, None)
+            .expect("unknown peers are not limited");
     }
 
     #[test]
@@ -167,7 +207,26 @@ mod tests {
         let limiter = PostLimiter::new(0, 1);
         let ip = Some("10.0.0.1".parse().unwrap());
         for _ in 0..1000 {
-            limiter.check(ip).unwrap();
+            limiter.check(ip, Some(1)).unwrap();
         }
+    }
+
+    #[test]
+    fn an_account_has_one_budget_whatever_its_address() {
+        let limiter = PostLimiter::new(0, 1).with_accounts(1, 2);
+        let ip = |n: u8| Some(IpAddr::from([10, 0, 0, n]));
+        limiter.check(ip(1), Some(7)).unwrap();
+        limiter.check(ip(2), Some(7)).unwrap();
+        assert_eq!(
+            limiter.check(ip(3), Some(7)),
+            Err(RateLimited {
+                retry_after_secs: 1
+            }),
+            "a third address does not give the account more"
+        );
+        limiter.check(ip(3), Some(8)).expect("another account");
+        limiter
+            .check(ip(3), None)
+            .expect("guests spend the address budget alone");
     }
 }

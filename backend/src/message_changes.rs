@@ -73,6 +73,11 @@ impl MessageChanges {
         if !(caller.is_admin() || room.managed_by(caller)) {
             self.check_author(caller, &room, &message)?;
         }
+        self.erase(message, Some(caller)).await
+    }
+
+    /// Stores `message`'s deletion by `by`: what is left of it is a tombstone.
+    async fn erase(&self, message: Message, by: Option<&Account>) -> Result<(), ApiError> {
         let tombstone = Message {
             text: String::new(),
             mentions: Vec::new(),
@@ -81,7 +86,10 @@ impl MessageChanges {
             deleted: true,
             ..message
         };
-        let event = Event::MessageDeleted { message: tombstone };
+        let event = Event::MessageDeleted {
+            message: tombstone,
+            by: by.map(|by| by.id),
+        };
         self.store
             .append(NewEntry::Event(event), Vec::new())
             .await?;
@@ -89,6 +97,40 @@ impl MessageChanges {
     }
 
     /// The room, if `caller` may read it, and its message `id`, if it has one not deleted.
+    /// Deletes every message `author` wrote, in every room (a ban's "delete their
+    /// messages"), as `by`; returns how many. Reads each room's whole history from the
+    /// store, page by page: a rare admin action, not a hot path.
+    pub async fn purge(&self, by: &Account, author: &Account) -> Result<u32, ApiError> {
+        let mut count = 0u32;
+        for room in self.rooms.all_ids() {
+            let mut before = None;
+            loop {
+                let (page, more) = self.store.history(room, before, PURGE_PAGE).await?;
+                before = page.first().map(|m| m.id);
+                for message in page {
+                    if message.deleted || message.account.as_deref() != Some(&author.username) {
+                        continue;
+                    }
+                    // Not one audit entry per message: `MessagesPurged` below says who.
+                    self.erase(message, None).await?;
+                    count += 1;
+                }
+                if !more || before.is_none() {
+                    break;
+                }
+            }
+        }
+        let event = Event::MessagesPurged {
+            account: author.id,
+            count,
+            by: by.id,
+        };
+        self.store
+            .append(NewEntry::Event(event), Vec::new())
+            .await?;
+        Ok(count)
+    }
+
     async fn find(
         &self,
         caller: &Account,
@@ -140,6 +182,9 @@ impl MessageChanges {
 }
 
 /// `15 minutes`, `1 minute`, `30 seconds`: the window as people read it.
+/// Messages read from the store at a time while purging.
+const PURGE_PAGE: usize = 500;
+
 fn minutes(window_ms: u64) -> String {
     match window_ms / 1000 {
         60 => "1 minute".into(),

@@ -10,6 +10,7 @@
 
 use crate::accounts::Accounts;
 use crate::auth::{not_signed_in, Caller};
+use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::limits::{client_ip, PostLimiter};
 use crate::mentions::address;
@@ -19,6 +20,7 @@ use crate::store::{NewPost, Store};
 use actix_web::http::header;
 use actix_web::mime;
 use actix_web::{web, HttpRequest};
+use common::moderation::GuestBan;
 use common::room::RoomId;
 use common::validation::{MessageText, BODY_LIMIT_BYTES};
 use common::{Message, NewMessage};
@@ -102,9 +104,9 @@ impl PostPipeline {
         }
         let message: NewMessage = serde_json::from_slice(body)
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
-        self.limiter.check(ip)?;
-        let room = room.unwrap_or(message.room);
         let account = caller.signed().map(|s| s.account.id);
+        self.limiter.check(ip, account)?;
+        let room = room.unwrap_or(message.room);
         let Some(found) = self.rooms.readable(room, account) else {
             return Err(ApiError::NotFound(format!("no room {room}")));
         };
@@ -125,7 +127,7 @@ impl PostPipeline {
                 mentions: Vec::new(),
                 here: false,
             },
-            None => self.guest_post(message)?,
+            None => self.guest_post(ip, message)?,
         };
         let poster = caller.signed().map(|s| &s.account);
         let addressed = address(&post.text, &found, poster, self.accounts.directory())?;
@@ -134,11 +136,15 @@ impl PostPipeline {
         Ok(self.store.post(post).await?)
     }
 
-    /// A guest's post: allowed when guests are, under any name but a registered username
-    /// (compared ignoring case and look-alike characters).
-    fn guest_post(&self, message: NewMessage) -> Result<NewPost, ApiError> {
+    /// A guest's post: allowed when guests are, from an address not banned, under any name
+    /// but a registered username (compared ignoring case and look-alike characters).
+    fn guest_post(&self, ip: Option<IpAddr>, message: NewMessage) -> Result<NewPost, ApiError> {
         if !self.accounts.guests {
             return Err(not_signed_in());
+        }
+        let directory = self.accounts.directory();
+        if let Some(ban) = ip.and_then(|ip| directory.ban_on(ip, now_ms())) {
+            return Err(ApiError::Forbidden(banned(&ban)));
         }
         let valid = message.validate()?;
         if self
@@ -189,6 +195,19 @@ impl PostPipeline {
             _ => tracing::info!(%error, "message refused"),
         }
     }
+}
+
+/// What a banned guest is told: until when, and why if the admin said.
+fn banned(ban: &GuestBan) -> String {
+    let until = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ban.until);
+    let mut text = format!(
+        "guests from your address may not post until {}",
+        httpdate::fmt_http_date(until)
+    );
+    if !ban.reason.is_empty() {
+        text.push_str(&format!(": {}", ban.reason));
+    }
+    text
 }
 
 /// The body of an HTTP post, read whole if it is JSON and not larger than a message may be.

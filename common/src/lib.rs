@@ -15,6 +15,7 @@
 pub mod account;
 pub mod framer;
 pub mod mention;
+pub mod moderation;
 pub mod presence;
 pub mod room;
 pub mod validation;

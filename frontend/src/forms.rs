@@ -3,6 +3,7 @@
 //! Pure logic: no DOM, tested natively.
 
 use common::account::{check_password, DisplayName, NewInvite, SignInRequest, Username};
+use common::moderation::{BanError, NewGuestBan};
 
 /// Messages by field name (`"username"`, `"password"`, …); empty when all is well.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,6 +116,41 @@ pub fn check_invite(hours: &str, max_uses: &str) -> Result<NewInvite, FieldError
     })
 }
 
+/// The guest-ban form: the server's own checks (`NewGuestBan::validate`), each message
+/// under its field.
+pub fn check_ban(address: &str, hours: &str, reason: &str) -> Result<NewGuestBan, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let ban = NewGuestBan {
+        address: address.trim().to_owned(),
+        hours: hours.trim().parse().unwrap_or(0),
+        reason: reason.trim().to_owned(),
+    };
+    // Each rule on its own, so every field with a mistake says so at once.
+    let probe = |changed: NewGuestBan| changed.validate().err();
+    if let Some(error @ BanError::Address(_)) = probe(NewGuestBan {
+        hours: 1,
+        reason: String::new(),
+        ..ban.clone()
+    }) {
+        errors.add("address", error.to_string());
+    }
+    if let Some(error @ BanError::Hours) = probe(NewGuestBan {
+        address: "127.0.0.1".into(),
+        reason: String::new(),
+        ..ban.clone()
+    }) {
+        errors.add("ban_hours", error.to_string());
+    }
+    if let Some(error) = probe(NewGuestBan {
+        address: "127.0.0.1".into(),
+        hours: 1,
+        ..ban.clone()
+    }) {
+        errors.add("reason", error.to_string());
+    }
+    errors.into_result(|| ban)
+}
+
 /// The setup token from `location.hash` (`#TOKEN`), if there is one.
 pub fn token_from_hash(hash: &str) -> Option<String> {
     let token = hash.strip_prefix('#').unwrap_or(hash).trim();
@@ -206,5 +242,21 @@ mod tests {
         assert_eq!(token_from_hash("abc").as_deref(), Some("abc"));
         assert_eq!(token_from_hash("#"), None);
         assert_eq!(token_from_hash(""), None);
+    }
+
+    #[test]
+    fn ban_fields() {
+        let ban = check_ban(" 203.0.113.7 ", "24", " spam ").unwrap();
+        assert_eq!(
+            (ban.address.as_str(), ban.hours, ban.reason.as_str()),
+            ("203.0.113.7", 24, "spam")
+        );
+        let errors = check_ban("example.com", "0", &"x".repeat(300)).unwrap_err();
+        assert!(errors.of("address").unwrap().contains("not an IP address"));
+        assert!(errors.of("ban_hours").unwrap().contains("between 1 and"));
+        assert!(errors.of("reason").unwrap().contains("at most 200"));
+        let only_hours = check_ban("2001:db8::1", "week", "").unwrap_err();
+        assert_eq!(only_hours.of("address"), None);
+        assert!(only_hours.of("ban_hours").is_some());
     }
 }

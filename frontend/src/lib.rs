@@ -21,6 +21,7 @@
 //! - [`rooms_api`]: the `/api/rooms` and `/api/dms` endpoints, one function each.
 //! - [`room_forms`]: what the room forms check before sending (pure logic).
 //! - [`account_api`]: the `/api` endpoints for accounts, one function each.
+//! - [`moderation_api`]: the `/api` endpoints of moderation (bans, the audit log).
 //! - [`session`]: who is signed in and what the server allows (context).
 //! - [`forms`]: what the account forms check before sending (pure logic).
 //! - [`route`]: which page a path names (pure logic).
@@ -36,6 +37,7 @@ pub mod connection;
 pub mod forms;
 pub mod linkify;
 pub mod mention_complete;
+pub mod moderation_api;
 pub mod notifications;
 pub mod presence;
 pub mod room_forms;

@@ -51,6 +51,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "mentions::",
                     "presence::",
                     "presence_storm::",
+                    "moderation::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

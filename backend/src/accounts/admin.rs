@@ -1,4 +1,5 @@
-//! What admins do: invite people, deactivate and reactivate accounts, change roles.
+//! What admins do: invite people, deactivate and reactivate accounts, change roles, ban
+//! guests' addresses for a while.
 
 use super::credentials::{new_secret, secret_hash};
 use super::{directory, AccountError, Accounts, Signed};
@@ -6,6 +7,7 @@ use crate::clock::now_ms;
 use crate::event::Event;
 use crate::store::Claim;
 use common::account::{AccountChange, AccountView, CreatedInvite, NewInvite, Role};
+use common::moderation::{GuestAddress, GuestBan, NewGuestBan};
 
 /// How long an invite lives unless its creator says otherwise: 7 days.
 pub const INVITE_DEFAULT_HOURS: u32 = 7 * 24;
@@ -76,6 +78,7 @@ impl Accounts {
     /// role. The last active admin cannot be deactivated or made a member.
     pub async fn change_account(
         &self,
+        admin: &Signed,
         username: &str,
         change: AccountChange,
     ) -> Result<AccountView, AccountError> {
@@ -99,6 +102,7 @@ impl Accounts {
             let event = Event::AccountActive {
                 account: target.id,
                 active,
+                by: Some(admin.account.id),
             };
             self.record(event, claims).await?;
         }
@@ -106,6 +110,7 @@ impl Accounts {
             let event = Event::RoleChanged {
                 account: target.id,
                 role,
+                by: Some(admin.account.id),
             };
             self.record(event, vec![self.admins_claim()]).await?;
         }
@@ -113,5 +118,44 @@ impl Accounts {
             .account_named(username)
             .map(|a| a.view())
             .ok_or_else(|| AccountError::NotFound(format!("no account {username}")))
+    }
+
+    /// `POST /api/bans` (admins): guests from the address may not post for the hours
+    /// given. A new ban of a banned address replaces the old one.
+    pub async fn ban_guest(
+        &self,
+        admin: &Signed,
+        request: NewGuestBan,
+    ) -> Result<GuestBan, AccountError> {
+        let address = request
+            .validate()
+            .map_err(|e| AccountError::BadRequest(e.to_string()))?;
+        let until = now_ms() + u64::from(request.hours) * 3_600_000;
+        let event = Event::GuestBanned {
+            address: address.to_string(),
+            until,
+            reason: request.reason,
+            by: admin.account.id,
+        };
+        self.record(event, Vec::new()).await?;
+        self.directory
+            .bans(now_ms())
+            .into_iter()
+            .find(|ban| ban.address == address.as_str())
+            .ok_or_else(|| AccountError::NotFound(format!("no ban on {address}")))
+    }
+
+    /// `DELETE /api/bans/{address}` (admins): lifts a ban before its time.
+    pub async fn unban_guest(&self, admin: &Signed, address: &str) -> Result<(), AccountError> {
+        let address =
+            GuestAddress::parse(address).map_err(|e| AccountError::BadRequest(e.to_string()))?;
+        if !self.directory.banned(&address, now_ms()) {
+            return Err(AccountError::NotFound(format!("{address} is not banned")));
+        }
+        let event = Event::GuestUnbanned {
+            address: address.to_string(),
+            by: admin.account.id,
+        };
+        self.record(event, Vec::new()).await.map(drop)
     }
 }

@@ -17,7 +17,7 @@ fn stream_event(entry: &Entry) -> Option<StreamEvent> {
         Record::Event(Event::MessageEdited { message }) => Some(StreamEvent::Edited {
             msg: message.clone(),
         }),
-        Record::Event(Event::MessageDeleted { message }) => Some(StreamEvent::Deleted {
+        Record::Event(Event::MessageDeleted { message, .. }) => Some(StreamEvent::Deleted {
             msg: message.clone(),
         }),
         _ => None,

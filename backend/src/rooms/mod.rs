@@ -263,6 +263,11 @@ impl Rooms {
         self.state.read().rooms.get(&id).cloned()
     }
 
+    /// Every room's id, the lobby's first.
+    pub fn all_ids(&self) -> Vec<RoomId> {
+        self.state.read().rooms.keys().copied().collect()
+    }
+
     /// The room, if `reader` (an account, or a guest: `None`) may read it. Guests read the
     /// lobby only (whether guests may read at all is the caller's rule).
     pub fn readable(&self, id: RoomId, reader: Option<AccountId>) -> Option<Room> {

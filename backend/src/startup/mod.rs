@@ -82,7 +82,10 @@ impl Application {
             store,
             thread,
         } = open_store(&settings, metrics.clone()).await?;
-        let limiter = Arc::new(PostLimiter::new(settings.post_rate, settings.post_burst));
+        let limiter = Arc::new(
+            PostLimiter::new(settings.post_rate, settings.post_burst)
+                .with_accounts(settings.account_post_rate, settings.account_post_burst),
+        );
         let accounts = Arc::new(Accounts::new(
             directory,
             store.clone(),

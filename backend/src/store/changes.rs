@@ -28,7 +28,7 @@ pub(super) fn apply(tx: &Transaction, id: u64, event: &Event) -> rusqlite::Resul
                 ],
             )?;
         }
-        Event::MessageDeleted { message } => {
+        Event::MessageDeleted { message, .. } => {
             tx.execute(
                 "UPDATE messages SET text = '', mentions = NULL, here = 0, edited = 0,
                  deleted = 1 WHERE id = ?1",

@@ -14,6 +14,7 @@ mod last_ids;
 mod limits;
 mod mentions;
 mod metrics;
+mod moderation;
 mod people;
 mod posting;
 mod presence;

@@ -1,16 +1,18 @@
-//! `/admin`: the accounts (deactivate, reactivate, change roles) and the invite links.
+//! `/admin`: the accounts (deactivate, reactivate, change roles, ban), the invite links,
+//! guest bans and the audit log (`moderation.rs`).
 
-use super::form::{Alert, Field, FormState, Submit};
+use super::form::Alert;
+use super::invites::Invites;
+use super::moderation::{AuditLog, Bans};
 use super::Page;
 use crate::account_api;
-use crate::forms::check_invite;
+use crate::moderation_api;
 use crate::session::{Identity, Session};
-use common::account::{AccountChange, AccountView, CreatedInvite, InviteView, Role};
-use leptos::html::Input;
+use common::account::{AccountChange, AccountView, Role};
+use common::moderation::AccountBan;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use wasm_bindgen::JsCast;
 
 /// What the visitor may see here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +47,7 @@ pub fn AdminPage() -> impl IntoView {
                     <p class="refusal">"Only admins can see this page."</p>
                 }
                 .into_any(),
-                Access::Admin => view! { <Accounts /> <Invites /> }.into_any(),
+                Access::Admin => view! { <Accounts /> <Invites /> <Bans /> <AuditLog /> }.into_any(),
             }}
         </Page>
     }
@@ -106,6 +108,27 @@ fn Accounts() -> impl IntoView {
             busy.set(false);
         });
     });
+    let ban = Callback::new(move |(username, request): (String, AccountBan)| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match moderation_api::ban_account(&username, &request).await {
+                Ok(_) => {
+                    failure.set(None);
+                    accounts.update(|list| {
+                        let row = list.iter_mut().flatten().find(|a| a.username == username);
+                        if let Some(row) = row {
+                            row.active = false;
+                        }
+                    });
+                }
+                Err(why) => failure.set(Some(why)),
+            }
+            busy.set(false);
+        });
+    });
     view! {
         <h3>"Accounts"</h3>
         <Alert message=failure />
@@ -123,7 +146,7 @@ fn Accounts() -> impl IntoView {
             <tbody>
                 {move || accounts.get().map(|list| {
                     list.into_iter()
-                        .map(|account| view! { <AccountRow account change busy /> })
+                        .map(|account| view! { <AccountRow account change ban busy /> })
                         .collect_view()
                 })}
             </tbody>
@@ -136,6 +159,7 @@ fn Accounts() -> impl IntoView {
 fn AccountRow(
     account: AccountView,
     change: Callback<(String, AccountChange)>,
+    ban: Callback<(String, AccountBan)>,
     #[prop(into)] busy: Signal<bool>,
 ) -> impl IntoView {
     let AccountView {
@@ -167,6 +191,19 @@ fn AccountRow(
             change.run((username.clone(), flip));
         }
     };
+    // "Ban…" opens a confirmation in the row: whether to delete the messages too.
+    let banning = RwSignal::new(false);
+    let purge = RwSignal::new(false);
+    let confirm_ban = {
+        let username = username.clone();
+        move |_| {
+            banning.set(false);
+            let request = AccountBan {
+                delete_messages: purge.get_untracked(),
+            };
+            ban.run((username.clone(), request));
+        }
+    };
     let key = username.clone();
     view! {
         <tr class="account" data-username=key>
@@ -182,199 +219,27 @@ fn AccountRow(
                 <button type="button" class="toggle-role" on:click=toggle_role disabled=busy>
                     {if admin { "Make member" } else { "Make admin" }}
                 </button>
+                <button type="button" class="ban" on:click=move |_| banning.set(true)
+                    disabled=busy hidden=move || banning.get()>
+                    "Ban…"
+                </button>
+                <span class="ban-confirm" hidden=move || !banning.get()>
+                    <label>
+                        <input type="checkbox" class="purge"
+                            prop:checked=move || purge.get()
+                            on:change=move |ev| purge.set(event_target_checked(&ev)) />
+                        " and delete every message they wrote"
+                    </label>
+                    <button type="button" class="confirm-ban danger" on:click=confirm_ban
+                        disabled=busy>
+                        "Ban"
+                    </button>
+                    <button type="button" class="cancel-ban"
+                        on:click=move |_| banning.set(false)>
+                        "Cancel"
+                    </button>
+                </span>
             </td>
         </tr>
-    }
-}
-
-/// Where an invite stands, for the list.
-pub fn invite_state(invite: &InviteView, now_ms: u64) -> &'static str {
-    if invite.revoked {
-        "revoked"
-    } else if invite.expires_at <= now_ms {
-        "expired"
-    } else if invite.max_uses.is_some_and(|max| invite.uses >= max) {
-        "used up"
-    } else {
-        "active"
-    }
-}
-
-/// The new-invite form, the link just made (with "Copy"), and the invites so far.
-#[component]
-fn Invites() -> impl IntoView {
-    let hours = RwSignal::new("168".to_owned());
-    let max_uses = RwSignal::new(String::new());
-    let form = FormState::default();
-    let created = RwSignal::new(None::<CreatedInvite>);
-    let invites = RwSignal::new(None::<Vec<InviteView>>);
-    let list_failure = RwSignal::new(None::<String>);
-    let reload = move || {
-        spawn_local(async move {
-            match account_api::invites().await {
-                Ok(list) => {
-                    list_failure.set(None);
-                    invites.set(Some(list));
-                }
-                Err(why) => list_failure.set(Some(why)),
-            }
-        });
-    };
-    reload();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let checked = check_invite(&hours.get_untracked(), &max_uses.get_untracked());
-        form.submit(checked, move |invite| {
-            Box::pin(async move {
-                let invite = account_api::create_invite(&invite).await?;
-                created.set(Some(invite));
-                reload();
-                Ok(())
-            })
-        });
-    };
-    let revoke = Callback::new(move |id: String| {
-        spawn_local(async move {
-            match account_api::revoke_invite(&id).await {
-                Ok(()) => reload(),
-                Err(why) => list_failure.set(Some(why)),
-            }
-        });
-    });
-    view! {
-        <h3>"Invites"</h3>
-        <form class="account-form invite-form" novalidate on:submit=submit>
-            <Field label="Expires in (hours)" name="hours" value=hours error=form.error("hours") />
-            <Field label="Uses (optional)" name="max_uses" value=max_uses
-                error=form.error("max_uses") hint="Empty: any number of people." />
-            <Alert message=form.failure />
-            <Submit form label="Create invite link" />
-        </form>
-        {move || created.get().map(|invite| view! { <CreatedLink url=invite.url /> })}
-        <Alert message=list_failure />
-        <table class="invites stacked">
-            <thead>
-                <tr>
-                    <th>"Made by"</th>
-                    <th>"Created"</th>
-                    <th>"Expires"</th>
-                    <th>"Uses"</th>
-                    <th>"State"</th>
-                    <th><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {move || invites.get().map(|list| {
-                    let now = js_sys::Date::now() as u64;
-                    list.into_iter().map(|invite| {
-                        let state = invite_state(&invite, now);
-                        let uses = match invite.max_uses {
-                            Some(max) => format!("{} of {max}", invite.uses),
-                            None => invite.uses.to_string(),
-                        };
-                        let id = invite.id.clone();
-                        view! {
-                            <tr class="invite" data-id=invite.id>
-                                <td data-label="Made by">{invite.created_by}</td>
-                                <td data-label="Created">{format_date(invite.created_at)}</td>
-                                <td data-label="Expires">{format_date(invite.expires_at)}</td>
-                                <td data-label="Uses">{uses}</td>
-                                <td data-label="State" class="state">{state}</td>
-                                <td class="actions">
-                                    <button type="button" class="revoke"
-                                        disabled=invite.revoked
-                                        on:click=move |_| revoke.run(id.clone())>
-                                        "Revoke"
-                                    </button>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()
-                })}
-            </tbody>
-        </table>
-    }
-}
-
-/// The link just made, selectable, with a button that copies it.
-#[component]
-fn CreatedLink(url: String) -> impl IntoView {
-    let input = NodeRef::<Input>::new();
-    let said = RwSignal::new("");
-    let copy = {
-        let url = url.clone();
-        move |_| {
-            let Some(field) = input.get_untracked() else {
-                return;
-            };
-            // Selecting is the fallback: without the clipboard API (an insecure page, an
-            // old browser) or permission, the person copies it themselves.
-            let select = move || {
-                field.select();
-                said.set("Selected: press Ctrl+C (⌘C on a Mac) to copy.");
-            };
-            let navigator = window().navigator();
-            let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
-                .ok()
-                .filter(|c| !c.is_undefined() && !c.is_null());
-            let Some(clipboard) = clipboard else {
-                return select();
-            };
-            let written = clipboard
-                .unchecked_into::<web_sys::Clipboard>()
-                .write_text(&url);
-            spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(written).await {
-                    Ok(_) => said.set("Copied."),
-                    Err(_) => select(),
-                }
-            });
-        }
-    };
-    view! {
-        <div class="created-invite">
-            <label for="invite-url">"New invite link (shown once)"</label>
-            <div class="copy-row">
-                <input id="invite-url" class="invite-url" readonly node_ref=input prop:value=url />
-                <button type="button" class="copy" on:click=copy>"Copy"</button>
-            </div>
-            <p class="hint" role="status">{move || said.get()}</p>
-        </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invite_states() {
-        let invite = InviteView {
-            id: "i".into(),
-            created_by: "ann".into(),
-            created_at: 0,
-            expires_at: 1_000,
-            max_uses: Some(2),
-            uses: 1,
-            revoked: false,
-        };
-        assert_eq!(invite_state(&invite, 999), "active");
-        assert_eq!(invite_state(&invite, 1_000), "expired");
-        let used_up = InviteView {
-            uses: 2,
-            ..invite.clone()
-        };
-        assert_eq!(invite_state(&used_up, 0), "used up");
-        let unlimited = InviteView {
-            max_uses: None,
-            uses: 99,
-            ..invite.clone()
-        };
-        assert_eq!(invite_state(&unlimited, 0), "active");
-        let revoked = InviteView {
-            revoked: true,
-            ..invite
-        };
-        assert_eq!(invite_state(&revoked, 5_000), "revoked");
     }
 }

@@ -4,6 +4,7 @@
 
 use super::credentials::name_key;
 use crate::event::{AccountId, Entry, Event, Record, SecretHash};
+use crate::moderation::Moderation;
 use common::account::{AccountView, InviteView, Person, Role};
 use parking_lot::RwLock;
 use std::collections::{BTreeMap, HashMap};
@@ -86,6 +87,8 @@ struct State {
     /// Id of the last event that changed who the active admins are: changes to that set
     /// claim `admins@{version}`, so two concurrent ones cannot both remove "another" admin.
     admins_version: u64,
+    /// Guest bans and the audit log, made by the same events.
+    moderation: Moderation,
 }
 
 /// Accounts, sessions and invites, shared by every request handler of a node.
@@ -286,6 +289,10 @@ pub fn invite_id(code: &SecretHash) -> String {
 
 impl State {
     fn apply(&mut self, id: u64, time: u64, event: &Event) -> Option<Cut> {
+        let accounts = &self.accounts;
+        self.moderation.apply(id, time, event, |account| {
+            accounts.get(&account).map(|a| a.username.clone())
+        });
         match event {
             Event::AccountCreated {
                 username,
@@ -322,7 +329,9 @@ impl State {
                     a.password_hash = password_hash.clone();
                 }
             }
-            Event::AccountActive { account, active } => {
+            Event::AccountActive {
+                account, active, ..
+            } => {
                 let a = self.accounts.get_mut(account)?;
                 a.active = *active;
                 if a.role == Role::Admin {
@@ -332,7 +341,7 @@ impl State {
                     return Some(self.end_sessions(*account, None));
                 }
             }
-            Event::RoleChanged { account, role } => {
+            Event::RoleChanged { account, role, .. } => {
                 let a = self.accounts.get_mut(account)?;
                 if a.role != *role {
                     a.role = *role;
@@ -390,6 +399,9 @@ impl State {
             | Event::MemberRemoved { .. }
             | Event::MessageEdited { .. }
             | Event::MessageDeleted { .. }
+            | Event::MessagesPurged { .. }
+            | Event::GuestBanned { .. }
+            | Event::GuestUnbanned { .. }
             | Event::Unknown => {}
         }
         None
@@ -402,5 +414,6 @@ impl State {
     }
 }
 
+mod moderation;
 #[cfg(test)]
 mod tests;

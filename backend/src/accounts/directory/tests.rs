@@ -51,6 +51,7 @@ fn sessions_live_until_ended_idle_or_deactivated() {
         Event::AccountActive {
             account: 1,
             active: false,
+            by: Some(2),
         },
     ));
     assert_eq!(
@@ -114,6 +115,7 @@ fn the_admin_set_has_a_version_and_waiting_for_an_entry_works() {
         Event::RoleChanged {
             account: 2,
             role: Role::Admin,
+            by: None,
         },
     ));
     assert_eq!(dir.admins(), (2, 3));

@@ -33,7 +33,7 @@ pub async fn change_account(
     body: web::Json<AccountChange>,
 ) -> Result<HttpResponse, ApiError> {
     let view = accounts
-        .change_account(&username, body.into_inner())
+        .change_account(&admin.0, &username, body.into_inner())
         .await?;
     tracing::info!(by = %admin.0.account.username, account = %username, "account changed");
     Ok(HttpResponse::Ok().json(view))

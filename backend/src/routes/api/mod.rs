@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod edits;
+pub mod moderation;
 pub mod reads;
 pub mod rooms;
 pub mod session;
@@ -35,6 +36,11 @@ use utoipa::OpenApi;
         admin::create_invite,
         admin::invites,
         admin::revoke_invite,
+        moderation::ban_guest,
+        moderation::bans,
+        moderation::unban_guest,
+        moderation::ban_account,
+        moderation::audit,
         rooms::list,
         rooms::get,
         rooms::create,
@@ -93,6 +99,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(admin::invites)),
             )
             .route("/invites/{id}", web::delete().to(admin::revoke_invite))
+            .route(
+                "/accounts/{username}/ban",
+                web::post().to(moderation::ban_account),
+            )
+            .service(
+                web::resource("/bans")
+                    .route(web::post().to(moderation::ban_guest))
+                    .route(web::get().to(moderation::bans)),
+            )
+            // An IPv6 ban's address ends in `/64`: the segment takes the slash.
+            .route(
+                "/bans/{address:.+}",
+                web::delete().to(moderation::unban_guest),
+            )
+            .route("/audit", web::get().to(moderation::audit))
             .service(
                 web::resource("/rooms")
                     .route(web::get().to(rooms::list))

@@ -1,0 +1,204 @@
+//! The admin page's invite links: the new-invite form, the link just made (with "Copy"),
+//! and the invites so far.
+
+use super::admin::format_date;
+use super::form::{Alert, Field, FormState, Submit};
+use crate::account_api;
+use crate::forms::check_invite;
+use common::account::{CreatedInvite, InviteView};
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+/// Where an invite stands, for the list.
+pub fn invite_state(invite: &InviteView, now_ms: u64) -> &'static str {
+    if invite.revoked {
+        "revoked"
+    } else if invite.expires_at <= now_ms {
+        "expired"
+    } else if invite.max_uses.is_some_and(|max| invite.uses >= max) {
+        "used up"
+    } else {
+        "active"
+    }
+}
+
+/// The new-invite form, the link just made (with "Copy"), and the invites so far.
+#[component]
+pub fn Invites() -> impl IntoView {
+    let hours = RwSignal::new("168".to_owned());
+    let max_uses = RwSignal::new(String::new());
+    let form = FormState::default();
+    let created = RwSignal::new(None::<CreatedInvite>);
+    let invites = RwSignal::new(None::<Vec<InviteView>>);
+    let list_failure = RwSignal::new(None::<String>);
+    let reload = move || {
+        spawn_local(async move {
+            match account_api::invites().await {
+                Ok(list) => {
+                    list_failure.set(None);
+                    invites.set(Some(list));
+                }
+                Err(why) => list_failure.set(Some(why)),
+            }
+        });
+    };
+    reload();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let checked = check_invite(&hours.get_untracked(), &max_uses.get_untracked());
+        form.submit(checked, move |invite| {
+            Box::pin(async move {
+                let invite = account_api::create_invite(&invite).await?;
+                created.set(Some(invite));
+                reload();
+                Ok(())
+            })
+        });
+    };
+    let revoke = Callback::new(move |id: String| {
+        spawn_local(async move {
+            match account_api::revoke_invite(&id).await {
+                Ok(()) => reload(),
+                Err(why) => list_failure.set(Some(why)),
+            }
+        });
+    });
+    view! {
+        <h3>"Invites"</h3>
+        <form class="account-form invite-form" novalidate on:submit=submit>
+            <Field label="Expires in (hours)" name="hours" value=hours error=form.error("hours") />
+            <Field label="Uses (optional)" name="max_uses" value=max_uses
+                error=form.error("max_uses") hint="Empty: any number of people." />
+            <Alert message=form.failure />
+            <Submit form label="Create invite link" />
+        </form>
+        {move || created.get().map(|invite| view! { <CreatedLink url=invite.url /> })}
+        <Alert message=list_failure />
+        <table class="invites stacked">
+            <thead>
+                <tr>
+                    <th>"Made by"</th>
+                    <th>"Created"</th>
+                    <th>"Expires"</th>
+                    <th>"Uses"</th>
+                    <th>"State"</th>
+                    <th><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {move || invites.get().map(|list| {
+                    let now = js_sys::Date::now() as u64;
+                    list.into_iter().map(|invite| {
+                        let state = invite_state(&invite, now);
+                        let uses = match invite.max_uses {
+                            Some(max) => format!("{} of {max}", invite.uses),
+                            None => invite.uses.to_string(),
+                        };
+                        let id = invite.id.clone();
+                        view! {
+                            <tr class="invite" data-id=invite.id>
+                                <td data-label="Made by">{invite.created_by}</td>
+                                <td data-label="Created">{format_date(invite.created_at)}</td>
+                                <td data-label="Expires">{format_date(invite.expires_at)}</td>
+                                <td data-label="Uses">{uses}</td>
+                                <td data-label="State" class="state">{state}</td>
+                                <td class="actions">
+                                    <button type="button" class="revoke"
+                                        disabled=invite.revoked
+                                        on:click=move |_| revoke.run(id.clone())>
+                                        "Revoke"
+                                    </button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()
+                })}
+            </tbody>
+        </table>
+    }
+}
+
+/// The link just made, selectable, with a button that copies it.
+#[component]
+fn CreatedLink(url: String) -> impl IntoView {
+    let input = NodeRef::<Input>::new();
+    let said = RwSignal::new("");
+    let copy = {
+        let url = url.clone();
+        move |_| {
+            let Some(field) = input.get_untracked() else {
+                return;
+            };
+            // Selecting is the fallback: without the clipboard API (an insecure page, an
+            // old browser) or permission, the person copies it themselves.
+            let select = move || {
+                field.select();
+                said.set("Selected: press Ctrl+C (⌘C on a Mac) to copy.");
+            };
+            let navigator = window().navigator();
+            let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
+                .ok()
+                .filter(|c| !c.is_undefined() && !c.is_null());
+            let Some(clipboard) = clipboard else {
+                return select();
+            };
+            let written = clipboard
+                .unchecked_into::<web_sys::Clipboard>()
+                .write_text(&url);
+            spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(written).await {
+                    Ok(_) => said.set("Copied."),
+                    Err(_) => select(),
+                }
+            });
+        }
+    };
+    view! {
+        <div class="created-invite">
+            <label for="invite-url">"New invite link (shown once)"</label>
+            <div class="copy-row">
+                <input id="invite-url" class="invite-url" readonly node_ref=input prop:value=url />
+                <button type="button" class="copy" on:click=copy>"Copy"</button>
+            </div>
+            <p class="hint" role="status">{move || said.get()}</p>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invite_states() {
+        let invite = InviteView {
+            id: "i".into(),
+            created_by: "ann".into(),
+            created_at: 0,
+            expires_at: 1_000,
+            max_uses: Some(2),
+            uses: 1,
+            revoked: false,
+        };
+        assert_eq!(invite_state(&invite, 999), "active");
+        assert_eq!(invite_state(&invite, 1_000), "expired");
+        let used_up = InviteView {
+            uses: 2,
+            ..invite.clone()
+        };
+        assert_eq!(invite_state(&used_up, 0), "used up");
+        let unlimited = InviteView {
+            max_uses: None,
+            uses: 99,
+            ..invite.clone()
+        };
+        assert_eq!(invite_state(&unlimited, 0), "active");
+        let revoked = InviteView {
+            revoked: true,
+            ..invite
+        };
+        assert_eq!(invite_state(&revoked, 5_000), "revoked");
+    }
+}
