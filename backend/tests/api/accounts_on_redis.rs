@@ -1,6 +1,7 @@
 //! Accounts on several nodes (Redis): one setup for the chat, a session started on node A
 //! is valid on node B at once, a username cannot be taken twice across nodes, and a
-//! deactivation on A ends the account's streams on B.
+//! deactivation on A ends the account's streams on B; a guest ban made on A holds on B, and
+//! is in B's audit log.
 
 use crate::helpers::*;
 use crate::people::{page_request, session_of, PASSWORD};
@@ -112,4 +113,55 @@ async fn accounts_sessions_and_deactivation_reach_every_node() {
     assert_eq!(stream.next_line(Duration::from_secs(2)).await, None);
     let refused = b.api(Method::GET, "/api/me", Some(&bob), None).await;
     assert_eq!(refused.status(), 401);
+}
+
+#[tokio::test]
+async fn a_guest_ban_made_on_one_node_holds_on_the_other() {
+    let redis = shared_redis_url();
+    let prefix = unique_prefix("bans");
+    let a = start_node(&redis, &prefix).await;
+    let b = start_node(&redis, &prefix).await;
+    let setup = json!({"token": a.setup_token(), "username": "ann", "password": PASSWORD});
+    let done = a.api(Method::POST, "/api/setup", None, Some(setup)).await;
+    let admin = session_of(&done).unwrap();
+    let guest = |node: &Node| {
+        node.client
+            .post(format!("{}/msgs", node.url))
+            .json(&json!({"user": "Zed", "text": "hello"}))
+            .send()
+    };
+    assert_eq!(guest(&b).await.unwrap().status(), 201);
+    let ban = json!({"address": "127.0.0.1", "hours": 1, "reason": "flood"});
+    let made = a
+        .api(Method::POST, "/api/bans", Some(&admin), Some(ban))
+        .await;
+    assert_eq!(made.status(), 201);
+    // B applies the log's events as it tails them: within a moment, not at once.
+    let deadline = std::time::Instant::now() + SOON;
+    loop {
+        let status = guest(&b).await.unwrap().status();
+        if status == 403 {
+            break;
+        }
+        assert_eq!(status, 201);
+        assert!(std::time::Instant::now() < deadline, "B never saw the ban");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let audit: Value = b
+        .api(Method::GET, "/api/audit", Some(&admin), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit[0]["action"], "guest_banned");
+    assert_eq!(audit[0]["by"], "ann");
+    let lifted = b
+        .api(Method::DELETE, "/api/bans/127.0.0.1", Some(&admin), None)
+        .await;
+    assert_eq!(lifted.status(), 204);
+    let deadline = std::time::Instant::now() + SOON;
+    while guest(&a).await.unwrap().status() == 403 {
+        assert!(std::time::Instant::now() < deadline, "A never saw the lift");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

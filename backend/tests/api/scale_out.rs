@@ -31,6 +31,8 @@ pub async fn start_node_with(redis_url: &str, prefix: &str, more: &[&str]) -> No
         prefix,
         "--post-rate",
         "0",
+        "--account-post-rate",
+        "0",
         "--max-streams-per-ip",
         "0",
     ];
