@@ -51,6 +51,7 @@
 //! - [`presence`]: who is online on this node and on the others, with the grace that keeps a
 //!   reload from showing anyone leaving; the hub sends what changed once a second.
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
+//! - `guest_origins`: where recent guest messages came from, for "ban this guest".
 //! - `mentions`: which accounts a post mentions, and who may say `@here`.
 //! - `reads`: read markers and notification levels, and the unread and mention counts.
 //! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
@@ -68,6 +69,7 @@ pub mod config;
 mod error;
 pub mod event;
 pub mod fd_limit;
+mod guest_origins;
 mod heartbeat;
 pub mod hub;
 mod inbox;

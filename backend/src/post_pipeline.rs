@@ -12,6 +12,7 @@ use crate::accounts::Accounts;
 use crate::auth::{not_signed_in, Caller};
 use crate::clock::now_ms;
 use crate::error::ApiError;
+use crate::guest_origins::GuestOrigins;
 use crate::limits::{client_ip, PostLimiter};
 use crate::mentions::address;
 use crate::metrics::{Metrics, Rejection};
@@ -35,6 +36,7 @@ pub struct PostPipeline {
     metrics: Arc<Metrics>,
     accounts: Arc<Accounts>,
     rooms: Arc<Rooms>,
+    origins: Arc<GuestOrigins>,
 }
 
 impl PostPipeline {
@@ -44,6 +46,7 @@ impl PostPipeline {
         metrics: Arc<Metrics>,
         accounts: Arc<Accounts>,
         rooms: Arc<Rooms>,
+        origins: Arc<GuestOrigins>,
     ) -> Self {
         Self {
             store,
@@ -51,6 +54,7 @@ impl PostPipeline {
             metrics,
             accounts,
             rooms,
+            origins,
         }
     }
 
@@ -133,7 +137,11 @@ impl PostPipeline {
         let addressed = address(&post.text, &found, poster, self.accounts.directory())?;
         post.mentions = addressed.mentions;
         post.here = addressed.here;
-        Ok(self.store.post(post).await?)
+        let message = self.store.post(post).await?;
+        if let (true, Some(ip)) = (message.guest, ip) {
+            self.origins.remember(message.id, ip).await;
+        }
+        Ok(message)
     }
 
     /// A guest's post: allowed when guests are, from an address not banned, under any name

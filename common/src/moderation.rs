@@ -22,6 +22,8 @@ pub enum BanError {
     ReasonTooLong(usize),
     #[error("the reason contains the control character U+{0:04X}; none are allowed")]
     ReasonControlChar(u32),
+    #[error("give either an address or a guest's message, not both")]
+    Target,
 }
 
 /// The address a guest ban names: an IPv4 address, or the /64 network of an IPv6 one.
@@ -68,20 +70,36 @@ impl std::fmt::Display for GuestAddress {
     }
 }
 
-/// `POST /api/bans`: stop guests from `address` posting for `hours`.
+/// `POST /api/bans`: stop guests from `address`, or from where guest message `message`
+/// came from, posting for `hours`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewGuestBan {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<u64>,
     pub hours: u32,
     #[serde(default)]
     pub reason: String,
 }
 
+/// Whom a ban names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BanTarget {
+    Address(GuestAddress),
+    /// Wherever this guest message came from (the server looks it up).
+    Message(u64),
+}
+
 impl NewGuestBan {
-    /// The address, checked; the hours and the reason within their limits.
-    pub fn validate(&self) -> Result<GuestAddress, BanError> {
-        let address = GuestAddress::parse(&self.address)?;
+    /// The target, checked; the hours and the reason within their limits.
+    pub fn validate(&self) -> Result<BanTarget, BanError> {
+        let target = match self.message {
+            Some(_) if !self.address.trim().is_empty() => return Err(BanError::Target),
+            Some(id) => BanTarget::Message(id),
+            None => BanTarget::Address(GuestAddress::parse(&self.address)?),
+        };
         if !(1..=BAN_MAX_HOURS).contains(&self.hours) {
             return Err(BanError::Hours);
         }
@@ -92,7 +110,7 @@ impl NewGuestBan {
         if let Some(c) = self.reason.chars().find(|c| c.is_control()) {
             return Err(BanError::ReasonControlChar(c as u32));
         }
-        Ok(address)
+        Ok(target)
     }
 }
 
@@ -213,10 +231,25 @@ mod tests {
     fn a_ban_request_is_checked() {
         let ban = |hours, reason: &str| NewGuestBan {
             address: "203.0.113.7".into(),
+            message: None,
             hours,
             reason: reason.into(),
         };
-        assert!(ban(1, "spam").validate().is_ok());
+        assert_eq!(
+            ban(1, "spam").validate(),
+            Ok(BanTarget::Address(GuestAddress("203.0.113.7".into())))
+        );
+        let by_message = NewGuestBan {
+            address: String::new(),
+            message: Some(9),
+            ..ban(1, "")
+        };
+        assert_eq!(by_message.validate(), Ok(BanTarget::Message(9)));
+        let both = NewGuestBan {
+            message: Some(9),
+            ..ban(1, "")
+        };
+        assert_eq!(both.validate(), Err(BanError::Target));
         assert!(ban(BAN_MAX_HOURS, "").validate().is_ok());
         assert_eq!(ban(0, "").validate(), Err(BanError::Hours));
         assert_eq!(ban(BAN_MAX_HOURS + 1, "").validate(), Err(BanError::Hours));

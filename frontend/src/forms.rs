@@ -122,6 +122,7 @@ pub fn check_ban(address: &str, hours: &str, reason: &str) -> Result<NewGuestBan
     let mut errors = FieldErrors::default();
     let ban = NewGuestBan {
         address: address.trim().to_owned(),
+        message: None,
         hours: hours.trim().parse().unwrap_or(0),
         reason: reason.trim().to_owned(),
     };

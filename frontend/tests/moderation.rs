@@ -141,3 +141,55 @@ async fn the_audit_log_pages_back_until_there_is_nothing_older() {
     page.click(".older");
     wait_until("no more", || !page.visible(".older")).await;
 }
+
+#[wasm_bindgen_test]
+async fn an_admin_bans_the_guest_behind_a_message_and_members_are_not_offered_it() {
+    use common::room::RoomKind;
+    use common::{Message, StreamEvent};
+    let guest = Message {
+        guest: true,
+        user: "Zed".into(),
+        ..message(5, 0, "buy now")
+    };
+    let member = Message {
+        account: Some("bob".into()),
+        ..message(6, 0, "hi")
+    };
+    let hello = StreamEvent::Hello {
+        epoch: "e".into(),
+        reset: true,
+        heartbeat_ms: 15_000,
+        msgs: vec![guest, member],
+        older: false,
+        rooms: Some(vec![room(0, RoomKind::Open, "Lobby")]),
+    };
+    stub_api(&[("POST /api/bans", 201, BAN)]);
+    page_script("window.__confirm = window.confirm; window.confirm = () => true; return true;");
+    let page = mount_at("/", admin(), open_status());
+    page.apply(hello.clone());
+    settle().await;
+    assert_eq!(
+        page.all(".ban-guest").len(),
+        1,
+        "only on the guest's message"
+    );
+    page.click(".message[data-id='5'] .ban-guest");
+    let said = ".message[data-id='5'] .hint";
+    wait_until("the ban said", || !page.all(said).is_empty()).await;
+    assert_eq!(
+        page.text(said),
+        "Guests from 203.0.113.7 may not post for 24 hours."
+    );
+    assert_eq!(
+        requests_to("POST /api/bans"),
+        vec![json!({"message": 5, "hours": 24, "reason": ""})]
+    );
+    drop(page);
+
+    // A member sees no such button.
+    let page = mount_at("/", ann(), open_status());
+    page.apply(hello);
+    settle().await;
+    assert!(page.all(".ban-guest").is_empty());
+    page_script("window.confirm = window.__confirm; return true;");
+}

@@ -120,16 +120,15 @@ impl Accounts {
             .ok_or_else(|| AccountError::NotFound(format!("no account {username}")))
     }
 
-    /// `POST /api/bans` (admins): guests from the address may not post for the hours
-    /// given. A new ban of a banned address replaces the old one.
+    /// `POST /api/bans` (admins): guests from `address` may not post for the hours the
+    /// request gives (checked by the caller, with its target). A new ban of a banned
+    /// address replaces the old one.
     pub async fn ban_guest(
         &self,
         admin: &Signed,
+        address: GuestAddress,
         request: NewGuestBan,
     ) -> Result<GuestBan, AccountError> {
-        let address = request
-            .validate()
-            .map_err(|e| AccountError::BadRequest(e.to_string()))?;
         let until = now_ms() + u64::from(request.hours) * 3_600_000;
         let event = Event::GuestBanned {
             address: address.to_string(),

@@ -5,6 +5,7 @@
 use crate::accounts::{Accounts, Directory};
 use crate::auth::AllowedOrigins;
 use crate::config::{OnOff, Settings};
+use crate::guest_origins::GuestOrigins;
 use crate::hub::{Hub, HubConfig};
 use crate::limits::{PostLimiter, StreamLimits, TrustedProxies};
 use crate::message_changes::MessageChanges;
@@ -96,6 +97,7 @@ impl Application {
             .issue_setup_token()
             .await
             .context("cannot prepare the setup link")?;
+        let guest_origins = web::Data::new(GuestOrigins::new(store.clone()));
         let shared = Shared {
             hub: web::Data::from(hub.clone()),
             store: web::Data::new(store.clone()),
@@ -105,6 +107,7 @@ impl Application {
                 metrics.clone(),
                 accounts.clone(),
                 hub.rooms(),
+                guest_origins.clone().into_inner(),
             )),
             rooms: web::Data::new(RoomActions::new(
                 hub.rooms(),
@@ -118,6 +121,7 @@ impl Application {
                 accounts.clone(),
                 settings.edit_window_mins,
             )),
+            guest_origins,
             typing: web::Data::new(TypingGate::default()),
             accounts: web::Data::from(accounts.clone()),
             origins: web::Data::new(AllowedOrigins(settings.allow_origins.clone())),

@@ -189,6 +189,23 @@ impl Store {
         }
     }
 
+    /// Keeps where guest message `id` came from for the other nodes (Redis, a week); on
+    /// SQLite this node is alone and its own memory ([`crate::guest_origins`]) is enough.
+    pub async fn remember_origin(&self, id: u64, ip: std::net::IpAddr) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(_) => Ok(()),
+            Self::Redis(store) => store.remember_origin(id, ip).await,
+        }
+    }
+
+    /// Where guest message `id` came from, as another node kept it (Redis).
+    pub async fn origin(&self, id: u64) -> Result<Option<std::net::IpAddr>, StoreError> {
+        match self {
+            Self::Sqlite(_) => Ok(None),
+            Self::Redis(store) => store.origin(id).await,
+        }
+    }
+
     /// Applies a retention policy now; returns how many messages were deleted. Redis trims
     /// its stream on every append (`MAXLEN ~`), so there this deletes nothing.
     pub async fn retain(&self, policy: Retention) -> Result<usize, StoreError> {

@@ -1,7 +1,7 @@
 //! Accounts on several nodes (Redis): one setup for the chat, a session started on node A
 //! is valid on node B at once, a username cannot be taken twice across nodes, and a
-//! deactivation on A ends the account's streams on B; a guest ban made on A holds on B, and
-//! is in B's audit log.
+//! deactivation on A ends the account's streams on B; a guest ban made on A (by a message
+//! B took) holds on B, and is in B's audit log.
 
 use crate::helpers::*;
 use crate::people::{page_request, session_of, PASSWORD};
@@ -130,8 +130,9 @@ async fn a_guest_ban_made_on_one_node_holds_on_the_other() {
             .json(&json!({"user": "Zed", "text": "hello"}))
             .send()
     };
-    assert_eq!(guest(&b).await.unwrap().status(), 201);
-    let ban = json!({"address": "127.0.0.1", "hours": 1, "reason": "flood"});
+    let posted: common::Message = guest(&b).await.unwrap().json().await.unwrap();
+    // Banned on A by a message B took: A finds its address through Redis.
+    let ban = json!({"message": posted.id, "hours": 1, "reason": "flood"});
     let made = a
         .api(Method::POST, "/api/bans", Some(&admin), Some(ban))
         .await;

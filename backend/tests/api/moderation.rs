@@ -229,6 +229,46 @@ async fn a_banned_guest_address_may_not_post_until_lifted_and_only_admins_ban() 
         "sign in",
     )
     .await;
+
+    // Banning "this guest" by one of its messages: the server knows where it came from.
+    let zeds = app.post("Zed", "spam again").await;
+    let dans = app.say(&who.dan, 0, "not a guest").await;
+    for (body, status, needle) in [
+        (
+            json!({"message": dans.id, "hours": 1}),
+            404,
+            "no guest message",
+        ),
+        (
+            json!({"message": 999_999, "hours": 1}),
+            404,
+            "no guest message",
+        ),
+        (
+            json!({"message": zeds.id, "address": "127.0.0.1", "hours": 1}),
+            400,
+            "either",
+        ),
+    ] {
+        let refused = app
+            .api(Method::POST, "/api/bans", Some(&who.admin), Some(body))
+            .await;
+        expect_json_error(refused, status, needle).await;
+    }
+    let by_message = json!({"message": zeds.id, "hours": 1});
+    let made = app
+        .api(
+            Method::POST,
+            "/api/bans",
+            Some(&who.admin),
+            Some(by_message),
+        )
+        .await;
+    assert_eq!(made.status(), 201);
+    let made: GuestBan = made.json().await.unwrap();
+    assert_eq!(made.address, "127.0.0.1");
+    let refused = app.post_json(&json!({"user": "Zed", "text": "x"})).await;
+    assert_eq!(refused.status(), 403);
     app.stop().await;
 }
 

@@ -6,28 +6,47 @@ use crate::accounts::{AccountError, Accounts};
 use crate::auth::Admin;
 use crate::clock::now_ms;
 use crate::error::ApiError;
+use crate::guest_origins::GuestOrigins;
 use crate::message_changes::MessageChanges;
 use actix_web::{web, HttpResponse};
 use common::account::AccountChange;
-use common::moderation::{AccountBan, AccountBanned, AuditEntry, GuestBan, NewGuestBan};
+use common::moderation::{
+    AccountBan, AccountBanned, AuditEntry, BanTarget, GuestAddress, GuestBan, NewGuestBan,
+};
 use serde::Deserialize;
 
 /// Most audit entries one request returns.
 const AUDIT_PAGE_MAX: usize = 200;
 
-/// Stops guests from an address posting for a while (an IPv6 address bans its /64). A
-/// banned guest's post is answered 403 with until when.
+/// Stops guests from an address posting for a while (an IPv6 address bans its /64): the
+/// address given, or the one guest message `message` came from. A banned guest's post is
+/// answered 403 with until when.
 #[utoipa::path(post, path = "/api/bans", tag = "admin", request_body = NewGuestBan,
     responses((status = 201, body = GuestBan),
         (status = 400, description = "bad address, hours or reason", body = common::ErrorBody),
         (status = 401, description = "not signed in", body = common::ErrorBody),
-        (status = 403, description = "not an admin", body = common::ErrorBody)))]
+        (status = 403, description = "not an admin", body = common::ErrorBody),
+        (status = 404, description = "no guest message known by that id", body = common::ErrorBody)))]
 pub async fn ban_guest(
     accounts: web::Data<Accounts>,
+    origins: web::Data<GuestOrigins>,
     admin: Admin,
     body: web::Json<NewGuestBan>,
 ) -> Result<HttpResponse, ApiError> {
-    let ban = accounts.ban_guest(&admin.0, body.into_inner()).await?;
+    let request = body.into_inner();
+    let address = match request
+        .validate()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?
+    {
+        BanTarget::Address(address) => address,
+        BanTarget::Message(id) => origins.of(id).await?.map(GuestAddress::of).ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no guest message {id} is known here (addresses are kept a week on \
+                     Redis, since the start on SQLite): ban by address"
+            ))
+        })?,
+    };
+    let ban = accounts.ban_guest(&admin.0, address, request).await?;
     tracing::info!(by = %admin.0.account.username, until = ban.until, "guest address banned");
     Ok(HttpResponse::Created().json(ban))
 }

@@ -15,6 +15,7 @@ mod entries;
 mod ephemeral;
 mod last_ids;
 mod older;
+mod origins;
 mod presence;
 mod reads;
 mod snapshot;
