@@ -6,6 +6,7 @@ pub mod admin;
 pub mod edits;
 pub mod reads;
 pub mod rooms;
+pub mod search;
 pub mod session;
 
 use actix_web::{web, HttpResponse};
@@ -51,6 +52,7 @@ use utoipa::OpenApi;
         reads::read,
         reads::notify,
         rooms::presence,
+        search::search,
     )
 )]
 pub struct ApiDoc;
@@ -121,6 +123,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/rooms/{id}/notify", web::put().to(reads::notify))
             .route("/rooms/{id}/presence", web::get().to(rooms::presence))
             .route("/dms", web::post().to(rooms::direct))
+            .route("/search", web::get().to(search::search))
             .route("/stream", web::get().to(super::msgs::room_stream))
             .route("/stream/events", web::get().to(super::events::room_events))
             .route(
