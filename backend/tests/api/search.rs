@@ -98,7 +98,11 @@ async fn bad_input_is_400_and_query_syntax_is_only_words() {
     let app = spawn_app().await;
     let who = cast(&app).await;
     let hit = app
-        .say(&who.bob, 0, r#"near the "quoted" star* col:umn AND more OR less, NOT"#)
+        .say(
+            &who.bob,
+            0,
+            r#"near the "quoted" star* col:umn AND more OR less, NOT"#,
+        )
         .await;
     let long = format!("q={}", "a".repeat(201));
     for (query, needle) in [
