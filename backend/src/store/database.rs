@@ -114,7 +114,7 @@ fn migrations() -> Migrations<'static> {
         ),
         // 7: search (store/fts.rs): a full-text index of the messages' text, kept in step
         // by triggers, filled from the messages already stored.
-        M::up(super::fts::SCHEMA),
+        M::up(super::fts_schema::SEARCH_INDEX),
     ])
 }
 

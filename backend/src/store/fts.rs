@@ -1,13 +1,8 @@
 //! The full-text index of messages (SQLite FTS5), the same on both stores: in the database
 //! file with SQLite, in each node's own in-memory database with Redis
-//! (`redis/search_index.rs`). Either way it indexes a `messages` table through triggers, so
-//! whatever changes a message's text (a post, an edit, a deletion, retention) changes the
-//! index in the same transaction.
-//!
-//! The index is an external-content table: it keeps tokens, not text, and with FTS5's
-//! `secure-delete` on, the tokens of a text that goes (an edit's old text, a deleted
-//! message) are removed from its b-trees rather than only marked deleted, so together
-//! with `PRAGMA secure_delete` no deleted word stays in the file.
+//! (`redis/search_index.rs`). Either way it indexes a `messages` table through triggers
+//! (`fts_schema.rs`), so whatever changes a message's text (a post, an edit, a deletion,
+//! retention) changes the index in the same transaction.
 
 use super::database::row_message;
 use super::StoreError;
@@ -16,24 +11,6 @@ use common::search::SearchQuery;
 use common::Message;
 use rusqlite::{params, Connection};
 use tokio::sync::oneshot;
-
-/// Creates the index over an existing `messages` table, fills it, and keeps it in step.
-pub(crate) const SCHEMA: &str = "
-    CREATE VIRTUAL TABLE messages_fts USING fts5(
-        text, content = 'messages', content_rowid = 'id'
-    );
-    INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
-    INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
-    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
-    END;
-    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    END;
-    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
-    END;";
 
 /// What to look for: the query's words, in which rooms, how many results at most.
 #[derive(Debug, Clone)]
@@ -106,7 +83,8 @@ mod tests {
                  edited INTEGER NOT NULL DEFAULT 0, deleted INTEGER NOT NULL DEFAULT 0);",
         )
         .unwrap();
-        conn.execute_batch(SCHEMA).unwrap();
+        conn.execute_batch(super::super::fts_schema::SEARCH_INDEX)
+            .unwrap();
         conn
     }
 

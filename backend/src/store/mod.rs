@@ -16,6 +16,7 @@
 mod changes;
 pub mod database;
 pub mod fts;
+mod fts_schema;
 pub mod reads;
 pub mod redis;
 mod sqlite_last_ids;

@@ -51,7 +51,7 @@ impl NodeIndex {
     pub fn new() -> rusqlite::Result<Self> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch(TABLE)?;
-        conn.execute_batch(fts::SCHEMA)?;
+        conn.execute_batch(crate::store::fts_schema::SEARCH_INDEX)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
