@@ -375,6 +375,14 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, 7);
+        // The search index took the messages that were there.
+        let lookup = super::super::fts::Lookup {
+            query: common::search::SearchQuery::parse("markup").unwrap(),
+            rooms: vec![LOBBY],
+            limit: 10,
+        };
+        let found = super::super::fts::find(&db.conn, &lookup).unwrap();
+        assert_eq!(found, messages[1..2]);
         drop(db);
         // Opening again changes nothing.
         let db = Database::open(&DbLocation::File(path), None, "newer").unwrap();
