@@ -35,6 +35,8 @@
 //! - [`rooms`]: the lobby, open and closed rooms and direct conversations, who may read
 //!   each (the one rule every endpoint and the stream follow), and the requests that
 //!   change them (`rooms/manage.rs`).
+//! - `search`: full-text search over what a reader may read, with snippets (the index is
+//!   the store's: `store/fts.rs`, on Redis each node's own `store/redis/search_index.rs`).
 //! - [`accounts`]: accounts, sessions and invites (the directory every node builds from the
 //!   log), password hashing, brute-force limits.
 //! - [`hub`]: window and registry under one lock, fed committed entries in id order, so
@@ -88,6 +90,7 @@ mod registry;
 mod retention;
 pub mod rooms;
 mod routes;
+mod search;
 pub mod shutdown;
 pub mod startup;
 pub mod store;

@@ -6,6 +6,7 @@
 //! - [`presence`]: who is online, and how often the stream says so.
 //! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
 //! - [`mention`]: `@username` and `@here` in a message's text.
+//! - [`search`]: what a search query may be, and the results' shape.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
 //! - [`framer`]: splits an arbitrarily chunked byte stream into newline-delimited lines.
 //!
@@ -18,6 +19,7 @@ pub mod mention;
 pub mod moderation;
 pub mod presence;
 pub mod room;
+pub mod search;
 pub mod validation;
 pub mod wire;
 

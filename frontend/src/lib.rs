@@ -19,6 +19,7 @@
 //! - [`backoff`]: the reconnect delay schedule.
 //! - [`api`]: a guest's `POST /msgs` and its error messages.
 //! - [`rooms_api`]: the `/api/rooms` and `/api/dms` endpoints, one function each.
+//! - [`search`]: `GET /api/search`, and going back to a result's message (pure logic).
 //! - [`room_forms`]: what the room forms check before sending (pure logic).
 //! - [`account_api`]: the `/api` endpoints for accounts, one function each.
 //! - [`moderation_api`]: the `/api` endpoints of moderation (bans, the audit log).
@@ -44,6 +45,7 @@ pub mod room_forms;
 pub mod rooms;
 pub mod rooms_api;
 pub mod route;
+pub mod search;
 pub mod service_worker;
 pub mod session;
 pub mod storage;

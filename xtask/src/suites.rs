@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account, access, room, typing, edit, presence, read marker and mention API tests again, on Redis",
+        "the account, access, room, typing, edit, presence, read marker, mention and search API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -52,6 +52,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "presence::",
                     "presence_storm::",
                     "moderation::",
+                    "search::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

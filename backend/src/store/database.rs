@@ -112,6 +112,9 @@ fn migrations() -> Migrations<'static> {
             "ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
              ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
         ),
+        // 7: search (store/fts.rs): a full-text index of the messages' text, kept in step
+        // by triggers, filled from the messages already stored.
+        M::up(super::fts_schema::SEARCH_INDEX),
     ])
 }
 
@@ -371,7 +374,15 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 6);
+        assert_eq!(version, 7);
+        // The search index took the messages that were there.
+        let lookup = super::super::fts::Lookup {
+            query: common::search::SearchQuery::parse("markup").unwrap(),
+            rooms: vec![LOBBY],
+            limit: 10,
+        };
+        let found = super::super::fts::find(&db.conn, &lookup).unwrap();
+        assert_eq!(found, messages[1..2]);
         drop(db);
         // Opening again changes nothing.
         let db = Database::open(&DbLocation::File(path), None, "newer").unwrap();

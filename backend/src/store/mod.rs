@@ -15,6 +15,8 @@
 
 mod changes;
 pub mod database;
+pub mod fts;
+mod fts_schema;
 pub mod reads;
 pub mod redis;
 mod sqlite_last_ids;
@@ -144,6 +146,15 @@ impl Store {
         match self {
             Self::Sqlite(store) => store.message(id).await,
             Self::Redis(store) => store.message(id).await,
+        }
+    }
+
+    /// The messages matching `lookup` (not deleted), the best first: from the database's
+    /// index (SQLite) or this node's own (Redis).
+    pub async fn search(&self, lookup: fts::Lookup) -> Result<Vec<Message>, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.search(lookup).await,
+            Self::Redis(store) => store.search(lookup).await,
         }
     }
 

@@ -81,6 +81,8 @@ enum Command {
     },
     /// Read markers and notification levels ([`super::reads`]).
     Reads(super::sqlite_reads::ReadsCommand),
+    /// A full-text search ([`super::fts`]).
+    Search(super::fts::SearchCommand),
     /// Remembers a setup token's hash (`meta`, key `setup:HASH`), or checks for one.
     SetupToken {
         hash: String,
@@ -165,6 +167,14 @@ impl SqliteStore {
     pub async fn message(&self, id: u64) -> Result<Option<Message>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::Message { id, reply }).await?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// The messages matching `lookup`, the best first ([`super::fts`]).
+    pub async fn search(&self, lookup: super::fts::Lookup) -> Result<Vec<Message>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let command = super::fts::SearchCommand { lookup, reply };
+        self.send(Command::Search(command)).await?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -380,6 +390,7 @@ fn handle_other(conn: &mut Connection, command: Command, listener: &dyn StoreLis
     match command {
         Command::Append { .. } => unreachable!("appends are grouped by the caller"),
         Command::Reads(command) => super::sqlite_reads::handle(conn, command),
+        Command::Search(command) => super::fts::handle(conn, command),
         Command::Message { id, reply } => {
             let found = super::changes::message(conn, id)
                 .map_err(|e| StoreError::Unavailable(e.to_string()));

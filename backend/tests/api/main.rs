@@ -28,6 +28,7 @@ mod rooms;
 mod rooms_on_redis;
 mod rooms_stream;
 mod scale_out;
+mod search;
 mod sse_and_websocket;
 mod static_and_health;
 mod streaming;

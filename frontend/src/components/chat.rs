@@ -4,6 +4,7 @@
 
 use super::composer::Composer;
 use super::header::Header;
+use super::jump::follow_jumps;
 use super::message_list::{MessageList, OlderState};
 use super::read_marker::keep_read_marker;
 use super::room_bar::RoomBar;
@@ -13,6 +14,7 @@ use super::sidebar::Sidebar;
 use super::typing_line::TypingLine;
 use crate::connection::ConnectionSignals;
 use crate::rooms_api;
+use crate::search::JumpTarget;
 use crate::session::{Identity, Session};
 use crate::unread::first_unread;
 use common::room::{RoomId, LOBBY};
@@ -36,6 +38,7 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
         ..
     } = expect_context();
     let session = expect_context::<Session>();
+    provide_context(JumpTarget(RwSignal::new(None)));
     let signed_in = Memo::new(move |_| session.identity.with(|i| i.account().is_some()));
     // Cloned once per change of the rooms and shared by every reader (the list, its scroll
     // effect, `older`), which re-run only if this room's messages differ: the memo compares.
@@ -46,13 +49,13 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
     });
     let archived = Signal::derive(move || summary.with(|s| s.as_ref().is_some_and(|s| s.archived)));
     let loading = RwSignal::new(None::<RoomId>);
-    let load = move |id: RoomId, before: Option<u64>| {
+    let load = move |id: RoomId, before: Option<u64>, limit: usize| {
         if loading.get_untracked().is_some() {
             return;
         }
         loading.set(Some(id));
         spawn_local(async move {
-            match rooms_api::history(id, before, HISTORY_PAGE).await {
+            match rooms_api::history(id, before, limit).await {
                 Ok(page) => rooms.update(|r| {
                     if r.get(id).is_some() || !r.known() {
                         r.timeline_mut(id).prepend(page);
@@ -70,7 +73,7 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
             t.can_load_older().then(|| t.first_id())
         });
         if let Some(before) = before {
-            load(id, Some(before));
+            load(id, Some(before), HISTORY_PAGE);
         }
     });
     // A room whose messages the stream did not bring (added later, or quiet for long):
@@ -80,7 +83,7 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
         let (id, tried) = (room.get(), tried.flatten());
         let idle = loading.with(Option::is_none);
         if idle && tried != Some(id) && rooms.with(|r| r.needs_history(id)) {
-            load(id, None);
+            load(id, None, HISTORY_PAGE);
             return Some(id);
         }
         if tried == Some(id) {
@@ -89,6 +92,11 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
             None
         }
     });
+    let jumped = follow_jumps(
+        room,
+        loading,
+        Callback::new(move |(id, before, limit)| load(id, before, limit)),
+    );
     // The room shown went away (left, removed from it, deleted): back to the lobby.
     let navigate = use_navigate();
     Effect::new(move |before: Option<(RoomId, bool)>| {
@@ -165,7 +173,7 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
                         // room's own.
                         {move || {
                             room.track();
-                            view! { <MessageList messages older load_older divider /> }
+                            view! { <MessageList messages older load_older divider jumped /> }
                         }}
                         <TypingLine room />
                         <Composer room archived />

@@ -30,13 +30,15 @@ const LOAD_OLDER_AT: i32 = 80;
 /// The messages, oldest first. Text is always inserted as text nodes, never as HTML.
 /// Follows new messages unless the reader scrolled up; scrolling to the top loads older
 /// ones and keeps the reader's place. A "New messages" divider goes above message
-/// `divider` (the first unread when the room was opened).
+/// `divider` (the first unread when the room was opened). Message `jumped` (reached from
+/// a search) is scrolled to and highlighted.
 #[component]
 pub fn MessageList(
     #[prop(into)] messages: Signal<Vec<Message>>,
     #[prop(into)] older: Signal<OlderState>,
     load_older: Callback<()>,
     #[prop(optional, into)] divider: Signal<Option<u64>>,
+    #[prop(optional, into)] jumped: Signal<Option<u64>>,
 ) -> impl IntoView {
     let ConnectionSignals { rooms, .. } = expect_context();
     let me = Memo::new(move |_| rooms.with(|r| r.me().map(str::to_owned)));
@@ -67,6 +69,22 @@ pub fn MessageList(
             }
             shown_first.set_value(first);
             shown_height.set_value(el.scroll_height());
+        });
+    });
+    Effect::new(move |_| {
+        let Some(id) = jumped.get() else { return };
+        // A frame later than the effect above, which may still move the scroll position.
+        request_animation_frame(move || {
+            request_animation_frame(move || {
+                let Some(el) = list.get_untracked() else {
+                    return;
+                };
+                let selector = format!(".message[data-id='{id}']");
+                if let Ok(Some(row)) = el.query_selector(&selector) {
+                    follow.set_value(false);
+                    row.scroll_into_view();
+                }
+            });
         });
     });
     let on_scroll = move |_| {
@@ -107,7 +125,8 @@ pub fn MessageList(
                     .with_untracked(|all| all.iter().rfind(|m| m.id == id).cloned())
                     .map(|message| {
                         let first_unread = Signal::derive(move || divider.get() == Some(id));
-                        view! { <MessageItem message me first_unread /> }
+                        let jumped = Signal::derive(move || jumped.get() == Some(id));
+                        view! { <MessageItem message me first_unread jumped /> }
                     })}
             </For>
         </ol>
@@ -160,6 +179,7 @@ fn MessageItem(
     message: Message,
     me: Memo<Option<String>>,
     first_unread: Signal<bool>,
+    jumped: Signal<bool>,
 ) -> impl IntoView {
     let text = (!message.deleted).then(|| linked_text(&message, me));
     let actions = message.clone();
@@ -173,7 +193,8 @@ fn MessageItem(
                 <span>"New messages"</span>
             </li>
         </Show>
-        <li class="message" class:mentions-me=for_me data-id=message.id>
+        <li class="message" class:mentions-me=for_me class:jumped=move || jumped.get()
+            data-id=message.id>
             <span class="who">
                 <span class="user" title=message.account>{message.user}</span>
                 {message.guest.then(|| view! { <span class="badge guest">"guest"</span> })}

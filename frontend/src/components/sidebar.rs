@@ -1,8 +1,9 @@
-//! The sidebar: the rooms, then the direct conversations, each a link to its `/r/ID`, and
+//! The sidebar: the search box, the rooms, then the direct conversations, each a link to its `/r/ID`, and
 //! the buttons that make a room or start a direct conversation. On a narrow screen it
 //! hides behind the room bar's "Rooms" button.
 
 use super::room_dialogs::Dialog;
+use super::search_box::SearchBox;
 use crate::connection::ConnectionSignals;
 use crate::route::room_path;
 use crate::unread::count_label;
@@ -23,6 +24,7 @@ pub fn Sidebar(dialog: RwSignal<Option<Dialog>>, open: RwSignal<bool>) -> impl I
     };
     view! {
         <nav id="sidebar" class="sidebar" class:open=move || open.get() aria-label="Rooms">
+            <SearchBox open />
             <h2 class="section">"Rooms"</h2>
             <RoomLinks list=listed on:click=move |_| open.set(false) />
             <button type="button" class="link new-room" on:click=start(Dialog::NewRoom)>

@@ -7,6 +7,7 @@ pub mod edits;
 pub mod moderation;
 pub mod reads;
 pub mod rooms;
+pub mod search;
 pub mod session;
 
 use actix_web::{web, HttpResponse};
@@ -57,6 +58,7 @@ use utoipa::OpenApi;
         reads::read,
         reads::notify,
         rooms::presence,
+        search::search,
     )
 )]
 pub struct ApiDoc;
@@ -142,6 +144,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/rooms/{id}/notify", web::put().to(reads::notify))
             .route("/rooms/{id}/presence", web::get().to(rooms::presence))
             .route("/dms", web::post().to(rooms::direct))
+            .route("/search", web::get().to(search::search))
             .route("/stream", web::get().to(super::msgs::room_stream))
             .route("/stream/events", web::get().to(super::events::room_events))
             .route(

@@ -18,6 +18,7 @@ mod older;
 mod origins;
 mod presence;
 mod reads;
+mod search_index;
 mod snapshot;
 mod tail;
 
@@ -77,6 +78,8 @@ pub struct RedisStore {
     reachable: Arc<Reachable>,
     metrics: Arc<Metrics>,
     script: Arc<redis::Script>,
+    /// This node's search index (`search_index.rs`).
+    index: Arc<search_index::NodeIndex>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -135,11 +138,15 @@ impl RedisStore {
             handle: thread,
         };
         let keys = Arc::new(Keys::new(&config.prefix));
+        let index = Arc::new(
+            search_index::NodeIndex::new().context("cannot open the in-memory search index")?,
+        );
         let where_ = describe(&client);
         let connect = {
             let client = client.clone();
             let keys = keys.clone();
             let history = config.history;
+            let index = index.clone();
             handle.spawn(async move {
                 let manager_config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(COMMAND_TIMEOUT))
@@ -147,6 +154,8 @@ impl RedisStore {
                     .set_max_delay(Duration::from_secs(2));
                 let mut conn = ConnectionManager::new_with_config(client, manager_config).await?;
                 let snapshot = snapshot(&mut conn, &keys, history).await?;
+                let indexed = search_index::build(&mut conn, &keys, &index).await?;
+                tracing::info!(messages = indexed, "search index built from the stream");
                 Ok::<_, redis::RedisError>((conn, snapshot))
             })
         };
@@ -170,14 +179,19 @@ impl RedisStore {
             reachable: Arc::new(Reachable(AtomicBool::new(true))),
             metrics,
             script: Arc::new(redis::Script::new(APPEND)),
+            index,
         };
         store.metrics.set_store_up("redis", true);
         Ok((store, snapshot, thread))
     }
 
     /// Starts following the stream after `last_id` (of history `epoch`), handing every new
-    /// entry to `listener` in stream order.
+    /// entry to `listener` in stream order, after this node's search index took it.
     pub fn start_tail(&self, listener: Arc<dyn StoreListener>, last_id: u64, epoch: String) {
+        let listener = Arc::new(search_index::Indexing {
+            index: self.index.clone(),
+            inner: listener,
+        });
         self.runtime.spawn(tail::run(
             (*self.client).clone(),
             self.clone(),
@@ -294,6 +308,18 @@ impl RedisStore {
         rows.truncate(limit);
         rows.reverse();
         Ok((rows, more))
+    }
+
+    /// The messages matching `lookup`, from this node's own index (`search_index.rs`).
+    pub async fn search(
+        &self,
+        lookup: crate::store::fts::Lookup,
+    ) -> Result<Vec<Message>, StoreError> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.find(&lookup))
+            .await
+            .map_err(|_| StoreError::Closed)?
+            .map_err(|e| StoreError::Unavailable(format!("the search index failed: {e}")))
     }
 
     /// One message by id, as it is now ([`changes`]).
