@@ -5,6 +5,7 @@
 //! - [`room`]: rooms and direct messages on the wire, and the rules a room's name meets.
 //! - [`presence`]: who is online, and how often the stream says so.
 //! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
+//! - [`reaction`]: one emoji on a message, and how a change to who reacted applies.
 //! - [`mention`]: `@username` and `@here` in a message's text.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
 //! - [`framer`]: splits an arbitrarily chunked byte stream into newline-delimited lines.
@@ -16,6 +17,7 @@ pub mod account;
 pub mod framer;
 pub mod mention;
 pub mod presence;
+pub mod reaction;
 pub mod room;
 pub mod validation;
 pub mod wire;
