@@ -79,6 +79,7 @@ mod metrics;
 mod periodic;
 mod post_pipeline;
 pub mod presence;
+mod reactions;
 mod reads;
 mod registry;
 mod retention;

@@ -56,6 +56,8 @@ impl MessageChanges {
             mentions: addressed.mentions,
             here: addressed.here,
             edited: true,
+            // Reactions are their own events: the stores and windows keep theirs.
+            reactions: Vec::new(),
             ..message
         };
         let event = Event::MessageEdited {
@@ -79,6 +81,7 @@ impl MessageChanges {
             here: false,
             edited: false,
             deleted: true,
+            reactions: Vec::new(),
             ..message
         };
         let event = Event::MessageDeleted { message: tombstone };

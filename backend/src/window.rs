@@ -85,17 +85,33 @@ impl RecentWindow {
     }
 
     /// Applies an edit or deletion (log entry `change`): the message with `message.id`, if
-    /// the window holds it, is replaced. Returns whether it was.
+    /// the window holds it, is replaced (an edited one keeps its reactions, which edits do
+    /// not carry). Returns whether it was.
     pub fn replace(&mut self, change: u64, message: &Message) -> bool {
         self.changed_through = self.changed_through.max(change);
         self.advance(change);
         match self.window.iter_mut().find(|m| m.id == message.id) {
             Some(held) => {
+                let reactions = std::mem::take(&mut held.reactions);
                 *held = message.clone();
+                if !message.deleted {
+                    held.reactions = reactions;
+                }
                 true
             }
             None => false,
         }
+    }
+
+    /// Applies a reaction (log entry `change`) to message `id`, if the window holds it
+    /// and it is not deleted ([`common::reaction::apply`]). Returns whether it changed.
+    pub fn react(&mut self, change: u64, id: u64, emoji: &str, account: &str, added: bool) -> bool {
+        self.changed_through = self.changed_through.max(change);
+        self.advance(change);
+        self.window
+            .iter_mut()
+            .find(|m| m.id == id && !m.deleted)
+            .is_some_and(|held| common::reaction::apply(&mut held.reactions, emoji, account, added))
     }
 
     /// Drops messages with id below `first_kept` (deleted by retention).

@@ -112,6 +112,17 @@ fn migrations() -> Migrations<'static> {
             "ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
              ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;",
         ),
+        // 7: reactions (store/reactions.rs): who reacted to which message with what, and
+        // the log id that added it (the order they are shown in).
+        M::up(
+            "CREATE TABLE reactions (
+                 message INTEGER NOT NULL,
+                 emoji   TEXT    NOT NULL,
+                 account TEXT    NOT NULL,
+                 entry   INTEGER NOT NULL,
+                 PRIMARY KEY (message, emoji, account)
+             ) WITHOUT ROWID;",
+        ),
     ])
 }
 
@@ -254,7 +265,9 @@ pub(crate) fn older_than(
         ),
     };
     let rows = stmt.query_map(params![before, limit as i64, room], row_message)?;
-    rows.collect()
+    let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    super::reactions::attach(conn, &mut rows)?;
+    Ok(rows)
 }
 
 /// A `messages` row, selected as `id, user, text, time, account, guest, room, mentions,
@@ -272,6 +285,8 @@ pub(crate) fn row_message(row: &rusqlite::Row) -> rusqlite::Result<Message> {
         here: row.get(8)?,
         edited: row.get(9)?,
         deleted: row.get(10)?,
+        // Kept in their own table: see `super::reactions::attach`.
+        reactions: Vec::new(),
     })
 }
 

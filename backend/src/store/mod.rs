@@ -15,6 +15,7 @@
 
 mod changes;
 pub mod database;
+mod reactions;
 pub mod reads;
 pub mod redis;
 mod sqlite_last_ids;

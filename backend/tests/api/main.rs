@@ -19,6 +19,7 @@ mod posting;
 mod presence;
 mod presence_on_redis;
 mod presence_storm;
+mod reactions;
 mod reads;
 mod reads_older;
 mod reads_on_redis;

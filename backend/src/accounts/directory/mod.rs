@@ -390,6 +390,7 @@ impl State {
             | Event::MemberRemoved { .. }
             | Event::MessageEdited { .. }
             | Event::MessageDeleted { .. }
+            | Event::Reaction { .. }
             | Event::Unknown => {}
         }
         None

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod edits;
+pub mod reactions;
 pub mod reads;
 pub mod rooms;
 pub mod session;
@@ -51,6 +52,8 @@ use utoipa::OpenApi;
         reads::read,
         reads::notify,
         rooms::presence,
+        reactions::add,
+        reactions::remove,
     )
 )]
 pub struct ApiDoc;
@@ -114,6 +117,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/rooms/{id}/msgs/{msg}")
                     .route(web::patch().to(edits::edit))
                     .route(web::delete().to(edits::delete)),
+            )
+            .service(
+                web::resource("/rooms/{id}/msgs/{msg}/reactions/{emoji}")
+                    .route(web::put().to(reactions::add))
+                    .route(web::delete().to(reactions::remove)),
             )
             .route("/rooms/{id}/history", web::get().to(rooms::history))
             .route("/rooms/{id}/typing", web::post().to(rooms::typing))

@@ -20,10 +20,12 @@
 //!   (`reads.rs`).
 //! - `PREFIX:changed`, `PREFIX:deleted`, `PREFIX:edits:ID`: edits and deletions
 //!   (`changes.rs`).
+//! - `PREFIX:reactions:ID`, `PREFIX:reacted:ID`: reactions (`reactions.rs`).
 //! - `PREFIX:setup`: the set of first-run setup tokens' hashes (not log events, so a fresh
 //!   chat's first message is id 1).
 
 use super::changes::ChangeKeys;
+use super::reactions::ReactionKeys;
 use crate::event::{self, Entry, Record};
 use crate::store::{Claim, NewEntry, NewPost};
 use common::room::{RoomId, LOBBY};
@@ -87,7 +89,24 @@ impl Keys {
             edits: format!("{}:edits:{id}", self.prefix),
             msgs: &self.msgs,
             log: &self.log,
+            reactions: self.reactions(id),
+            reacted: format!("{}:reacted:{id}", self.prefix),
         }
+    }
+
+    /// The keys a reaction to message `id` touches.
+    pub fn reaction(&self, id: u64) -> ReactionKeys<'_> {
+        ReactionKeys {
+            deleted: &self.deleted,
+            reactions: self.reactions(id),
+            reacted: format!("{}:reacted:{id}", self.prefix),
+            log: &self.log,
+        }
+    }
+
+    /// `PREFIX:reactions:ID`: who reacted to message `id` with what.
+    pub fn reactions(&self, id: u64) -> String {
+        format!("{}:reactions:{id}", self.prefix)
     }
 
     /// `PREFIX:changed` and `PREFIX:deleted`, which reads lay over the stream.
@@ -101,16 +120,21 @@ impl Keys {
         conn: &mut C,
         id: u64,
     ) -> redis::RedisResult<Option<Message>> {
-        if let Some(message) = super::changes::changed(conn, &self.changed, id).await? {
-            return Ok(Some(message));
-        }
-        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-            .arg(&self.msgs)
-            .arg(format!("{id}-0"))
-            .arg(format!("{id}-0"))
-            .query_async(conn)
-            .await?;
-        Ok(reply.ids.first().and_then(to_message))
+        let mut found = match super::changes::changed(conn, &self.changed, id).await? {
+            Some(message) => Some(message),
+            None => {
+                let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                    .arg(&self.msgs)
+                    .arg(format!("{id}-0"))
+                    .arg(format!("{id}-0"))
+                    .query_async(conn)
+                    .await?;
+                reply.ids.first().and_then(to_message)
+            }
+        };
+        let key = |id| self.reactions(id);
+        super::reactions::attach(conn, key, found.as_mut_slice()).await?;
+        Ok(found)
     }
 
     /// The hash of one node's presence.

@@ -16,12 +16,13 @@ mod ephemeral;
 mod last_ids;
 mod older;
 mod presence;
+mod reactions;
 mod reads;
 mod snapshot;
 mod tail;
 
 use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};
-use crate::event::Entry;
+use crate::event::{Entry, Event, Record};
 use crate::metrics::Metrics;
 use anyhow::Context;
 use common::room::RoomId;
@@ -222,7 +223,34 @@ impl RedisStore {
             (id, time, _) => stored(entry, id, time),
         };
         self.record_change(&stored).await?;
+        self.record_reaction(&stored).await?;
         Ok(stored)
+    }
+
+    /// After a reaction is in the log: who reacted with what is recorded beside the message
+    /// ([`reactions::record`]).
+    async fn record_reaction(&self, entry: &Entry) -> Result<(), StoreError> {
+        let Record::Event(Event::Reaction {
+            message,
+            emoji,
+            account,
+            added,
+            ..
+        }) = entry.record.clone()
+        else {
+            return Ok(());
+        };
+        let (mut conn, keys, id) = (self.conn.clone(), self.keys.clone(), entry.id);
+        self.run(async move {
+            let change = reactions::Change {
+                message,
+                emoji: &emoji,
+                account: &account,
+                added,
+            };
+            reactions::record(&mut conn, keys.reaction(message), change, id).await
+        })
+        .await
     }
 
     /// After an edit or deletion is in the log: the message as it is now is recorded, and
@@ -286,7 +314,10 @@ impl RedisStore {
             .run(async move {
                 let rows = newest(&mut conn, &keys.msgs, Some(room), &end, limit + 1).await?;
                 let sets = keys.change_sets();
-                changes::overlay(&mut conn, sets, Some(room), &end, limit + 1, rows).await
+                let mut rows =
+                    changes::overlay(&mut conn, sets, Some(room), &end, limit + 1, rows).await?;
+                reactions::attach(&mut conn, |id| keys.reactions(id), &mut rows).await?;
+                Ok(rows)
             })
             .await?;
         let more = rows.len() > limit;
