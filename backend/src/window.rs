@@ -263,6 +263,44 @@ mod change_tests {
             "not held: nothing replaced"
         );
     }
+
+    #[test]
+    fn a_reaction_changes_the_held_message_once_an_edit_keeps_it_and_a_deletion_drops_it() {
+        let message = |id, text: &str| Message {
+            id,
+            text: text.into(),
+            ..Default::default()
+        };
+        let mut window = RecentWindow::new(3, vec![message(1, "a")], 1);
+        assert!(window.react(2, 1, "👍", "ann", true));
+        assert!(
+            !window.react(3, 1, "👍", "ann", true),
+            "a replay changes nothing"
+        );
+        assert!(!window.react(4, 9, "👍", "ann", true), "not held");
+        assert_eq!(window.last_id(), 4);
+        assert!(
+            matches!(window.resume(2), Resume::Reset(_)),
+            "from before a reaction: start over"
+        );
+        let edited = Message {
+            edited: true,
+            ..message(1, "a2")
+        };
+        window.replace(5, &edited);
+        assert_eq!(window.window()[0].text, "a2");
+        assert_eq!(window.window()[0].reactions[0].accounts, ["ann"]);
+        let tombstone = Message {
+            deleted: true,
+            ..message(1, "")
+        };
+        window.replace(6, &tombstone);
+        assert!(window.window()[0].reactions.is_empty());
+        assert!(
+            !window.react(7, 1, "🎉", "ann", true),
+            "deleted: none taken"
+        );
+    }
 }
 
 #[cfg(test)]
