@@ -57,7 +57,7 @@ impl Emoji {
 
 /// One emoji on a message and the usernames of the accounts that reacted with it, in the
 /// order they did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Reaction {
     pub emoji: String,
     pub accounts: Vec<String>,
@@ -100,13 +100,6 @@ pub fn apply(reactions: &mut Vec<Reaction>, emoji: &str, account: &str, added: b
         }
         (None, false) => false,
     }
-}
-
-/// Whether `account` reacted to a message with `emoji`.
-pub fn reacted(reactions: &[Reaction], emoji: &str, account: &str) -> bool {
-    reactions
-        .iter()
-        .any(|r| r.emoji == emoji && r.accounts.iter().any(|a| a == account))
 }
 
 #[cfg(test)]
