@@ -8,32 +8,41 @@
 //! read-only. A change is one log event ([`Event::Reaction`]): it reaches every node's
 //! streams in log order, and the stores keep who reacted with what beside the message
 //! (`store/reactions.rs`, `store/redis/reactions.rs`). Adding what is there, or removing
-//! what is not, writes nothing.
+//! what is not, writes nothing; every change that is written spends one post of the
+//! caller's address's budget (`--post-rate`), so toggling cannot grow the log faster than
+//! posting can.
 
 use crate::accounts::Account;
 use crate::error::ApiError;
 use crate::event::Event;
+use crate::limits::PostLimiter;
 use crate::rooms::Rooms;
 use crate::store::{NewEntry, Store};
 use common::reaction::{self, Emoji, Reaction, MAX_REACTIONS};
 use common::room::RoomId;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 pub struct MessageReactions {
     store: Store,
     rooms: Arc<Rooms>,
+    limiter: Arc<PostLimiter>,
 }
 
 impl MessageReactions {
-    pub fn new(store: Store, rooms: Arc<Rooms>) -> Self {
-        Self { store, rooms }
+    pub fn new(store: Store, rooms: Arc<Rooms>, limiter: Arc<PostLimiter>) -> Self {
+        Self {
+            store,
+            rooms,
+            limiter,
+        }
     }
 
-    /// `caller` adds (`added`) or removes `emoji` on message `id` of `room`. Returns the
-    /// message's reactions with this change applied.
+    /// `caller` (at `ip`) adds (`added`) or removes `emoji` on message `id` of `room`.
+    /// Returns the message's reactions with this change applied.
     pub async fn change(
         &self,
-        caller: &Account,
+        (caller, ip): (&Account, Option<IpAddr>),
         room: RoomId,
         id: u64,
         emoji: &str,
@@ -67,6 +76,7 @@ impl MessageReactions {
             }
             return Ok(reactions);
         }
+        self.limiter.check(ip)?;
         let event = Event::Reaction {
             room,
             message: id,

@@ -116,7 +116,11 @@ impl Application {
                 accounts.clone(),
                 settings.edit_window_mins,
             )),
-            reactions: web::Data::new(MessageReactions::new(store.clone(), hub.rooms())),
+            reactions: web::Data::new(MessageReactions::new(
+                store.clone(),
+                hub.rooms(),
+                limiter.clone(),
+            )),
             typing: web::Data::new(TypingGate::default()),
             accounts: web::Data::from(accounts.clone()),
             origins: web::Data::new(AllowedOrigins(settings.allow_origins.clone())),

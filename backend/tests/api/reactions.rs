@@ -414,3 +414,31 @@ async fn redis_dump(prefix: &str, kept: u64, gone: u64) -> (usize, String) {
     }
     (held, log)
 }
+
+#[tokio::test]
+async fn reactions_spend_the_post_budget_but_idempotent_repeats_do_not() {
+    let app = spawn_app_with(|s| {
+        s.post_rate = 1;
+        s.post_burst = 3;
+    })
+    .await;
+    let who = cast(&app).await;
+    let room = who.room.id;
+    let message = app.say(&who.bob, room, "rate me").await;
+    let at = (room, message.id);
+    app.reacted(&who.dan, at, "👍", true).await;
+    // Were repeats counted, these would spend the burst (one more per second at most).
+    for _ in 0..10 {
+        app.reacted(&who.dan, at, "👍", true).await;
+    }
+    app.reacted(&who.dan, at, "🎉", true).await;
+    let mut refused = None;
+    for emoji in ["👀", "🙏", "😮", "😢"] {
+        let response = app.react(Some(&who.dan), at, emoji, true).await;
+        if response.status() != 200 {
+            refused = Some(response);
+            break;
+        }
+    }
+    expect_json_error(refused.expect("the budget runs out"), 429, "wait").await;
+}

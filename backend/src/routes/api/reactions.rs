@@ -4,8 +4,9 @@
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
+use crate::limits::client_ip;
 use crate::reactions::MessageReactions;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use common::reaction::Reaction;
 use serde::Serialize;
 
@@ -30,6 +31,7 @@ fn parts(path: &(String, String, String)) -> Result<(u64, u64, &str), ApiError> 
 }
 
 async fn change(
+    req: &HttpRequest,
     reactions: &MessageReactions,
     caller: &SignedIn,
     path: &(String, String, String),
@@ -37,7 +39,13 @@ async fn change(
 ) -> Result<HttpResponse, ApiError> {
     let (room, message, emoji) = parts(path)?;
     let reactions = reactions
-        .change(&caller.0.account, room, message, emoji, added)
+        .change(
+            (&caller.0.account, client_ip(req)),
+            room,
+            message,
+            emoji,
+            added,
+        )
         .await?;
     Ok(HttpResponse::Ok().json(Reactions { reactions }))
 }
@@ -51,13 +59,15 @@ async fn change(
         (status = 401, description = "not signed in", body = common::ErrorBody),
         (status = 403, description = "archived room, or a foreign origin", body = common::ErrorBody),
         (status = 404, description = "no such room for this caller, or no such message in it", body = common::ErrorBody),
+        (status = 429, description = "over the post rate", body = common::ErrorBody),
         (status = 409, description = "the message has the most different emoji already", body = common::ErrorBody)))]
 pub async fn add(
+    req: HttpRequest,
     reactions: web::Data<MessageReactions>,
     caller: SignedIn,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    change(&reactions, &caller, &path, true).await
+    change(&req, &reactions, &caller, &path, true).await
 }
 
 /// Takes the caller's reaction back: 200 with the message's reactions. Taking back one
@@ -68,11 +78,13 @@ pub async fn add(
         (status = 400, description = "not exactly one emoji", body = common::ErrorBody),
         (status = 401, description = "not signed in", body = common::ErrorBody),
         (status = 403, description = "archived room, or a foreign origin", body = common::ErrorBody),
-        (status = 404, description = "no such room for this caller, or no such message in it", body = common::ErrorBody)))]
+        (status = 404, description = "no such room for this caller, or no such message in it", body = common::ErrorBody),
+        (status = 429, description = "over the post rate", body = common::ErrorBody)))]
 pub async fn remove(
+    req: HttpRequest,
     reactions: web::Data<MessageReactions>,
     caller: SignedIn,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    change(&reactions, &caller, &path, false).await
+    change(&req, &reactions, &caller, &path, false).await
 }
