@@ -25,7 +25,6 @@
 //!   chat's first message is id 1).
 
 use super::changes::ChangeKeys;
-use super::reactions::ReactionKeys;
 use crate::event::{self, Entry, Record};
 use crate::store::{Claim, NewEntry, NewPost};
 use common::room::{RoomId, LOBBY};
@@ -56,7 +55,7 @@ pub(super) struct Keys {
     /// Edits and deletions (`changes.rs`).
     pub changed: String,
     pub deleted: String,
-    prefix: String,
+    pub(super) prefix: String,
 }
 
 impl Keys {
@@ -90,23 +89,8 @@ impl Keys {
             msgs: &self.msgs,
             log: &self.log,
             reactions: self.reactions(id),
-            reacted: format!("{}:reacted:{id}", self.prefix),
+            reacted: self.reacted(id),
         }
-    }
-
-    /// The keys a reaction to message `id` touches.
-    pub fn reaction(&self, id: u64) -> ReactionKeys<'_> {
-        ReactionKeys {
-            deleted: &self.deleted,
-            reactions: self.reactions(id),
-            reacted: format!("{}:reacted:{id}", self.prefix),
-            log: &self.log,
-        }
-    }
-
-    /// `PREFIX:reactions:ID`: who reacted to message `id` with what.
-    pub fn reactions(&self, id: u64) -> String {
-        format!("{}:reactions:{id}", self.prefix)
     }
 
     /// `PREFIX:changed` and `PREFIX:deleted`, which reads lay over the stream.

@@ -10,6 +10,7 @@
 //! A reaction to a deleted message has its own log entry deleted at once; deleting a
 //! message deletes both keys and those log entries (`changes.rs`).
 
+use super::entries::Keys;
 use common::reaction::{self, MAX_REACTIONS};
 use common::Message;
 use redis::aio::ConnectionLike;
@@ -56,6 +57,28 @@ pub(super) struct ReactionKeys<'a> {
     pub reactions: String,
     pub reacted: String,
     pub log: &'a str,
+}
+
+impl Keys {
+    /// The keys a reaction to message `id` touches.
+    pub fn reaction(&self, id: u64) -> ReactionKeys<'_> {
+        ReactionKeys {
+            deleted: &self.deleted,
+            reactions: self.reactions(id),
+            reacted: self.reacted(id),
+            log: &self.log,
+        }
+    }
+
+    /// `PREFIX:reactions:ID`: who reacted to message `id` with what.
+    pub fn reactions(&self, id: u64) -> String {
+        format!("{}:reactions:{id}", self.prefix)
+    }
+
+    /// `PREFIX:reacted:ID`: the log ids of the reaction events of message `id`.
+    pub fn reacted(&self, id: u64) -> String {
+        format!("{}:reacted:{id}", self.prefix)
+    }
 }
 
 /// One reaction change, as the log event says it.
