@@ -98,27 +98,23 @@ impl Keys {
         (&self.changed, &self.deleted)
     }
 
-    /// Message `id` as it is now: as a change left it, or as the stream holds it.
+    /// Message `id` as it is now: as a change left it, or as the stream holds it (without
+    /// its reactions: `reactions::attach` adds them).
     pub async fn message<C: redis::aio::ConnectionLike + Send>(
         &self,
         conn: &mut C,
         id: u64,
     ) -> redis::RedisResult<Option<Message>> {
-        let mut found = match super::changes::changed(conn, &self.changed, id).await? {
-            Some(message) => Some(message),
-            None => {
-                let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
-                    .arg(&self.msgs)
-                    .arg(format!("{id}-0"))
-                    .arg(format!("{id}-0"))
-                    .query_async(conn)
-                    .await?;
-                reply.ids.first().and_then(to_message)
-            }
-        };
-        let key = |id| self.reactions(id);
-        super::reactions::attach(conn, key, found.as_mut_slice()).await?;
-        Ok(found)
+        if let Some(message) = super::changes::changed(conn, &self.changed, id).await? {
+            return Ok(Some(message));
+        }
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(&self.msgs)
+            .arg(format!("{id}-0"))
+            .arg(format!("{id}-0"))
+            .query_async(conn)
+            .await?;
+        Ok(reply.ids.first().and_then(to_message))
     }
 
     /// The hash of one node's presence.

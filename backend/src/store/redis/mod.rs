@@ -330,8 +330,12 @@ impl RedisStore {
     pub async fn message(&self, id: u64) -> Result<Option<Message>, StoreError> {
         let mut conn = self.conn.clone();
         let keys = self.keys.clone();
-        self.run(async move { keys.message(&mut conn, id).await })
-            .await
+        self.run(async move {
+            let mut found = keys.message(&mut conn, id).await?;
+            reactions::attach(&mut conn, |id| keys.reactions(id), found.as_mut_slice()).await?;
+            Ok(found)
+        })
+        .await
     }
 
     /// Runs `command` on the Redis thread with a deadline.
