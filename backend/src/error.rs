@@ -83,6 +83,12 @@ impl From<RoomError> for ApiError {
     }
 }
 
+impl From<common::reaction::ReactionError> for ApiError {
+    fn from(err: common::reaction::ReactionError) -> Self {
+        Self::BadRequest(err.to_string())
+    }
+}
+
 impl From<RateLimited> for ApiError {
     fn from(limited: RateLimited) -> Self {
         Self::TooManyRequests {

@@ -149,6 +149,16 @@ pub enum Event {
         address: String,
         by: AccountId,
     },
+    /// Account `account` (a username) added (`added`) or removed `emoji` on message
+    /// `message` of `room` (see `reactions.rs`). The stores keep who reacted with what
+    /// beside the message and forget it, and these events, when it is deleted.
+    Reaction {
+        room: RoomId,
+        message: u64,
+        emoji: String,
+        account: String,
+        added: bool,
+    },
     /// A newer server's event: kept in the log, ignored here.
     #[serde(other)]
     Unknown,
@@ -262,6 +272,13 @@ mod tests {
                 until: 99,
                 reason: "spam".into(),
                 by: 3,
+            },
+            Event::Reaction {
+                room: 9,
+                message: 7,
+                emoji: "👍".into(),
+                account: "ann".into(),
+                added: true,
             },
         ];
         assert_eq!(

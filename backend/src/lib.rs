@@ -85,6 +85,7 @@ mod moderation;
 mod periodic;
 mod post_pipeline;
 pub mod presence;
+mod reactions;
 mod reads;
 mod registry;
 mod retention;

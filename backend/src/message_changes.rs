@@ -56,6 +56,8 @@ impl MessageChanges {
             mentions: addressed.mentions,
             here: addressed.here,
             edited: true,
+            // Reactions are their own events: the stores and windows keep theirs.
+            reactions: Vec::new(),
             ..message
         };
         let event = Event::MessageEdited {
@@ -84,6 +86,7 @@ impl MessageChanges {
             here: false,
             edited: false,
             deleted: true,
+            reactions: Vec::new(),
             ..message
         };
         let event = Event::MessageDeleted {

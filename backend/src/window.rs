@@ -85,17 +85,33 @@ impl RecentWindow {
     }
 
     /// Applies an edit or deletion (log entry `change`): the message with `message.id`, if
-    /// the window holds it, is replaced. Returns whether it was.
+    /// the window holds it, is replaced (an edited one keeps its reactions, which edits do
+    /// not carry). Returns whether it was.
     pub fn replace(&mut self, change: u64, message: &Message) -> bool {
         self.changed_through = self.changed_through.max(change);
         self.advance(change);
         match self.window.iter_mut().find(|m| m.id == message.id) {
             Some(held) => {
+                let reactions = std::mem::take(&mut held.reactions);
                 *held = message.clone();
+                if !message.deleted {
+                    held.reactions = reactions;
+                }
                 true
             }
             None => false,
         }
+    }
+
+    /// Applies a reaction (log entry `change`) to message `id`, if the window holds it
+    /// and it is not deleted ([`common::reaction::apply`]). Returns whether it changed.
+    pub fn react(&mut self, change: u64, id: u64, emoji: &str, account: &str, added: bool) -> bool {
+        self.changed_through = self.changed_through.max(change);
+        self.advance(change);
+        self.window
+            .iter_mut()
+            .find(|m| m.id == id && !m.deleted)
+            .is_some_and(|held| common::reaction::apply(&mut held.reactions, emoji, account, added))
     }
 
     /// Drops messages with id below `first_kept` (deleted by retention).
@@ -245,6 +261,44 @@ mod change_tests {
         assert!(
             !window.replace(4, &message(9, "")),
             "not held: nothing replaced"
+        );
+    }
+
+    #[test]
+    fn a_reaction_changes_the_held_message_once_an_edit_keeps_it_and_a_deletion_drops_it() {
+        let message = |id, text: &str| Message {
+            id,
+            text: text.into(),
+            ..Default::default()
+        };
+        let mut window = RecentWindow::new(3, vec![message(1, "a")], 1);
+        assert!(window.react(2, 1, "👍", "ann", true));
+        assert!(
+            !window.react(3, 1, "👍", "ann", true),
+            "a replay changes nothing"
+        );
+        assert!(!window.react(4, 9, "👍", "ann", true), "not held");
+        assert_eq!(window.last_id(), 4);
+        assert!(
+            matches!(window.resume(2), Resume::Reset(_)),
+            "from before a reaction: start over"
+        );
+        let edited = Message {
+            edited: true,
+            ..message(1, "a2")
+        };
+        window.replace(5, &edited);
+        assert_eq!(window.window()[0].text, "a2");
+        assert_eq!(window.window()[0].reactions[0].accounts, ["ann"]);
+        let tombstone = Message {
+            deleted: true,
+            ..message(1, "")
+        };
+        window.replace(6, &tombstone);
+        assert!(window.window()[0].reactions.is_empty());
+        assert!(
+            !window.react(7, 1, "🎉", "ann", true),
+            "deleted: none taken"
         );
     }
 }

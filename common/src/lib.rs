@@ -5,6 +5,7 @@
 //! - [`room`]: rooms and direct messages on the wire, and the rules a room's name meets.
 //! - [`presence`]: who is online, and how often the stream says so.
 //! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
+//! - [`reaction`]: one emoji on a message, and how a change to who reacted applies.
 //! - [`mention`]: `@username` and `@here` in a message's text.
 //! - [`search`]: what a search query may be, and the results' shape.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
@@ -18,6 +19,7 @@ pub mod framer;
 pub mod mention;
 pub mod moderation;
 pub mod presence;
+pub mod reaction;
 pub mod room;
 pub mod search;
 pub mod validation;

@@ -70,6 +70,15 @@ pub async fn delete_message(room: RoomId, msg: u64) -> Result<(), String> {
     .await
 }
 
+/// `PUT` (`added`) or `DELETE /api/rooms/{id}/msgs/{msg}/reactions/{emoji}`: our reaction
+/// with one emoji; the stream brings the `reaction` event to every page.
+pub async fn react(room: RoomId, msg: u64, emoji: &str, added: bool) -> Result<(), String> {
+    let method = if added { Method::PUT } else { Method::DELETE };
+    let emoji = String::from(js_sys::encode_uri_component(emoji));
+    let url = format!("/api/rooms/{room}/msgs/{msg}/reactions/{emoji}");
+    no_content(method, &url, None).await
+}
+
 /// `POST /api/rooms/{id}/typing`: the room's readers see that we are typing.
 pub async fn typing(id: RoomId) -> Result<(), String> {
     no_content(Method::POST, &format!("/api/rooms/{id}/typing"), None).await

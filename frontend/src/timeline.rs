@@ -85,15 +85,29 @@ impl Timeline {
     }
 
     /// Puts an edited or deleted message (an `edited` or `deleted` event) in the place of
-    /// the one shown with its id. Returns whether one was shown and changed.
-    pub fn change(&mut self, message: Message) -> bool {
+    /// the one shown with its id; an edited one keeps the reactions shown (edits do not
+    /// carry them). Returns whether one was shown and changed.
+    pub fn change(&mut self, mut message: Message) -> bool {
         match self.messages.iter_mut().find(|m| m.id == message.id) {
-            Some(shown) if *shown != message => {
+            Some(shown) => {
+                if !message.deleted {
+                    message.reactions = std::mem::take(&mut shown.reactions);
+                }
+                let changed = *shown != message;
                 *shown = message;
-                true
+                changed
             }
-            _ => false,
+            None => false,
         }
+    }
+
+    /// Applies a `reaction` event to message `id`, if it is shown and not deleted
+    /// ([`common::reaction::apply`]: a replay changes nothing). Returns whether it changed.
+    pub fn react(&mut self, id: u64, emoji: &str, account: &str, added: bool) -> bool {
+        self.messages
+            .iter_mut()
+            .find(|m| m.id == id && !m.deleted)
+            .is_some_and(|m| common::reaction::apply(&mut m.reactions, emoji, account, added))
     }
 
     fn trim(&mut self) {

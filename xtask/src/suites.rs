@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account, access, room, typing, edit, presence, read marker, mention and search API tests again, on Redis",
+        "the account, access, room, typing, edit, reaction, presence, read marker, mention, moderation and search API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -45,6 +45,7 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "rooms_stream::",
                     "typing::",
                     "edits::",
+                    "reactions::",
                     "reads::",
                     "reads_older::",
                     "last_ids::",

@@ -14,6 +14,7 @@ mod changes;
 mod lines;
 mod personal;
 mod presence;
+mod reactions;
 mod registration;
 mod rooms;
 mod subscribe;
@@ -123,6 +124,8 @@ impl Hub {
             presence_line: presence::empty_list(),
             presence_count_line: presence::empty_list(),
         };
+        // Reactions first: the changes' replay rebuilds the window line after both.
+        reactions::replay(&mut inner, &snapshot.events);
         changes::replay(&mut inner, &snapshot.events);
         Arc::new(Self {
             directory,
@@ -241,9 +244,13 @@ impl StoreListener for Hub {
         for step in steps {
             match step {
                 Step::Event(entry) => {
-                    let got = self.apply_change(&mut inner, entry);
-                    fanout.delivered += got.delivered;
-                    fanout.cut.extend(got.cut);
+                    for got in [
+                        self.apply_change(&mut inner, entry),
+                        self.apply_reaction(&mut inner, entry),
+                    ] {
+                        fanout.delivered += got.delivered;
+                        fanout.cut.extend(got.cut);
+                    }
                     if let Some(change) = self.rooms.apply(entry) {
                         self.tell_room_change(&mut inner, change);
                     }
@@ -366,6 +373,8 @@ impl StoreListener for Hub {
         inner.recent = RecentWindow::new(capacity, snapshot.recent, snapshot.last_id);
         self.marks.forget_older();
         inner.epoch = snapshot.epoch;
+        // Reactions first: the changes' replay rebuilds the window line after both.
+        reactions::replay(&mut inner, &snapshot.events);
         changes::replay(&mut inner, &snapshot.events);
         let mut lines = bye_lines("history reset");
         lines.window = Some(inner.window_line.clone());

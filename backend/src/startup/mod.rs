@@ -12,6 +12,7 @@ use crate::message_changes::MessageChanges;
 use crate::metrics::Metrics;
 use crate::periodic::spawn_every;
 use crate::post_pipeline::PostPipeline;
+use crate::reactions::MessageReactions;
 use crate::rooms::manage::RoomActions;
 use crate::routes::static_files::StaticDir;
 use crate::routes::websocket;
@@ -122,6 +123,11 @@ impl Application {
                 settings.edit_window_mins,
             )),
             guest_origins,
+            reactions: web::Data::new(MessageReactions::new(
+                store.clone(),
+                hub.rooms(),
+                limiter.clone(),
+            )),
             typing: web::Data::new(TypingGate::default()),
             accounts: web::Data::from(accounts.clone()),
             origins: web::Data::new(AllowedOrigins(settings.allow_origins.clone())),

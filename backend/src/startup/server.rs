@@ -34,6 +34,7 @@ pub(super) struct Shared {
     pub rooms: web::Data<RoomActions>,
     pub changes: web::Data<crate::message_changes::MessageChanges>,
     pub guest_origins: web::Data<crate::guest_origins::GuestOrigins>,
+    pub reactions: web::Data<crate::reactions::MessageReactions>,
     pub typing: web::Data<TypingGate>,
     pub origins: web::Data<AllowedOrigins>,
     pub metrics: web::Data<Metrics>,
@@ -64,6 +65,7 @@ pub(super) fn serve(
             .app_data(shared.rooms.clone())
             .app_data(shared.changes.clone())
             .app_data(shared.guest_origins.clone())
+            .app_data(shared.reactions.clone())
             .app_data(shared.typing.clone())
             .app_data(shared.origins.clone())
             .app_data(shared.metrics.clone())

@@ -41,6 +41,7 @@ pub(super) fn apply(tx: &Transaction, id: u64, event: &Event) -> rusqlite::Resul
                  AND json_extract(event, '$.message.id') = ?1",
                 params![int(message.id), int(id)],
             )?;
+            super::reactions::forget(tx, message.id, id)?;
         }
         _ => {}
     }
@@ -66,7 +67,12 @@ pub(super) fn message(conn: &Connection, id: u64) -> rusqlite::Result<Option<Mes
          FROM messages WHERE id = ?1",
     )?
     .query_row(params![int(id)], row_message)
-    .optional()
+    .optional()?
+    .map(|mut found| {
+        super::reactions::attach(conn, std::slice::from_mut(&mut found))?;
+        Ok(found)
+    })
+    .transpose()
 }
 
 fn int(id: u64) -> i64 {

@@ -115,6 +115,17 @@ fn migrations() -> Migrations<'static> {
         // 7: search (store/fts.rs): a full-text index of the messages' text, kept in step
         // by triggers, filled from the messages already stored.
         M::up(super::fts_schema::SEARCH_INDEX),
+        // 8: reactions (store/reactions.rs): who reacted to which message with what, and
+        // the log id that added it (the order they are shown in).
+        M::up(
+            "CREATE TABLE reactions (
+                 message INTEGER NOT NULL,
+                 emoji   TEXT    NOT NULL,
+                 account TEXT    NOT NULL,
+                 entry   INTEGER NOT NULL,
+                 PRIMARY KEY (message, emoji, account)
+             ) WITHOUT ROWID;",
+        ),
     ])
 }
 
@@ -257,7 +268,9 @@ pub(crate) fn older_than(
         ),
     };
     let rows = stmt.query_map(params![before, limit as i64, room], row_message)?;
-    rows.collect()
+    let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    super::reactions::attach(conn, &mut rows)?;
+    Ok(rows)
 }
 
 /// A `messages` row, selected as `id, user, text, time, account, guest, room, mentions,
@@ -275,6 +288,8 @@ pub(crate) fn row_message(row: &rusqlite::Row) -> rusqlite::Result<Message> {
         here: row.get(8)?,
         edited: row.get(9)?,
         deleted: row.get(10)?,
+        // Kept in their own table: see `super::reactions::attach`.
+        reactions: Vec::new(),
     })
 }
 
@@ -374,7 +389,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 7);
+        assert_eq!(version, 8);
         // The search index took the messages that were there.
         let lookup = super::super::fts::Lookup {
             query: common::search::SearchQuery::parse("markup").unwrap(),

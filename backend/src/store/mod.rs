@@ -17,6 +17,7 @@ mod changes;
 pub mod database;
 pub mod fts;
 mod fts_schema;
+mod reactions;
 pub mod reads;
 pub mod redis;
 mod sqlite_last_ids;

@@ -380,6 +380,7 @@ fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Re
             tx.prepare_cached("INSERT INTO log (id, time, event) VALUES (?1, ?2, ?3)")?
                 .execute(params![id as i64, time as i64, event::to_json(&event)])?;
             super::changes::apply(tx, id, &event)?;
+            super::reactions::apply(tx, id, &event)?;
             Record::Event(event)
         }
     };
@@ -467,6 +468,8 @@ fn retain(conn: &mut Connection, policy: Retention) -> rusqlite::Result<(usize, 
     }
     let first_kept: Option<i64> =
         tx.query_row("SELECT MIN(id) FROM messages", [], |row| row.get(0))?;
+    let first_kept = first_kept.map_or(u64::MAX, |id| id as u64);
+    super::reactions::retained(&tx, first_kept)?;
     tx.commit()?;
-    Ok((deleted, first_kept.map_or(u64::MAX, |id| id as u64)))
+    Ok((deleted, first_kept))
 }

@@ -565,6 +565,10 @@ async fn the_openapi_document_lists_every_api_endpoint() {
         ("/api/rooms/{id}/read", &["post"]),
         ("/api/rooms/{id}/notify", &["put"]),
         ("/api/rooms/{id}/presence", &["get"]),
+        (
+            "/api/rooms/{id}/msgs/{msg}/reactions/{emoji}",
+            &["put", "delete"],
+        ),
     ] {
         for method in methods {
             assert!(

@@ -20,6 +20,8 @@ mod posting;
 mod presence;
 mod presence_on_redis;
 mod presence_storm;
+mod reactions;
+mod reactions_on_redis;
 mod reads;
 mod reads_older;
 mod reads_on_redis;

@@ -1,5 +1,6 @@
 //! JSON shapes exchanged on `/msgs`. `docs/PROTOCOL.md` describes them for humans.
 
+use crate::reaction::Reaction;
 use crate::room::{RoomId, RoomSummary, LOBBY};
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +86,10 @@ pub struct Message {
     /// "message deleted". Left out when not.
     #[serde(default, skip_serializing_if = "is_false")]
     pub deleted: bool,
+    /// Who reacted with which emoji ([`crate::reaction`]), each emoji in the order it was
+    /// first added. Left out when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
 }
 
 fn is_lobby(room: &RoomId) -> bool {
@@ -166,6 +171,16 @@ pub enum StreamEvent {
     /// A message was deleted: `msg` is what is left of it (same `id`, `deleted`, no
     /// text), to replace the one shown.
     Deleted { msg: Message },
+    /// Account `account` (a username) added (`added`) or removed `emoji` on message
+    /// `message` of room `id`. A set change: applying it again changes nothing
+    /// ([`crate::reaction::apply`]).
+    Reaction {
+        id: RoomId,
+        message: u64,
+        emoji: String,
+        account: String,
+        added: bool,
+    },
     /// The reader may now read this room (created, invited, a direct message started).
     RoomAdded { room: RoomSummary },
     /// The room's name, members or archived state changed.
@@ -265,6 +280,12 @@ struct FlatEvent {
     left: Vec<String>,
     #[serde(default)]
     msg: Option<Message>,
+    #[serde(default)]
+    message: u64,
+    #[serde(default)]
+    emoji: String,
+    #[serde(default)]
+    added: bool,
 }
 
 impl StreamEvent {
@@ -291,6 +312,13 @@ impl StreamEvent {
                 ("room_added", Some(room)) => Self::RoomAdded { room },
                 (_, Some(room)) => Self::RoomUpdated { room },
                 (_, None) => Self::Unknown,
+            },
+            "reaction" => Self::Reaction {
+                id: flat.id,
+                message: flat.message,
+                emoji: flat.emoji,
+                account: flat.account,
+                added: flat.added,
             },
             "room_removed" => Self::RoomRemoved { id: flat.id },
             "typing" => Self::Typing {

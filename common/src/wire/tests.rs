@@ -144,7 +144,7 @@ fn the_flat_decoder_agrees_with_serde_on_every_shape() {
             degraded: false,
             reason: "ok".into(),
         }),
-        br#"{"type":"reaction","user":"x"}"#.to_vec(),
+        br#"{"type":"poll","user":"x"}"#.to_vec(),
         br#"{"type":"posted","msg":{"id":1,"user":"u","text":"t","time":2}}"#.to_vec(),
     ];
     for line in lines {
@@ -180,7 +180,7 @@ fn a_hello_without_older_is_read_as_older_may_exist() {
 
 #[test]
 fn unknown_event_types_are_tolerated() {
-    let event: StreamEvent = serde_json::from_str(r#"{"type":"reaction","user":"x"}"#).unwrap();
+    let event: StreamEvent = serde_json::from_str(r#"{"type":"poll","user":"x"}"#).unwrap();
     assert_eq!(event, StreamEvent::Unknown);
 }
 
@@ -231,4 +231,37 @@ fn edited_and_deleted_events_round_trip_and_unedited_messages_keep_their_shape()
         StreamEvent::Unknown,
         "an edit without its message is not applied"
     );
+}
+
+#[test]
+fn reaction_events_round_trip_and_messages_without_reactions_keep_their_shape() {
+    let event = StreamEvent::Reaction {
+        id: 3,
+        message: 9,
+        emoji: "👍".into(),
+        account: "ann".into(),
+        added: true,
+    };
+    let json = String::from_utf8(encode_line(&event)).unwrap();
+    assert_eq!(
+        json,
+        "{\"type\":\"reaction\",\"id\":3,\"message\":9,\"emoji\":\"👍\",\"account\":\"ann\",\"added\":true}\n"
+    );
+    assert_eq!(StreamEvent::from_json(&json).unwrap(), event);
+    assert_eq!(serde_json::from_str::<StreamEvent>(&json).unwrap(), event);
+    let reacted = Message {
+        reactions: vec![crate::reaction::Reaction {
+            emoji: "🎉".into(),
+            accounts: vec!["ann".into(), "bob".into()],
+        }],
+        ..message(4)
+    };
+    let json = serde_json::to_string(&reacted).unwrap();
+    assert!(
+        json.ends_with(",\"reactions\":[{\"emoji\":\"🎉\",\"accounts\":[\"ann\",\"bob\"]}]}"),
+        "{json}"
+    );
+    assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), reacted);
+    let plain = serde_json::to_string(&message(1)).unwrap();
+    assert!(!plain.contains("reactions"), "{plain}");
 }

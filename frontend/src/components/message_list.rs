@@ -1,7 +1,9 @@
 use super::message_actions::MessageActions;
+use super::reactions::Reactions;
 use crate::connection::ConnectionSignals;
 use crate::linkify::{pieces, Piece};
 use crate::unread::mentions_me;
+use common::reaction::Reaction;
 use common::Message;
 use leptos::html::Ol;
 use leptos::prelude::*;
@@ -114,8 +116,9 @@ pub fn MessageList(
             </Show>
             // Keyed by id, `For` needs every id but only the messages it has no row for yet:
             // cloning all of them on each change would be wasted. New messages arrive at the
-            // end, where the search starts. An edit or deletion changes the key (an edited
-            // message's text is in it: those are few), so that row is drawn again.
+            // end, where the search starts. An edit, deletion or reaction changes the key (an
+            // edited message's text and the reactions are in it: those are few), so that row
+            // is drawn again.
             <For each=move || messages.with(|all| all.iter().map(row_key).collect::<Vec<_>>())
                 key=|key| key.clone()
                 let:key
@@ -133,14 +136,16 @@ pub fn MessageList(
     }
 }
 
-/// What a row of the list is drawn again for: its id, and a change to it.
-type RowKey = (u64, bool, Option<String>);
+/// What a row of the list is drawn again for: its id, and a change to it (its text, its
+/// reactions).
+type RowKey = (u64, bool, Option<String>, Vec<Reaction>);
 
 fn row_key(message: &Message) -> RowKey {
     (
         message.id,
         message.deleted,
         message.edited.then(|| message.text.clone()),
+        message.reactions.clone(),
     )
 }
 
@@ -206,6 +211,9 @@ fn MessageItem(
                 Some(text) => view! { <p class="text">{text}</p> }.into_any(),
                 None => view! { <p class="text deleted">"message deleted"</p> }.into_any(),
             }}
+            {(!message.deleted).then(|| view! {
+                <Reactions room=message.room id=message.id reactions=message.reactions me />
+            })}
         </li>
     }
 }

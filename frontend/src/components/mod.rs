@@ -20,6 +20,7 @@ mod new_account;
 mod notifier;
 mod notify_level;
 mod notify_permission;
+mod reactions;
 mod read_marker;
 mod room_bar;
 mod room_dialogs;

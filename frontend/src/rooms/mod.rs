@@ -186,6 +186,17 @@ impl Rooms {
                 .iter_mut()
                 .find(|(room, _)| *room == msg.room)
                 .is_some_and(|(_, timeline)| timeline.change(msg)),
+            StreamEvent::Reaction {
+                id,
+                message,
+                emoji,
+                account,
+                added,
+            } => self
+                .timelines
+                .iter_mut()
+                .find(|(room, _)| *room == id)
+                .is_some_and(|(_, timeline)| timeline.react(message, &emoji, &account, added)),
             StreamEvent::RoomAdded { room } | StreamEvent::RoomUpdated { room } => {
                 match self.list.iter_mut().find(|r| r.id == room.id) {
                     Some(known) if *known == room => false,

@@ -226,3 +226,41 @@ fn edits_and_deletions_change_the_message_in_its_room_only() {
     );
     assert_eq!(r.position(), 3, "a change moves no position");
 }
+
+#[test]
+fn reactions_change_the_message_in_their_room_once_and_survive_an_edit() {
+    let mut r = Rooms::default();
+    r.apply(hello("e", true, vec![m(1, 0), m(3, 7)], three()));
+    let react = |id, message, emoji: &str, added| StreamEvent::Reaction {
+        id,
+        message,
+        emoji: emoji.into(),
+        account: "ann".into(),
+        added,
+    };
+    assert!(r.apply(react(7, 3, "👍", true)));
+    assert!(!r.apply(react(7, 3, "👍", true)), "a replay");
+    assert!(
+        !r.apply(react(0, 3, "👍", true)),
+        "no message 3 in the lobby"
+    );
+    assert_eq!(r.messages(7)[0].reactions[0].accounts, ["ann"]);
+    let edited = Message {
+        text: "better".into(),
+        edited: true,
+        ..m(3, 7)
+    };
+    assert!(r.apply(StreamEvent::Edited { msg: edited }));
+    assert_eq!(r.messages(7)[0].reactions.len(), 1, "kept through the edit");
+    assert!(r.apply(react(7, 3, "👍", false)));
+    assert!(r.messages(7)[0].reactions.is_empty());
+    let deleted = Message {
+        deleted: true,
+        ..m(1, 0)
+    };
+    r.apply(StreamEvent::Deleted { msg: deleted });
+    assert!(
+        !r.apply(react(0, 1, "🎉", true)),
+        "a deleted message takes none"
+    );
+}

@@ -402,6 +402,7 @@ impl State {
             | Event::MessagesPurged { .. }
             | Event::GuestBanned { .. }
             | Event::GuestUnbanned { .. }
+            | Event::Reaction { .. }
             | Event::Unknown => {}
         }
         None

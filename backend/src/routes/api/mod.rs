@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod edits;
 pub mod moderation;
+pub mod reactions;
 pub mod reads;
 pub mod rooms;
 pub mod search;
@@ -59,6 +60,8 @@ use utoipa::OpenApi;
         reads::notify,
         rooms::presence,
         search::search,
+        reactions::add,
+        reactions::remove,
     )
 )]
 pub struct ApiDoc;
@@ -137,6 +140,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/rooms/{id}/msgs/{msg}")
                     .route(web::patch().to(edits::edit))
                     .route(web::delete().to(edits::delete)),
+            )
+            .service(
+                web::resource("/rooms/{id}/msgs/{msg}/reactions/{emoji}")
+                    .route(web::put().to(reactions::add))
+                    .route(web::delete().to(reactions::remove)),
             )
             .route("/rooms/{id}/history", web::get().to(rooms::history))
             .route("/rooms/{id}/typing", web::post().to(rooms::typing))

@@ -7,7 +7,8 @@
 //! - a deletion: `PREFIX:changed` takes the tombstone (no text), `PREFIX:deleted` (a sorted
 //!   set, by id) remembers where it belongs, the message's `PREFIX:msgs` entry and the
 //!   log entries of its edits are deleted (`XDEL`): no text of it is left in any key.
-//!   An edit that arrives after the deletion has its own log entry deleted at once.
+//!   So do its reactions and their log entries (`reactions.rs`). An edit that arrives after
+//!   the deletion has its own log entry deleted at once.
 //!
 //! Reads lay `changed` over what the stream holds ([`overlay`]), so history shows the
 //! latest text and a deleted message's tombstone.
@@ -16,10 +17,12 @@ use common::room::RoomId;
 use common::Message;
 use redis::aio::ConnectionLike;
 
-/// KEYS: changed, deleted, edits (of this message), msgs, log. ARGV: kind (`edited` or
-/// `deleted`), message id, the message as it is now (JSON), the change's log id.
+/// KEYS: changed, deleted, edits, reactions, reacted (of this message), msgs, log. ARGV:
+/// kind (`edited` or `deleted`), message id, the message as it is now (JSON), the change's
+/// log id.
 const AFTER: &str = r#"
-local changed, deleted, edits, msgs, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local changed, deleted, edits, msgs, log = KEYS[1], KEYS[2], KEYS[3], KEYS[6], KEYS[7]
+local reactions, reacted = KEYS[4], KEYS[5]
 local kind, id, json, entry = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('ZSCORE', deleted, id) then
   if kind == 'edited' then redis.call('XDEL', log, entry .. '-0') end
@@ -36,6 +39,10 @@ for _, edit in ipairs(redis.call('SMEMBERS', edits)) do
   redis.call('XDEL', log, edit .. '-0')
 end
 redis.call('DEL', edits)
+for _, reaction in ipairs(redis.call('SMEMBERS', reacted)) do
+  redis.call('XDEL', log, reaction .. '-0')
+end
+redis.call('DEL', reactions, reacted)
 return 1
 "#;
 
@@ -47,6 +54,9 @@ pub(super) struct ChangeKeys<'a> {
     pub edits: String,
     pub msgs: &'a str,
     pub log: &'a str,
+    /// `PREFIX:reactions:ID` and `PREFIX:reacted:ID` of the message changed.
+    pub reactions: String,
+    pub reacted: String,
 }
 
 /// Records an edit or deletion (log entry `entry`) that was just appended to the log.
@@ -62,6 +72,8 @@ pub(super) async fn record<C: ConnectionLike + Send>(
         .key(keys.changed)
         .key(keys.deleted)
         .key(keys.edits)
+        .key(keys.reactions)
+        .key(keys.reacted)
         .key(keys.msgs)
         .key(keys.log)
         .arg(if deletion { "deleted" } else { "edited" })

@@ -20,6 +20,7 @@
 //!   (`reads.rs`).
 //! - `PREFIX:changed`, `PREFIX:deleted`, `PREFIX:edits:ID`: edits and deletions
 //!   (`changes.rs`).
+//! - `PREFIX:reactions:ID`, `PREFIX:reacted:ID`: reactions (`reactions.rs`).
 //! - `PREFIX:setup`: the set of first-run setup tokens' hashes (not log events, so a fresh
 //!   chat's first message is id 1).
 
@@ -54,7 +55,7 @@ pub(super) struct Keys {
     /// Edits and deletions (`changes.rs`).
     pub changed: String,
     pub deleted: String,
-    prefix: String,
+    pub(super) prefix: String,
 }
 
 impl Keys {
@@ -87,6 +88,8 @@ impl Keys {
             edits: format!("{}:edits:{id}", self.prefix),
             msgs: &self.msgs,
             log: &self.log,
+            reactions: self.reactions(id),
+            reacted: self.reacted(id),
         }
     }
 
@@ -95,7 +98,8 @@ impl Keys {
         (&self.changed, &self.deleted)
     }
 
-    /// Message `id` as it is now: as a change left it, or as the stream holds it.
+    /// Message `id` as it is now: as a change left it, or as the stream holds it (without
+    /// its reactions: `reactions::attach` adds them).
     pub async fn message<C: redis::aio::ConnectionLike + Send>(
         &self,
         conn: &mut C,

@@ -17,13 +17,14 @@ mod last_ids;
 mod older;
 mod origins;
 mod presence;
+mod reactions;
 mod reads;
 mod search_index;
 mod snapshot;
 mod tail;
 
 use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};
-use crate::event::Entry;
+use crate::event::{Entry, Event, Record};
 use crate::metrics::Metrics;
 use anyhow::Context;
 use common::room::RoomId;
@@ -237,7 +238,34 @@ impl RedisStore {
             (id, time, _) => stored(entry, id, time),
         };
         self.record_change(&stored).await?;
+        self.record_reaction(&stored).await?;
         Ok(stored)
+    }
+
+    /// After a reaction is in the log: who reacted with what is recorded beside the message
+    /// ([`reactions::record`]).
+    async fn record_reaction(&self, entry: &Entry) -> Result<(), StoreError> {
+        let Record::Event(Event::Reaction {
+            message,
+            emoji,
+            account,
+            added,
+            ..
+        }) = entry.record.clone()
+        else {
+            return Ok(());
+        };
+        let (mut conn, keys, id) = (self.conn.clone(), self.keys.clone(), entry.id);
+        self.run(async move {
+            let change = reactions::Change {
+                message,
+                emoji: &emoji,
+                account: &account,
+                added,
+            };
+            reactions::record(&mut conn, keys.reaction(message), change, id).await
+        })
+        .await
     }
 
     /// After an edit or deletion is in the log: the message as it is now is recorded, and
@@ -301,7 +329,10 @@ impl RedisStore {
             .run(async move {
                 let rows = newest(&mut conn, &keys.msgs, Some(room), &end, limit + 1).await?;
                 let sets = keys.change_sets();
-                changes::overlay(&mut conn, sets, Some(room), &end, limit + 1, rows).await
+                let mut rows =
+                    changes::overlay(&mut conn, sets, Some(room), &end, limit + 1, rows).await?;
+                reactions::attach(&mut conn, |id| keys.reactions(id), &mut rows).await?;
+                Ok(rows)
             })
             .await?;
         let more = rows.len() > limit;
@@ -326,8 +357,12 @@ impl RedisStore {
     pub async fn message(&self, id: u64) -> Result<Option<Message>, StoreError> {
         let mut conn = self.conn.clone();
         let keys = self.keys.clone();
-        self.run(async move { keys.message(&mut conn, id).await })
-            .await
+        self.run(async move {
+            let mut found = keys.message(&mut conn, id).await?;
+            reactions::attach(&mut conn, |id| keys.reactions(id), found.as_mut_slice()).await?;
+            Ok(found)
+        })
+        .await
     }
 
     /// Runs `command` on the Redis thread with a deadline.

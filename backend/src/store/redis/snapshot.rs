@@ -53,10 +53,12 @@ pub(super) async fn snapshot<C: redis::aio::ConnectionLike + Send>(
     let mut recent =
         super::changes::overlay(conn, keys.change_sets(), None, "+", recent_len, recent).await?;
     recent.reverse();
+    super::reactions::attach(conn, |id| keys.reactions(id), &mut recent).await?;
     let lobby = newest(conn, &keys.msgs, Some(LOBBY), "+", history).await?;
     let mut lobby =
         super::changes::overlay(conn, keys.change_sets(), Some(LOBBY), "+", history, lobby).await?;
     lobby.reverse();
+    super::reactions::attach(conn, |id| keys.reactions(id), &mut lobby).await?;
     let events = all_events(conn, &keys.log).await?;
     let counter: Option<u64> = redis::cmd("GET")
         .arg(&keys.next_id)
