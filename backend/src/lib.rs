@@ -51,6 +51,7 @@
 //!   reload from showing anyone leaving; the hub sends what changed once a second.
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
 //! - `mentions`: which accounts a post mentions, and who may say `@here`.
+//! - `webhooks`: bots' outgoing webhooks, signed, off the posting path.
 //! - `reads`: read markers and notification levels, and the unread and mention counts.
 //! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
 //! - `routes`: the route table and HTTP handlers (`routes/api`: the JSON API and its
@@ -90,6 +91,7 @@ pub mod store;
 pub mod telemetry;
 mod tls;
 mod typing;
+mod webhooks;
 mod window;
 
 pub use config::Settings;

@@ -1,5 +1,6 @@
-//! Per-client limits, so one client cannot crowd out the others: a post rate per IP
-//! (`governor`'s keyed token bucket) and caps on open streams (counted in the registry).
+//! Per-client limits, so one client cannot crowd out the others: a post rate per IP, or
+//! per bot (`governor`'s keyed token bucket), and caps on open streams (counted in the
+//! registry).
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -51,9 +52,18 @@ impl TrustedProxies {
     }
 }
 
-/// Posts per second per client IP, across HTTP and WebSocket.
+/// Whose budget a post spends: its client's address, or, for a bot, the bot's own (bots
+/// often share one address, e.g. the host they run on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Budget {
+    Ip(IpAddr),
+    /// A bot's account id.
+    Bot(u64),
+}
+
+/// Posts per second per client IP or bot, across HTTP and WebSocket.
 pub struct PostLimiter {
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    limiter: Option<DefaultKeyedRateLimiter<Budget>>,
 }
 
 impl PostLimiter {
@@ -66,14 +76,14 @@ impl PostLimiter {
         Self { limiter }
     }
 
-    /// Takes one post from `ip`'s budget, or says how long to wait.
-    pub fn check(&self, ip: Option<IpAddr>) -> Result<(), RateLimited> {
-        let (Some(limiter), Some(ip)) = (&self.limiter, ip) else {
+    /// Takes one post from `budget`, or says how long to wait.
+    pub fn check(&self, budget: Option<Budget>) -> Result<(), RateLimited> {
+        let (Some(limiter), Some(budget)) = (&self.limiter, budget) else {
             return Ok(());
         };
-        limiter.check_key(&ip).map_err(|not_until| {
+        limiter.check_key(&budget).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            tracing::info!(%ip, "post rate limit reached");
+            tracing::info!(?budget, "post rate limit reached");
             RateLimited {
                 retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64,
             }
@@ -120,8 +130,8 @@ mod tests {
     #[test]
     fn burst_then_refusal_with_a_retry_time_per_address() {
         let limiter = PostLimiter::new(1, 3);
-        let a = Some("10.0.0.1".parse().unwrap());
-        let b = Some("10.0.0.2".parse().unwrap());
+        let a = Some(Budget::Ip("10.0.0.1".parse().unwrap()));
+        let b = Some(Budget::Ip("10.0.0.2".parse().unwrap()));
         for _ in 0..3 {
             limiter.check(a).unwrap();
         }
@@ -135,6 +145,16 @@ mod tests {
             .check(b)
             .expect("another address has its own budget");
         limiter.check(None).expect("unknown peers are not limited");
+        for _ in 0..3 {
+            limiter.check(Some(Budget::Bot(7))).unwrap();
+        }
+        assert!(
+            limiter.check(Some(Budget::Bot(7))).is_err(),
+            "a bot has a budget"
+        );
+        limiter
+            .check(Some(Budget::Bot(8)))
+            .expect("another bot has its own");
     }
 
     #[test]
@@ -165,7 +185,7 @@ mod tests {
     #[test]
     fn zero_rate_means_off() {
         let limiter = PostLimiter::new(0, 1);
-        let ip = Some("10.0.0.1".parse().unwrap());
+        let ip = Some(Budget::Ip("10.0.0.1".parse().unwrap()));
         for _ in 0..1000 {
             limiter.check(ip).unwrap();
         }

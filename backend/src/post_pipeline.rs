@@ -11,11 +11,12 @@
 use crate::accounts::Accounts;
 use crate::auth::{not_signed_in, Caller};
 use crate::error::ApiError;
-use crate::limits::{client_ip, PostLimiter};
+use crate::limits::{client_ip, Budget, PostLimiter};
 use crate::mentions::address;
 use crate::metrics::{Metrics, Rejection};
 use crate::rooms::Rooms;
 use crate::store::{NewPost, Store};
+use crate::webhooks::{Reply, Webhooks};
 use actix_web::http::header;
 use actix_web::mime;
 use actix_web::{web, HttpRequest};
@@ -33,6 +34,7 @@ pub struct PostPipeline {
     metrics: Arc<Metrics>,
     accounts: Arc<Accounts>,
     rooms: Arc<Rooms>,
+    webhooks: Webhooks,
 }
 
 impl PostPipeline {
@@ -42,6 +44,7 @@ impl PostPipeline {
         metrics: Arc<Metrics>,
         accounts: Arc<Accounts>,
         rooms: Arc<Rooms>,
+        webhooks: Webhooks,
     ) -> Self {
         Self {
             store,
@@ -49,7 +52,27 @@ impl PostPipeline {
             metrics,
             accounts,
             rooms,
+            webhooks,
         }
+    }
+
+    /// A bot's webhook reply: posted as the bot, through the same steps as any post (its
+    /// rate budget, validation, the room's access rule). Nothing is posted when the bot
+    /// was deactivated or lost its token meanwhile.
+    pub async fn accept_reply(&self, reply: Reply) -> Result<Message, ApiError> {
+        let Some(bot) = self.accounts.bot_poster(reply.bot) else {
+            return Err(ApiError::Unauthorized(
+                "this bot is deactivated or has no token".into(),
+            ));
+        };
+        let body = serde_json::to_vec(&serde_json::json!({ "text": reply.text }))
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let caller = Caller::Account(Box::new(bot));
+        let outcome = self
+            .store_message(None, &caller, &body, Some(reply.room))
+            .await;
+        self.count(&outcome);
+        outcome
     }
 
     /// `POST /msgs` (`room`: the lobby) and `POST /api/rooms/{id}/msgs`: a JSON body
@@ -102,7 +125,11 @@ impl PostPipeline {
         }
         let message: NewMessage = serde_json::from_slice(body)
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
-        self.limiter.check(ip)?;
+        let budget = match caller.signed() {
+            Some(signed) if signed.account.bot => Some(Budget::Bot(signed.account.id)),
+            _ => ip.map(Budget::Ip),
+        };
+        self.limiter.check(budget)?;
         let room = room.unwrap_or(message.room);
         let account = caller.signed().map(|s| s.account.id);
         let Some(found) = self.rooms.readable(room, account) else {
@@ -131,7 +158,10 @@ impl PostPipeline {
         let addressed = address(&post.text, &found, poster, self.accounts.directory())?;
         post.mentions = addressed.mentions;
         post.here = addressed.here;
-        Ok(self.store.post(post).await?)
+        let stored = self.store.post(post).await?;
+        self.webhooks
+            .offer(&stored, &found, poster, self.accounts.directory());
+        Ok(stored)
     }
 
     /// A guest's post: allowed when guests are, under any name but a registered username

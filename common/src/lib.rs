@@ -5,6 +5,7 @@
 //! - [`room`]: rooms and direct messages on the wire, and the rules a room's name meets.
 //! - [`presence`]: who is online, and how often the stream says so.
 //! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
+//! - [`bot`]: bots' `/api/bots` bodies, and what their webhooks receive and answer.
 //! - [`mention`]: `@username` and `@here` in a message's text.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
 //! - [`framer`]: splits an arbitrarily chunked byte stream into newline-delimited lines.
@@ -13,6 +14,7 @@
 //! server and in the browser's wasm.
 
 pub mod account;
+pub mod bot;
 pub mod framer;
 pub mod mention;
 pub mod presence;

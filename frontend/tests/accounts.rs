@@ -22,6 +22,7 @@ fn account(username: &str, display_name: &str, role: Role) -> AccountView {
         role,
         active: true,
         created_at: 1_700_000_000_000,
+        bot: false,
     }
 }
 

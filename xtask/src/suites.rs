@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account, access, room, typing, edit, presence, read marker and mention API tests again, on Redis",
+        "the account, access, room, typing, edit, presence, read marker, mention and bot API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -51,6 +51,8 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "mentions::",
                     "presence::",
                     "presence_storm::",
+                    "bots::",
+                    "bots_webhooks::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

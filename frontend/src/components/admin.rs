@@ -144,6 +144,7 @@ fn AccountRow(
         role,
         active,
         created_at,
+        bot,
     } = account;
     let admin = role == Role::Admin;
     let toggle_active = {
@@ -170,7 +171,10 @@ fn AccountRow(
     let key = username.clone();
     view! {
         <tr class="account" data-username=key>
-            <td data-label="Username" class="username">{username}</td>
+            <td data-label="Username" class="username">
+                {username}
+                {bot.then(|| view! { " " <span class="badge bot">"bot"</span> })}
+            </td>
             <td data-label="Display name">{display_name}</td>
             <td data-label="Role" class="role">{if admin { "admin" } else { "member" }}</td>
             <td data-label="Active" class="active">{if active { "yes" } else { "no" }}</td>
@@ -179,9 +183,12 @@ fn AccountRow(
                 <button type="button" class="toggle-active" on:click=toggle_active disabled=busy>
                     {if active { "Deactivate" } else { "Reactivate" }}
                 </button>
-                <button type="button" class="toggle-role" on:click=toggle_role disabled=busy>
-                    {if admin { "Make member" } else { "Make admin" }}
-                </button>
+                // A bot is never an admin (the server refuses it).
+                {(!bot).then(|| view! {
+                    <button type="button" class="toggle-role" on:click=toggle_role disabled=busy>
+                        {if admin { "Make member" } else { "Make admin" }}
+                    </button>
+                })}
             </td>
         </tr>
     }

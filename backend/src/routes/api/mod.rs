@@ -3,6 +3,7 @@
 //! annotations so it cannot drift from them.
 
 pub mod admin;
+pub mod bots;
 pub mod edits;
 pub mod reads;
 pub mod rooms;
@@ -51,6 +52,10 @@ use utoipa::OpenApi;
         reads::read,
         reads::notify,
         rooms::presence,
+        bots::create,
+        bots::list,
+        bots::rotate_token,
+        bots::revoke_token,
     )
 )]
 pub struct ApiDoc;
@@ -121,6 +126,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/rooms/{id}/notify", web::put().to(reads::notify))
             .route("/rooms/{id}/presence", web::get().to(rooms::presence))
             .route("/dms", web::post().to(rooms::direct))
+            .service(
+                web::resource("/bots")
+                    .route(web::post().to(bots::create))
+                    .route(web::get().to(bots::list)),
+            )
+            .service(
+                web::resource("/bots/{id}/token")
+                    .route(web::post().to(bots::rotate_token))
+                    .route(web::delete().to(bots::revoke_token)),
+            )
             .route("/stream", web::get().to(super::msgs::room_stream))
             .route("/stream/events", web::get().to(super::events::room_events))
             .route(
