@@ -1,5 +1,7 @@
-//! `/admin`: the accounts (deactivate, reactivate, change roles) and the invite links.
+//! `/admin`: the accounts (deactivate, reactivate, change roles), the invite links, and
+//! the bots (`admin_bots`).
 
+use super::admin_bots::Bots;
 use super::form::{Alert, Field, FormState, Submit};
 use super::Page;
 use crate::account_api;
@@ -45,7 +47,7 @@ pub fn AdminPage() -> impl IntoView {
                     <p class="refusal">"Only admins can see this page."</p>
                 }
                 .into_any(),
-                Access::Admin => view! { <Accounts /> <Invites /> }.into_any(),
+                Access::Admin => view! { <Accounts /> <Invites /> <Bots /> }.into_any(),
             }}
         </Page>
     }
@@ -257,7 +259,9 @@ fn Invites() -> impl IntoView {
             <Alert message=form.failure />
             <Submit form label="Create invite link" />
         </form>
-        {move || created.get().map(|invite| view! { <CreatedLink url=invite.url /> })}
+        {move || created.get().map(|invite| view! {
+            <ShownOnce label="New invite link (shown once)" id="invite-url" value=invite.url />
+        })}
         <Alert message=list_failure />
         <table class="invites stacked">
             <thead>
@@ -303,13 +307,14 @@ fn Invites() -> impl IntoView {
     }
 }
 
-/// The link just made, selectable, with a button that copies it.
+/// A secret just made (an invite link, a bot's token), shown this once: selectable, with a
+/// button that copies it. `id` is also the input's class.
 #[component]
-fn CreatedLink(url: String) -> impl IntoView {
+pub(super) fn ShownOnce(label: &'static str, id: &'static str, value: String) -> impl IntoView {
     let input = NodeRef::<Input>::new();
     let said = RwSignal::new("");
     let copy = {
-        let url = url.clone();
+        let url = value.clone();
         move |_| {
             let Some(field) = input.get_untracked() else {
                 return;
@@ -340,9 +345,9 @@ fn CreatedLink(url: String) -> impl IntoView {
     };
     view! {
         <div class="created-invite">
-            <label for="invite-url">"New invite link (shown once)"</label>
+            <label for=id>{label}</label>
             <div class="copy-row">
-                <input id="invite-url" class="invite-url" readonly node_ref=input prop:value=url />
+                <input id=id class=id readonly node_ref=input prop:value=value />
                 <button type="button" class="copy" on:click=copy>"Copy"</button>
             </div>
             <p class="hint" role="status">{move || said.get()}</p>

@@ -4,6 +4,7 @@
 //! [`Session`] for who is signed in.
 
 mod admin;
+mod admin_bots;
 mod chat;
 mod composer;
 mod form;
