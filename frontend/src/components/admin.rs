@@ -2,17 +2,17 @@
 //! the bots (`admin_bots`).
 
 use super::admin_bots::Bots;
+use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
+use super::shown_once::ShownOnce;
 use super::Page;
 use crate::account_api;
 use crate::forms::check_invite;
 use crate::session::{Identity, Session};
 use common::account::{AccountChange, AccountView, CreatedInvite, InviteView, Role};
-use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use wasm_bindgen::JsCast;
 
 /// What the visitor may see here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,19 +51,6 @@ pub fn AdminPage() -> impl IntoView {
             }}
         </Page>
     }
-}
-
-/// `YYYY-MM-DD HH:MM` in the browser's time zone.
-pub fn format_date(ms: u64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
 }
 
 /// The accounts table. Each change is sent at once; the server's refusal (say, removing
@@ -304,54 +291,6 @@ fn Invites() -> impl IntoView {
                 })}
             </tbody>
         </table>
-    }
-}
-
-/// A secret just made (an invite link, a bot's token), shown this once: selectable, with a
-/// button that copies it. `id` is also the input's class.
-#[component]
-pub(super) fn ShownOnce(label: &'static str, id: &'static str, value: String) -> impl IntoView {
-    let input = NodeRef::<Input>::new();
-    let said = RwSignal::new("");
-    let copy = {
-        let url = value.clone();
-        move |_| {
-            let Some(field) = input.get_untracked() else {
-                return;
-            };
-            // Selecting is the fallback: without the clipboard API (an insecure page, an
-            // old browser) or permission, the person copies it themselves.
-            let select = move || {
-                field.select();
-                said.set("Selected: press Ctrl+C (⌘C on a Mac) to copy.");
-            };
-            let navigator = window().navigator();
-            let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
-                .ok()
-                .filter(|c| !c.is_undefined() && !c.is_null());
-            let Some(clipboard) = clipboard else {
-                return select();
-            };
-            let written = clipboard
-                .unchecked_into::<web_sys::Clipboard>()
-                .write_text(&url);
-            spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(written).await {
-                    Ok(_) => said.set("Copied."),
-                    Err(_) => select(),
-                }
-            });
-        }
-    };
-    view! {
-        <div class="created-invite">
-            <label for=id>{label}</label>
-            <div class="copy-row">
-                <input id=id class=id readonly node_ref=input prop:value=value />
-                <button type="button" class="copy" on:click=copy>"Copy"</button>
-            </div>
-            <p class="hint" role="status">{move || said.get()}</p>
-        </div>
     }
 }
 

@@ -1,8 +1,9 @@
 //! The admin page's bots: create one (its token shown once, with "Copy"), the list, and
 //! for each a new token (shown once) or the token revoked.
 
-use super::admin::{format_date, ShownOnce};
+use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
+use super::shown_once::ShownOnce;
 use crate::bot_api;
 use crate::forms::check_new_bot;
 use common::bot::{BotToken, BotView};
