@@ -186,3 +186,119 @@ async fn work(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Entry, Event, Record};
+    use std::collections::BTreeSet;
+
+    fn directory() -> Directory {
+        let entry = |id: u64, event: Event| Entry {
+            id,
+            time: 1,
+            record: Record::Event(event),
+        };
+        Directory::new(
+            &[
+                entry(
+                    1,
+                    Event::BotCreated {
+                        username: "hooked".into(),
+                        display_name: "Hooked".into(),
+                        created_by: 0,
+                        webhook_url: Some("http://127.0.0.1:9/h".into()),
+                        token: "k".into(),
+                    },
+                ),
+                entry(
+                    2,
+                    Event::BotCreated {
+                        username: "silent".into(),
+                        display_name: "Silent".into(),
+                        created_by: 0,
+                        webhook_url: None,
+                        token: "k2".into(),
+                    },
+                ),
+            ],
+            2,
+        )
+    }
+
+    fn room(kind: RoomKind, members: &[AccountId]) -> Room {
+        Room {
+            id: 9,
+            kind,
+            name: "r".into(),
+            members: members.iter().copied().collect::<BTreeSet<_>>(),
+            created_by: 0,
+            archived: false,
+            last_id: 0,
+        }
+    }
+
+    fn mentioning(names: &[&str]) -> Message {
+        Message {
+            id: 5,
+            text: "hi".into(),
+            mentions: names.iter().map(|n| (*n).to_owned()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_bots_with_a_webhook_that_may_read_the_room_are_called_each_once() {
+        let dir = directory();
+        let ids = |found: Vec<(BotTarget, WebhookReason)>| {
+            found
+                .into_iter()
+                .map(|(t, r)| (t.id, r))
+                .collect::<Vec<_>>()
+        };
+        let open = room(RoomKind::Open, &[]);
+        let both = mentioning(&["hooked", "silent", "hooked"]);
+        assert_eq!(
+            ids(targets(&both, &open, None, &dir)),
+            [(1, WebhookReason::Mention)]
+        );
+        let closed = room(RoomKind::Closed, &[7]);
+        assert!(
+            targets(&both, &closed, None, &dir).is_empty(),
+            "not a member"
+        );
+        let direct = room(RoomKind::Direct, &[1, 7]);
+        assert_eq!(
+            ids(targets(&mentioning(&[]), &direct, None, &dir)),
+            [(1, WebhookReason::Direct)]
+        );
+        assert_eq!(
+            ids(targets(&both, &direct, None, &dir)),
+            [(1, WebhookReason::Mention)],
+            "once, for the first reason"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_the_call_and_counts_it_without_waiting() {
+        let metrics = Arc::new(Metrics::new());
+        let (calls, mut queue) = mpsc::channel(1);
+        let webhooks = Webhooks {
+            calls,
+            metrics: metrics.clone(),
+        };
+        let dir = directory();
+        let open = room(RoomKind::Open, &[]);
+        let message = mentioning(&["hooked"]);
+        webhooks.offer(&message, &open, None, &dir);
+        webhooks.offer(&message, &open, None, &dir);
+        assert_eq!(metrics.webhooks("dropped"), 1);
+        let queued = queue.try_recv().expect("the first call is queued");
+        let call: WebhookCall = serde_json::from_slice(&queued.body).unwrap();
+        assert_eq!((call.bot.as_str(), call.room.id), ("hooked", 9));
+        // A bot's own post calls nobody.
+        let bot = dir.bot(1);
+        webhooks.offer(&message, &open, bot.as_ref(), &dir);
+        assert!(queue.try_recv().is_err());
+    }
+}
