@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod accounts_on_redis;
 mod bots;
+mod bots_on_redis;
 mod bots_webhooks;
 mod connections;
 mod durability;
