@@ -19,7 +19,9 @@ use utoipa::OpenApi;
         description = "Accounts, sessions, invites, administration and rooms. A session is the \
                        `__Host-h2chat` cookie set by setup, sign-up and sign-in. Every \
                        request that changes state must come from the chat's own origin \
-                       (`Origin`) and send JSON. Errors are `{\"error\": \"...\"}`."
+                       (`Origin`) and send JSON. A bot posts to `/api/rooms/{id}/msgs` with \
+                       `Authorization: Bearer TOKEN` instead (no cookie, no Origin). \
+                       Errors are `{\"error\": \"...\"}`."
     ),
     paths(
         session::status,
