@@ -1,6 +1,7 @@
 //! Who is asking, on every request: the session cookie, the extractors that turn it into a
-//! caller ([`Caller`], [`SignedIn`], [`Admin`]), and the same-origin rule that keeps other
-//! sites from acting with a visitor's cookie.
+//! caller ([`Caller`], [`SignedIn`], [`Admin`]), a bot's bearer token where a bot may post
+//! ([`Poster`]), and the same-origin rule that keeps other sites from acting with a
+//! visitor's cookie.
 //!
 //! The cookie `__Host-h2chat` holds a 256-bit random token (HttpOnly, Secure, SameSite=Lax,
 //! Path=/, no Domain: the `__Host-` prefix makes browsers insist on all of that). The
@@ -147,6 +148,47 @@ impl FromRequest for Admin {
     }
 }
 
+/// Who posts with `POST /api/rooms/{id}/msgs`: a bot, when the request carries
+/// `Authorization: Bearer TOKEN` (a wrong or revoked token is 401, whatever cookie comes
+/// with it), else the caller of the session cookie. Bot tokens open no other endpoint.
+#[derive(Debug)]
+pub struct Poster(pub Caller);
+
+impl FromRequest for Poster {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let Some(token) = bearer_token(&req) else {
+                return Ok(Self(Caller::of(req).await));
+            };
+            let accounts = req.app_data::<web::Data<Accounts>>().cloned();
+            let signed = match accounts {
+                Some(accounts) => accounts.bot_signed_in(token).await,
+                None => None,
+            };
+            signed
+                .map(|signed| Self(Caller::Account(Box::new(signed))))
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "this bot token is not valid: it may have been revoked".into(),
+                    )
+                })
+        })
+    }
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header (the scheme in any case).
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
 pub fn not_signed_in() -> ApiError {
     ApiError::Unauthorized("sign in first".into())
 }
@@ -161,7 +203,10 @@ pub struct AllowedOrigins(pub Vec<String>);
 /// page of this origin (or an `--allow-origin`): `Origin` names it, or, without `Origin`,
 /// `Sec-Fetch-Site` says `same-origin`. A request with a body must also say it is JSON,
 /// which no plain HTML form can. Anything else is 403. Guests posting to `/msgs` without a
-/// cookie (the course's client, `curl`) have nothing to protect and are let through.
+/// cookie (the course's client, `curl`) have nothing to protect and are let through, and so
+/// are requests with `Authorization: Bearer`: a browser adds that header to no cross-site
+/// request (it would need a CORS preflight this server never grants), and the token, not
+/// a cookie, is what they act with.
 pub async fn same_origin(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -170,7 +215,11 @@ pub async fn same_origin(
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if changes_state && (req.path().starts_with("/api/") || req.cookie(SESSION_COOKIE).is_some()) {
+    let bearer = bearer_token(req.request()).is_some();
+    if changes_state
+        && !bearer
+        && (req.path().starts_with("/api/") || req.cookie(SESSION_COOKIE).is_some())
+    {
         if let Err(refusal) = check_origin(req.request()) {
             tracing::info!(path = %req.path(), error = %refusal, "cross-origin request refused");
             return Err(refusal.into());

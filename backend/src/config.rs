@@ -121,6 +121,11 @@ pub struct Settings {
           value_parser = parse_minutes)]
     pub edit_window_mins: f64,
 
+    /// Seconds a bot's webhook may take to answer (each of its at most 3 attempts).
+    #[arg(long, env = "H2CHAT_WEBHOOK_TIMEOUT_SECS", default_value = "7",
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout_secs: u64,
+
     /// Open streams (all transports) allowed per client IP; 0 means no limit.
     #[arg(long, env = "H2CHAT_MAX_STREAMS_PER_IP", default_value = "1000")]
     pub max_streams_per_ip: usize,
@@ -299,6 +304,8 @@ mod tests {
         assert_eq!(s.db, "data/chat.db");
         assert_eq!(s.retain_days, None);
         assert_eq!(s.edit_window_mins, 15.0);
+        assert_eq!(s.webhook_timeout_secs, 7);
+        assert!(Settings::try_parse_from(["backend", "--webhook-timeout-secs", "0"]).is_err());
         assert!(Settings::try_parse_from(["backend", "--edit-window-mins", "-1"]).is_err());
         assert!(Settings::try_parse_from(["backend", "--edit-window-mins", "NaN"]).is_err());
         assert_eq!(s.redis, None);

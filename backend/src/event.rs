@@ -159,6 +159,22 @@ pub enum Event {
         account: String,
         added: bool,
     },
+    /// A bot account (it never signs in: no password); its id is this event's. `token` is
+    /// its API token's hash.
+    BotCreated {
+        username: String,
+        display_name: String,
+        created_by: AccountId,
+        #[serde(default)]
+        webhook_url: Option<String>,
+        token: SecretHash,
+    },
+    /// A bot's API token was replaced (`Some`: rotated) or revoked (`None`).
+    BotTokenChanged {
+        account: AccountId,
+        #[serde(default)]
+        token: Option<SecretHash>,
+    },
     /// A newer server's event: kept in the log, ignored here.
     #[serde(other)]
     Unknown,
@@ -279,6 +295,17 @@ mod tests {
                 emoji: "👍".into(),
                 account: "ann".into(),
                 added: true,
+            },
+            Event::BotCreated {
+                username: "helper".into(),
+                display_name: "Helper".into(),
+                created_by: 3,
+                webhook_url: Some("https://bots.example/hook".into()),
+                token: "ab".into(),
+            },
+            Event::BotTokenChanged {
+                account: 10,
+                token: None,
             },
         ];
         assert_eq!(

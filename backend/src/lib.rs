@@ -55,6 +55,7 @@
 //! - `post_pipeline`: the one way in for a message, whatever the door (HTTP or WebSocket).
 //! - `guest_origins`: where recent guest messages came from, for "ban this guest".
 //! - `mentions`: which accounts a post mentions, and who may say `@here`.
+//! - `webhooks`: bots' outgoing webhooks, signed, off the posting path.
 //! - `reads`: read markers and notification levels, and the unread and mention counts.
 //! - `error`: the JSON `{"error": ...}` answers; every conversion into them.
 //! - `routes`: the route table and HTTP handlers (`routes/api`: the JSON API and its
@@ -98,6 +99,7 @@ pub mod store;
 pub mod telemetry;
 mod tls;
 mod typing;
+mod webhooks;
 mod window;
 
 pub use config::Settings;

@@ -22,6 +22,7 @@ pub struct Metrics {
     store_up: IntGaugeVec,
     pub store_reconnects: IntCounter,
     presence: IntGaugeVec,
+    webhooks: IntCounterVec,
 }
 
 /// Lives in a connection's extensions (see `HttpServer::on_connect`): counted in while the
@@ -63,6 +64,9 @@ impl Rejection {
         }
     }
 }
+
+/// The `outcome` labels of `h2chat_webhooks_total`.
+pub const WEBHOOK_OUTCOMES: [&str; 4] = ["delivered", "refused", "failed", "dropped"];
 
 /// Buckets from 100 µs to 5 s.
 fn latency_buckets() -> Vec<f64> {
@@ -145,8 +149,21 @@ impl Metrics {
             &["who"],
         )
         .expect("valid metric");
+        let webhooks = IntCounterVec::new(
+            Opts::new(
+                "h2chat_webhooks_total",
+                "Bot webhook calls by outcome: delivered, refused (4xx or a redirect elsewhere), \
+                 failed (after every retry), dropped (the queue was full)",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        for outcome in WEBHOOK_OUTCOMES {
+            webhooks.with_label_values(&[outcome]);
+        }
         for collector in [
-            Box::new(streams.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(webhooks.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(streams.clone()),
             Box::new(presence.clone()),
             Box::new(connections.clone()),
             Box::new(store_up.clone()),
@@ -190,7 +207,18 @@ impl Metrics {
             store_up,
             store_reconnects,
             presence,
+            webhooks,
         }
+    }
+
+    /// Counts one webhook call's outcome (one of [`WEBHOOK_OUTCOMES`]).
+    pub fn webhook(&self, outcome: &'static str) {
+        self.webhooks.with_label_values(&[outcome]).inc();
+    }
+
+    /// How many webhook calls ended with `outcome` so far.
+    pub fn webhooks(&self, outcome: &str) -> u64 {
+        self.webhooks.with_label_values(&[outcome]).get()
     }
 
     /// Records who is online (the accounts, the guests) after a presence change.

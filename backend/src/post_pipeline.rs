@@ -18,6 +18,7 @@ use crate::mentions::address;
 use crate::metrics::{Metrics, Rejection};
 use crate::rooms::Rooms;
 use crate::store::{NewPost, Store};
+use crate::webhooks::{Reply, Webhooks};
 use actix_web::http::header;
 use actix_web::mime;
 use actix_web::{web, HttpRequest};
@@ -37,6 +38,7 @@ pub struct PostPipeline {
     accounts: Arc<Accounts>,
     rooms: Arc<Rooms>,
     origins: Arc<GuestOrigins>,
+    webhooks: Webhooks,
 }
 
 impl PostPipeline {
@@ -47,6 +49,7 @@ impl PostPipeline {
         accounts: Arc<Accounts>,
         rooms: Arc<Rooms>,
         origins: Arc<GuestOrigins>,
+        webhooks: Webhooks,
     ) -> Self {
         Self {
             store,
@@ -55,7 +58,27 @@ impl PostPipeline {
             accounts,
             rooms,
             origins,
+            webhooks,
         }
+    }
+
+    /// A bot's webhook reply: posted as the bot, through the same steps as any post (its
+    /// rate budget, validation, the room's access rule). Nothing is posted when the bot
+    /// was deactivated or lost its token meanwhile.
+    pub async fn accept_reply(&self, reply: Reply) -> Result<Message, ApiError> {
+        let Some(bot) = self.accounts.bot_poster(reply.bot) else {
+            return Err(ApiError::Unauthorized(
+                "this bot is deactivated or has no token".into(),
+            ));
+        };
+        let body = serde_json::to_vec(&serde_json::json!({ "text": reply.text }))
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let caller = Caller::Account(Box::new(bot));
+        let outcome = self
+            .store_message(None, &caller, &body, Some(reply.room))
+            .await;
+        self.count(&outcome);
+        outcome
     }
 
     /// `POST /msgs` (`room`: the lobby) and `POST /api/rooms/{id}/msgs`: a JSON body
@@ -108,8 +131,11 @@ impl PostPipeline {
         }
         let message: NewMessage = serde_json::from_slice(body)
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+        // A bot spends its account's budget alone: bots often share an address (the host
+        // they run on) with each other and with people.
         let account = caller.signed().map(|s| s.account.id);
-        self.limiter.check(ip, account)?;
+        let from = ip.filter(|_| !caller.signed().is_some_and(|s| s.account.bot));
+        self.limiter.check(from, account)?;
         let room = room.unwrap_or(message.room);
         let Some(found) = self.rooms.readable(room, account) else {
             return Err(ApiError::NotFound(format!("no room {room}")));
@@ -141,6 +167,8 @@ impl PostPipeline {
         if let (true, Some(ip)) = (message.guest, ip) {
             self.origins.remember(message.id, ip).await;
         }
+        self.webhooks
+            .offer(&message, &found, poster, self.accounts.directory());
         Ok(message)
     }
 

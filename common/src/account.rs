@@ -130,6 +130,14 @@ pub struct AccountView {
     pub active: bool,
     /// Milliseconds since the Unix epoch.
     pub created_at: u64,
+    /// A bot (`/api/bots`): it posts with an API token, never signs in, is never an admin.
+    /// Left out when not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bot: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 /// Someone one can start a direct conversation with or add to a room
@@ -139,6 +147,9 @@ pub struct AccountView {
 pub struct Person {
     pub username: String,
     pub display_name: String,
+    /// A bot (shown with a "bot" badge). Left out when not.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub bot: bool,
 }
 
 /// `POST /api/setup`: the first account, an admin, with the token the server printed.

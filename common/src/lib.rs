@@ -6,6 +6,7 @@
 //! - [`presence`]: who is online, and how often the stream says so.
 //! - [`account`]: the `/api` bodies for accounts, and the rules their fields meet.
 //! - [`reaction`]: one emoji on a message, and how a change to who reacted applies.
+//! - [`bot`]: bots' `/api/bots` bodies, and what their webhooks receive and answer.
 //! - [`mention`]: `@username` and `@here` in a message's text.
 //! - [`search`]: what a search query may be, and the results' shape.
 //! - [`validation`]: the limits a message must meet, as parse-don't-validate newtypes.
@@ -15,6 +16,7 @@
 //! server and in the browser's wasm.
 
 pub mod account;
+pub mod bot;
 pub mod framer;
 pub mod mention;
 pub mod moderation;

@@ -3,6 +3,7 @@
 //! Pure logic: no DOM, tested natively.
 
 use common::account::{check_password, DisplayName, NewInvite, SignInRequest, Username};
+use common::bot::NewBot;
 use common::moderation::{BanError, NewGuestBan};
 
 /// Messages by field name (`"username"`, `"password"`, …); empty when all is well.
@@ -152,6 +153,32 @@ pub fn check_ban(address: &str, hours: &str, reason: &str) -> Result<NewGuestBan
     errors.into_result(|| ban)
 }
 
+/// Checks the new-bot form: a valid username; the webhook URL optional, but `http://` or
+/// `https://` when given (the server checks the rest).
+pub fn check_new_bot(username: &str, webhook_url: &str) -> Result<NewBot, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let username = match Username::parse(username) {
+        Ok(name) => Some(name.into_inner()),
+        Err(why) => {
+            errors.add("username", why.to_string());
+            None
+        }
+    };
+    let url = webhook_url.trim();
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !url.is_empty() && !matches!(scheme.as_deref(), Some("http" | "https")) {
+        errors.add(
+            "webhook_url",
+            "the webhook URL must start with http:// or https:// (or leave it empty)",
+        );
+    }
+    errors.into_result(|| NewBot {
+        username: username.unwrap_or_default(),
+        display_name: None,
+        webhook_url: (!url.is_empty()).then(|| url.to_owned()),
+    })
+}
+
 /// The setup token from `location.hash` (`#TOKEN`), if there is one.
 pub fn token_from_hash(hash: &str) -> Option<String> {
     let token = hash.strip_prefix('#').unwrap_or(hash).trim();
@@ -161,6 +188,21 @@ pub fn token_from_hash(hash: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_bot_needs_a_username_and_an_http_webhook_if_any() {
+        let bot = check_new_bot(" helper ", "  ").unwrap();
+        assert_eq!((bot.username.as_str(), bot.webhook_url), ("helper", None));
+        let hooked = check_new_bot("helper", " https://bots.example/h ").unwrap();
+        assert_eq!(
+            hooked.webhook_url.as_deref(),
+            Some("https://bots.example/h")
+        );
+        let bad = check_new_bot("a b", "ftp://x").unwrap_err();
+        assert!(bad.of("username").is_some());
+        assert!(bad.of("webhook_url").unwrap().contains("http"));
+        assert!(check_new_bot("helper", "bots.example").is_err());
+    }
 
     #[test]
     fn a_good_new_account_passes_trimmed() {

@@ -32,6 +32,7 @@
 pub mod account_api;
 pub mod api;
 pub mod backoff;
+pub mod bot_api;
 pub mod browser_notification;
 pub mod components;
 pub mod connection;

@@ -123,6 +123,7 @@ mod tests {
             role,
             active: true,
             created_at: 0,
+            bot: false,
         }
     }
 

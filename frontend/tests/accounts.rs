@@ -22,6 +22,7 @@ fn account(username: &str, display_name: &str, role: Role) -> AccountView {
         role,
         active: true,
         created_at: 1_700_000_000_000,
+        bot: false,
     }
 }
 
@@ -376,6 +377,7 @@ async fn the_admin_page_lists_accounts_and_makes_invite_links() {
     stub_api(&[
         ("GET /api/accounts", 200, &accounts),
         ("GET /api/invites", 200, "[]"),
+        ("GET /api/bots", 200, "[]"),
         ("POST /api/invites", 201, created),
         (
             "PATCH /api/accounts/ann",
@@ -451,6 +453,86 @@ async fn the_admin_page_lists_accounts_and_makes_invite_links() {
         !page.text(".created-invite .hint").is_empty()
     })
     .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_admin_page_creates_bots_shows_each_token_once_rotates_and_revokes() {
+    let bot = |has_token: bool| {
+        json!([{"id": 7, "username": "helper", "display_name": "helper",
+            "webhook_url": "https://bots.example/h", "active": true, "has_token": has_token,
+            "created_at": 1_700_000_000_000u64}])
+        .to_string()
+    };
+    let (with_token, without_token) = (bot(true), bot(false));
+    stub_api(&[
+        ("GET /api/accounts", 200, "[]"),
+        ("GET /api/invites", 200, "[]"),
+        ("GET /api/bots", 200, "[]"),
+    ]);
+    let page = mount_at(
+        "/admin",
+        Identity::SignedIn(account("ann", "Ann", Role::Admin)),
+        Some(status(false, true)),
+    );
+    settle().await;
+    // Checked before sending: a webhook must be http(s).
+    page.type_into("#bot_username", "helper");
+    page.type_into("#webhook_url", "ftp://bots.example/h");
+    page.click(".bot-form button[type=submit]");
+    wait_until("the field error", || page.visible("#webhook_url-error")).await;
+    assert!(requests_to("POST /api/bots").is_empty());
+
+    stub_api(&[
+        (
+            "POST /api/bots",
+            201,
+            r#"{"id":7,"username":"helper","token":"tok-1"}"#,
+        ),
+        ("GET /api/bots", 200, &with_token),
+    ]);
+    page.type_into("#webhook_url", "https://bots.example/h");
+    page.click(".bot-form button[type=submit]");
+    wait_until("the token", || !page.all("input.bot-token").is_empty()).await;
+    assert_eq!(page.input("input.bot-token").value(), "tok-1");
+    assert_eq!(
+        requests_to("POST /api/bots"),
+        vec![json!({"username": "helper", "webhook_url": "https://bots.example/h"})]
+    );
+    wait_until("the list", || page.all("tr.bot").len() == 1).await;
+    assert_eq!(page.text("tr.bot .token-state"), "active");
+    assert_eq!(page.text("tr.bot .badge"), "bot");
+    assert_eq!(
+        page.input("#bot_username").value(),
+        "",
+        "the form is cleared"
+    );
+
+    stub_api(&[
+        (
+            "POST /api/bots/7/token",
+            201,
+            r#"{"id":7,"username":"helper","token":"tok-2"}"#,
+        ),
+        ("GET /api/bots", 200, &with_token),
+    ]);
+    page.click("tr.bot .rotate");
+    wait_until("the new token", || {
+        page.input("input.bot-token").value() == "tok-2"
+    })
+    .await;
+
+    stub_api(&[
+        ("DELETE /api/bots/7/token", 204, ""),
+        ("GET /api/bots", 200, &without_token),
+    ]);
+    page.click("tr.bot .revoke");
+    wait_until("revoked", || page.text("tr.bot .token-state") == "revoked").await;
+    assert!(
+        page.all("input.bot-token").is_empty(),
+        "a revoked token is not shown"
+    );
+    assert!(page.one("tr.bot .revoke").has_attribute("disabled"));
+    assert_eq!(requests_to("DELETE /api/bots/7/token").len(), 1);
 }
 
 #[wasm_bindgen_test]

@@ -19,6 +19,7 @@ fn account(username: &str, role: Role) -> AccountView {
         role,
         active: true,
         created_at: 1_700_000_000_000,
+        bot: false,
     }
 }
 

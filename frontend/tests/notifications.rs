@@ -20,6 +20,7 @@ fn bob() -> Identity {
         role: Role::Member,
         active: true,
         created_at: 0,
+        bot: false,
     })
 }
 

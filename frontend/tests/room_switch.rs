@@ -23,6 +23,7 @@ async fn switching_rooms_shows_that_rooms_messages_and_back_returns() {
         role: Role::Member,
         active: true,
         created_at: 0,
+        bot: false,
     });
     let page = mount_at("/", identity, None);
     let history = web_sys::window().unwrap().history().unwrap();

@@ -29,7 +29,7 @@ pub fn run_all(root: &Path) -> Result<()> {
         },
     )?;
     step(
-        "the account, access, room, typing, edit, reaction, presence, read marker, mention, moderation and search API tests again, on Redis",
+        "the account, access, room, typing, edit, reaction, presence, read marker, mention, moderation, search and bot API tests again, on Redis",
         &mut || {
             run(Command::new("cargo")
                 .args([
@@ -54,6 +54,8 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "presence_storm::",
                     "moderation::",
                     "search::",
+                    "bots::",
+                    "bots_webhooks::",
                 ])
                 .env(URL_VAR, &redis.url)
                 .env("H2CHAT_TEST_STORE", "redis"))

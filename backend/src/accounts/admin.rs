@@ -86,6 +86,9 @@ impl Accounts {
             .directory
             .account_named(username)
             .ok_or_else(|| AccountError::NotFound(format!("no account {username}")))?;
+        if target.bot && change.role == Some(Role::Admin) {
+            return Err(AccountError::BadRequest("a bot cannot be an admin".into()));
+        }
         let loses_admin = target.is_admin()
             && (change.active == Some(false) || change.role == Some(Role::Member));
         if loses_admin && self.directory.admins().0 <= 1 {

@@ -5,12 +5,14 @@
 //!   look-alike-proof comparison key of names.
 //! - [`sign_in_limits`]: brute-force limits per address and per account.
 //! - `admin`: what admins do: invites, deactivation, roles.
+//! - `bots`: bot accounts and their API tokens.
 //!
 //! [`Accounts`] is what request handlers call: each operation checks its input against the
 //! directory, appends its event to the log (claiming what must stay unique on every node),
 //! and waits until the directory shows it, so the caller reads its own change.
 
 mod admin;
+mod bots;
 pub mod credentials;
 pub mod directory;
 mod error;
@@ -18,7 +20,7 @@ pub mod sign_in_limits;
 
 pub use error::AccountError;
 
-pub use directory::{Account, Cut, Directory, Signed};
+pub use directory::{Account, BotTarget, Cut, Directory, Signed};
 
 use crate::clock::now_ms;
 use crate::event::{AccountId, Event, SecretHash};
@@ -255,10 +257,11 @@ impl Accounts {
     ) -> Result<NewSession, AccountError> {
         let key = name_key(&request.username);
         self.limits.check(address, &key)?;
+        // Bots never sign in: their name is checked like an unknown one (the decoy hash).
         let account = self
             .directory
             .account_named(&request.username)
-            .filter(|a| a.active);
+            .filter(|a| a.active && !a.bot);
         let hash = account.as_ref().map(|a| a.password_hash.clone());
         if !verify_password(request.password, hash).await {
             self.limits.failed(address, &key);

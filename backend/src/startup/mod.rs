@@ -21,6 +21,7 @@ use crate::store::{
     Database, DbLocation, RedisConfig, RedisStore, Retention, Snapshot, Store, StoreThread,
 };
 use crate::typing::TypingGate;
+use crate::webhooks::{Reply, Webhooks};
 use crate::window::recent_capacity;
 use crate::{clock, heartbeat, presence, retention, tls};
 use actix_web::dev::Server;
@@ -99,17 +100,24 @@ impl Application {
             .await
             .context("cannot prepare the setup link")?;
         let guest_origins = web::Data::new(GuestOrigins::new(store.clone()));
+        let (webhooks, replies, webhook_worker) = Webhooks::start(
+            Duration::from_secs(settings.webhook_timeout_secs),
+            metrics.clone(),
+        );
+        let pipeline = web::Data::new(PostPipeline::new(
+            store.clone(),
+            limiter.clone(),
+            metrics.clone(),
+            accounts.clone(),
+            hub.rooms(),
+            guest_origins.clone().into_inner(),
+            webhooks,
+        ));
+        let reply_poster = spawn_reply_poster(replies, pipeline.clone());
         let shared = Shared {
             hub: web::Data::from(hub.clone()),
             store: web::Data::new(store.clone()),
-            pipeline: web::Data::new(PostPipeline::new(
-                store.clone(),
-                limiter.clone(),
-                metrics.clone(),
-                accounts.clone(),
-                hub.rooms(),
-                guest_origins.clone().into_inner(),
-            )),
+            pipeline,
             rooms: web::Data::new(RoomActions::new(
                 hub.rooms(),
                 hub.directory(),
@@ -139,6 +147,7 @@ impl Application {
         let server = serve(listener, tls_config, &settings, shared)?;
         let mut background = spawn_background(&settings, &hub, &store, &limiter, &accounts);
         background.push(spawn_presence(&settings, &hub, &store));
+        background.extend([webhook_worker, reply_poster]);
         tracing::debug!(%addr, "server built");
         Ok(Self {
             addr,
@@ -347,6 +356,22 @@ fn spawn_presence(
         let change = hub.tell_presence(std::time::Instant::now());
         if let (Some(change), Some(to_nodes)) = (change, &to_nodes) {
             let _ = to_nodes.send(change);
+        }
+    })
+}
+
+/// Posts bots' webhook replies as they come back, one at a time, through the pipeline
+/// (so the bot's rate budget and the room's rules apply).
+fn spawn_reply_poster(
+    mut replies: tokio::sync::mpsc::Receiver<Reply>,
+    pipeline: web::Data<PostPipeline>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(reply) = replies.recv().await {
+            let bot = reply.bot;
+            if let Err(err) = pipeline.accept_reply(reply).await {
+                tracing::info!(bot, error = %err, "webhook reply not posted");
+            }
         }
     })
 }

@@ -1,6 +1,9 @@
-//! `/admin`: the accounts (deactivate, reactivate, change roles, ban), the invite links,
-//! guest bans and the audit log (`moderation.rs`).
+//! `/admin`: the accounts (deactivate, reactivate, change roles, ban), the invite links
+//! (`invites.rs`), the bots (`admin_bots.rs`), guest bans and the audit log
+//! (`moderation.rs`).
 
+use super::admin_bots::Bots;
+use super::dates::format_date;
 use super::form::Alert;
 use super::invites::Invites;
 use super::moderation::{AuditLog, Bans};
@@ -47,23 +50,10 @@ pub fn AdminPage() -> impl IntoView {
                     <p class="refusal">"Only admins can see this page."</p>
                 }
                 .into_any(),
-                Access::Admin => view! { <Accounts /> <Invites /> <Bans /> <AuditLog /> }.into_any(),
+                Access::Admin => view! { <Accounts /> <Invites /> <Bots /> <Bans /> <AuditLog /> }.into_any(),
             }}
         </Page>
     }
-}
-
-/// `YYYY-MM-DD HH:MM` in the browser's time zone.
-pub fn format_date(ms: u64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes()
-    )
 }
 
 /// The accounts table. Each change is sent at once; the server's refusal (say, removing
@@ -168,6 +158,7 @@ fn AccountRow(
         role,
         active,
         created_at,
+        bot,
     } = account;
     let admin = role == Role::Admin;
     let toggle_active = {
@@ -207,7 +198,10 @@ fn AccountRow(
     let key = username.clone();
     view! {
         <tr class="account" data-username=key>
-            <td data-label="Username" class="username">{username}</td>
+            <td data-label="Username" class="username">
+                {username}
+                {bot.then(|| view! { " " <span class="badge bot">"bot"</span> })}
+            </td>
             <td data-label="Display name">{display_name}</td>
             <td data-label="Role" class="role">{if admin { "admin" } else { "member" }}</td>
             <td data-label="Active" class="active">{if active { "yes" } else { "no" }}</td>
@@ -216,9 +210,12 @@ fn AccountRow(
                 <button type="button" class="toggle-active" on:click=toggle_active disabled=busy>
                     {if active { "Deactivate" } else { "Reactivate" }}
                 </button>
-                <button type="button" class="toggle-role" on:click=toggle_role disabled=busy>
-                    {if admin { "Make member" } else { "Make admin" }}
-                </button>
+                // A bot is never an admin (the server refuses it).
+                {(!bot).then(|| view! {
+                    <button type="button" class="toggle-role" on:click=toggle_role disabled=busy>
+                        {if admin { "Make member" } else { "Make admin" }}
+                    </button>
+                })}
                 <button type="button" class="ban" on:click=move |_| banning.set(true)
                     disabled=busy hidden=move || banning.get()>
                     "Ban…"

@@ -1,15 +1,14 @@
-//! The admin page's invite links: the new-invite form, the link just made (with "Copy"),
-//! and the invites so far.
+//! The admin page's invite links: the new-invite form, the link just made (shown once,
+//! with "Copy"), and the invites so far.
 
-use super::admin::format_date;
+use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
+use super::shown_once::ShownOnce;
 use crate::account_api;
 use crate::forms::check_invite;
 use common::account::{CreatedInvite, InviteView};
-use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 /// Where an invite stands, for the list.
 pub fn invite_state(invite: &InviteView, now_ms: u64) -> &'static str {
@@ -74,7 +73,9 @@ pub fn Invites() -> impl IntoView {
             <Alert message=form.failure />
             <Submit form label="Create invite link" />
         </form>
-        {move || created.get().map(|invite| view! { <CreatedLink url=invite.url /> })}
+        {move || created.get().map(|invite| view! {
+            <ShownOnce label="New invite link (shown once)" id="invite-url" value=invite.url />
+        })}
         <Alert message=list_failure />
         <table class="invites stacked">
             <thead>
@@ -117,53 +118,6 @@ pub fn Invites() -> impl IntoView {
                 })}
             </tbody>
         </table>
-    }
-}
-
-/// The link just made, selectable, with a button that copies it.
-#[component]
-fn CreatedLink(url: String) -> impl IntoView {
-    let input = NodeRef::<Input>::new();
-    let said = RwSignal::new("");
-    let copy = {
-        let url = url.clone();
-        move |_| {
-            let Some(field) = input.get_untracked() else {
-                return;
-            };
-            // Selecting is the fallback: without the clipboard API (an insecure page, an
-            // old browser) or permission, the person copies it themselves.
-            let select = move || {
-                field.select();
-                said.set("Selected: press Ctrl+C (⌘C on a Mac) to copy.");
-            };
-            let navigator = window().navigator();
-            let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
-                .ok()
-                .filter(|c| !c.is_undefined() && !c.is_null());
-            let Some(clipboard) = clipboard else {
-                return select();
-            };
-            let written = clipboard
-                .unchecked_into::<web_sys::Clipboard>()
-                .write_text(&url);
-            spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(written).await {
-                    Ok(_) => said.set("Copied."),
-                    Err(_) => select(),
-                }
-            });
-        }
-    };
-    view! {
-        <div class="created-invite">
-            <label for="invite-url">"New invite link (shown once)"</label>
-            <div class="copy-row">
-                <input id="invite-url" class="invite-url" readonly node_ref=input prop:value=url />
-                <button type="button" class="copy" on:click=copy>"Copy"</button>
-            </div>
-            <p class="hint" role="status">{move || said.get()}</p>
-        </div>
     }
 }
 

@@ -4,8 +4,10 @@
 //! [`Session`] for who is signed in.
 
 mod admin;
+mod admin_bots;
 mod chat;
 mod composer;
+mod dates;
 mod form;
 mod header;
 mod invites;
@@ -26,13 +28,15 @@ mod room_bar;
 mod room_dialogs;
 mod room_people;
 mod search_box;
+mod shown_once;
 mod sidebar;
 mod sign_in;
 mod typing_line;
 
-pub use admin::{format_date, AdminPage};
+pub use admin::AdminPage;
 pub use chat::{ChatView, HISTORY_PAGE};
 pub use composer::Composer;
+pub use dates::format_date;
 pub use header::Header;
 pub use invites::invite_state;
 pub use layout::{NotFound, Page};

@@ -1,7 +1,7 @@
 //! The admin page's moderation: guest bans (ban an address for a while, lift a ban) and
 //! the audit log of what admins and room managers did.
 
-use super::admin::format_date;
+use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
 use crate::forms::check_ban;
 use crate::moderation_api;

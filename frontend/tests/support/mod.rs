@@ -243,6 +243,7 @@ pub fn ann() -> Identity {
         role: Role::Member,
         active: true,
         created_at: 0,
+        bot: false,
     })
 }
 

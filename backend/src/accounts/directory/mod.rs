@@ -10,6 +10,9 @@ use parking_lot::RwLock;
 use std::collections::{BTreeMap, HashMap};
 use tokio::sync::watch;
 
+mod bots;
+pub use bots::BotTarget;
+
 /// A session expires after this long without being used.
 pub const SESSION_IDLE_MS: u64 = 30 * 24 * 3600 * 1000;
 /// A session's use is written to the log at most this often.
@@ -24,6 +27,8 @@ pub struct Account {
     pub role: Role,
     pub active: bool,
     pub created_at: u64,
+    /// A bot: posts with its API token, never signs in (its `password_hash` is empty).
+    pub bot: bool,
 }
 
 impl Account {
@@ -34,6 +39,7 @@ impl Account {
             role: self.role,
             active: self.active,
             created_at: self.created_at,
+            bot: self.bot,
         }
     }
 
@@ -84,6 +90,10 @@ struct State {
     by_name: HashMap<String, AccountId>,
     sessions: HashMap<SecretHash, Session>,
     invites: HashMap<SecretHash, Invite>,
+    /// Bots' webhook and token ([`bots`]).
+    bots: HashMap<AccountId, bots::Bot>,
+    /// Bots by the hash of their API token.
+    bot_tokens: HashMap<SecretHash, AccountId>,
     /// Id of the last event that changed who the active admins are: changes to that set
     /// claim `admins@{version}`, so two concurrent ones cannot both remove "another" admin.
     admins_version: u64,
@@ -245,6 +255,7 @@ impl Directory {
             .map(|a| Person {
                 username: a.username.clone(),
                 display_name: a.display_name.clone(),
+                bot: a.bot,
             })
             .collect();
         people.sort_by(|a, b| a.username.cmp(&b.username));
@@ -312,6 +323,7 @@ impl State {
                         role: *role,
                         active: true,
                         created_at: time,
+                        bot: false,
                     },
                 );
                 if let Some(invite) = invite.as_ref().and_then(|c| self.invites.get_mut(c)) {
@@ -391,6 +403,9 @@ impl State {
                 if let Some(invite) = self.invites.get_mut(code) {
                     invite.revoked = true;
                 }
+            }
+            Event::BotCreated { .. } | Event::BotTokenChanged { .. } => {
+                self.apply_bot(id, time, event);
             }
             // Rooms are the rooms' business (`crate::rooms`).
             Event::RoomCreated { .. }

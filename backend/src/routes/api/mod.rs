@@ -3,6 +3,7 @@
 //! annotations so it cannot drift from them.
 
 pub mod admin;
+pub mod bots;
 pub mod edits;
 pub mod moderation;
 pub mod reactions;
@@ -21,7 +22,9 @@ use utoipa::OpenApi;
         description = "Accounts, sessions, invites, administration and rooms. A session is the \
                        `__Host-h2chat` cookie set by setup, sign-up and sign-in. Every \
                        request that changes state must come from the chat's own origin \
-                       (`Origin`) and send JSON. Errors are `{\"error\": \"...\"}`."
+                       (`Origin`) and send JSON. A bot posts to `/api/rooms/{id}/msgs` with \
+                       `Authorization: Bearer TOKEN` instead (no cookie, no Origin). \
+                       Errors are `{\"error\": \"...\"}`."
     ),
     paths(
         session::status,
@@ -62,6 +65,10 @@ use utoipa::OpenApi;
         search::search,
         reactions::add,
         reactions::remove,
+        bots::create,
+        bots::list,
+        bots::rotate_token,
+        bots::revoke_token,
     )
 )]
 pub struct ApiDoc;
@@ -153,6 +160,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/rooms/{id}/presence", web::get().to(rooms::presence))
             .route("/dms", web::post().to(rooms::direct))
             .route("/search", web::get().to(search::search))
+            .service(
+                web::resource("/bots")
+                    .route(web::post().to(bots::create))
+                    .route(web::get().to(bots::list)),
+            )
+            .service(
+                web::resource("/bots/{id}/token")
+                    .route(web::post().to(bots::rotate_token))
+                    .route(web::delete().to(bots::revoke_token)),
+            )
             .route("/stream", web::get().to(super::msgs::room_stream))
             .route("/stream/events", web::get().to(super::events::room_events))
             .route(

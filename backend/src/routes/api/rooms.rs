@@ -3,7 +3,7 @@
 //! A room the caller may not read answers 404 on every endpoint, exactly like a room that
 //! does not exist (a path that is not even a number too), so nobody learns names or ids.
 
-use crate::auth::{Caller, Reader, SignedIn};
+use crate::auth::{Poster, Reader, SignedIn};
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::post_pipeline::PostPipeline;
@@ -178,21 +178,23 @@ pub async fn direct(
 }
 
 /// Posts `{"text": ...}` in a room: 201 with the stored message, as `POST /msgs` (the same
-/// limits and checks; guests post in the lobby only).
+/// limits and checks; guests post in the lobby only). A bot posts here with
+/// `Authorization: Bearer TOKEN` (no cookie, no `Origin` needed).
 #[utoipa::path(post, path = "/api/rooms/{id}/msgs", tag = "rooms", params(("id" = u64, Path)),
     request_body = RoomPost,
     responses((status = 201, body = Object, description = "the stored message"),
+        (status = 401, description = "a wrong or revoked bot token", body = common::ErrorBody),
         (status = 403, description = "the room is archived", body = common::ErrorBody),
         (status = 404, description = "no such room for this caller", body = common::ErrorBody)))]
 pub async fn post(
     req: HttpRequest,
     payload: web::Payload,
     pipeline: web::Data<PostPipeline>,
-    caller: Caller,
+    poster: Poster,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let stored: Message = pipeline
-        .accept_post(&req, payload, &caller, room_id(&id)?)
+        .accept_post(&req, payload, &poster.0, room_id(&id)?)
         .await?;
     Ok(HttpResponse::Created().json(stored))
 }
