@@ -378,6 +378,8 @@ async fn the_admin_page_lists_accounts_and_makes_invite_links() {
         ("GET /api/accounts", 200, &accounts),
         ("GET /api/invites", 200, "[]"),
         ("GET /api/bots", 200, "[]"),
+        ("GET /api/bans", 200, "[]"),
+        ("GET /api/audit", 200, "[]"),
         ("POST /api/invites", 201, created),
         (
             "PATCH /api/accounts/ann",
@@ -468,6 +470,8 @@ async fn the_admin_page_creates_bots_shows_each_token_once_rotates_and_revokes()
         ("GET /api/accounts", 200, "[]"),
         ("GET /api/invites", 200, "[]"),
         ("GET /api/bots", 200, "[]"),
+        ("GET /api/bans", 200, "[]"),
+        ("GET /api/audit", 200, "[]"),
     ]);
     let page = mount_at(
         "/admin",

@@ -40,6 +40,7 @@ async fn an_admin_bans_an_account_with_its_messages_and_a_guest_address_then_lif
     stub_api(&[
         ("GET /api/accounts", 200, &accounts),
         ("GET /api/invites", 200, "[]"),
+        ("GET /api/bots", 200, "[]"),
         ("GET /api/bans", 200, "[]"),
         ("GET /api/audit", 200, audit),
         (
@@ -117,6 +118,7 @@ async fn the_audit_log_pages_back_until_there_is_nothing_older() {
     stub_api(&[
         ("GET /api/accounts", 200, "[]"),
         ("GET /api/invites", 200, "[]"),
+        ("GET /api/bots", 200, "[]"),
         ("GET /api/bans", 200, "[]"),
         ("GET /api/audit", 200, newest),
     ]);
