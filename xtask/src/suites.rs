@@ -67,7 +67,11 @@ pub fn run_all(root: &Path) -> Result<()> {
     step(
         "frontend wasm-bindgen tests in headless Chromium",
         &mut || {
-            run(Command::new("cargo")
+            // Chromium leaves its profile (~120 MB a test binary) in the temporary folder
+            // when the runner ends it: give it a folder of its own, removed afterwards.
+            let scratch = std::env::temp_dir().join(format!("h2chat-wasm-{}", std::process::id()));
+            std::fs::create_dir_all(&scratch)?;
+            let outcome = run(Command::new("cargo")
                 .args([
                     "test",
                     "-p",
@@ -85,7 +89,10 @@ pub fn run_all(root: &Path) -> Result<()> {
                     "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
                     root.join("frontend/webdriver.json"),
                 )
-                .env("PATH", path_with_tools(root)))
+                .env("TMPDIR", &scratch)
+                .env("PATH", path_with_tools(root)));
+            let _ = std::fs::remove_dir_all(&scratch);
+            outcome
         },
     )?;
     step("release frontend build (trunk)", &mut || {
