@@ -47,6 +47,13 @@ pub enum ApiError {
     Unavailable(String),
 }
 
+impl ApiError {
+    /// What every change to an archived room is told (a post, an edit, a reaction, typing).
+    pub fn archived(room_name: &str) -> Self {
+        Self::Forbidden(format!("{room_name:?} is archived: it is read-only"))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {

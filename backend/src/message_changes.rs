@@ -140,17 +140,7 @@ impl MessageChanges {
         room: RoomId,
         id: u64,
     ) -> Result<(Room, Message), ApiError> {
-        let found = self
-            .rooms
-            .readable(room, Some(caller.id))
-            .ok_or_else(|| ApiError::NotFound(format!("no room {room}")))?;
-        let message = self
-            .store
-            .message(id)
-            .await?
-            .filter(|m| m.room == room && !m.deleted)
-            .ok_or_else(|| ApiError::NotFound(format!("no message {id} in this room")))?;
-        Ok((found, message))
+        live_message(&self.rooms, &self.store, caller, room, id).await
     }
 
     /// Only a message's author changes it, in a room that is not archived, within the
@@ -167,10 +157,7 @@ impl MessageChanges {
             ));
         }
         if room.archived {
-            return Err(ApiError::Forbidden(format!(
-                "{:?} is archived: it is read-only",
-                room.name
-            )));
+            return Err(ApiError::archived(&room.name));
         }
         if let Some(window) = self.window_ms {
             if now_ms().saturating_sub(message.time) > window {
@@ -185,6 +172,27 @@ impl MessageChanges {
 }
 
 /// `15 minutes`, `1 minute`, `30 seconds`: the window as people read it.
+/// Room `room`, if `reader` may read it, and its message `id` as it is now, unless deleted:
+/// what every change to a message (an edit, a deletion, a reaction) starts from. Anything
+/// else is "not found", as everywhere.
+pub async fn live_message(
+    rooms: &Rooms,
+    store: &Store,
+    reader: &Account,
+    room: RoomId,
+    id: u64,
+) -> Result<(Room, Message), ApiError> {
+    let found = rooms
+        .readable(room, Some(reader.id))
+        .ok_or_else(|| ApiError::NotFound(format!("no room {room}")))?;
+    let message = store
+        .message(id)
+        .await?
+        .filter(|m| m.room == room && !m.deleted)
+        .ok_or_else(|| ApiError::NotFound(format!("no message {id} in this room")))?;
+    Ok((found, message))
+}
+
 /// Messages read from the store at a time while purging.
 const PURGE_PAGE: usize = 500;
 

@@ -141,10 +141,7 @@ impl PostPipeline {
             return Err(ApiError::NotFound(format!("no room {room}")));
         };
         if found.archived {
-            return Err(ApiError::Forbidden(format!(
-                "{:?} is archived: it is read-only",
-                found.name
-            )));
+            return Err(ApiError::archived(&found.name));
         }
         let mut post = match caller.signed() {
             // The account speaks, whatever `user` says.

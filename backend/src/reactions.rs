@@ -9,13 +9,14 @@
 //! streams in log order, and the stores keep who reacted with what beside the message
 //! (`store/reactions.rs`, `store/redis/reactions.rs`). Adding what is there, or removing
 //! what is not, writes nothing; every change that is written spends one post of the
-//! caller's address's budget (`--post-rate`), so toggling cannot grow the log faster than
-//! posting can.
+//! caller's address's budget and of its account's (`--post-rate`, `--account-post-rate`),
+//! so toggling cannot grow the log faster than posting can.
 
 use crate::accounts::Account;
 use crate::error::ApiError;
 use crate::event::Event;
 use crate::limits::PostLimiter;
+use crate::message_changes::live_message;
 use crate::rooms::Rooms;
 use crate::store::{NewEntry, Store};
 use common::reaction::{self, Emoji, Reaction, MAX_REACTIONS};
@@ -48,21 +49,9 @@ impl MessageReactions {
         emoji: &str,
         added: bool,
     ) -> Result<Vec<Reaction>, ApiError> {
-        let found = self
-            .rooms
-            .readable(room, Some(caller.id))
-            .ok_or_else(|| ApiError::NotFound(format!("no room {room}")))?;
-        let message = self
-            .store
-            .message(id)
-            .await?
-            .filter(|m| m.room == room && !m.deleted)
-            .ok_or_else(|| ApiError::NotFound(format!("no message {id} in this room")))?;
+        let (found, message) = live_message(&self.rooms, &self.store, caller, room, id).await?;
         if found.archived {
-            return Err(ApiError::Forbidden(format!(
-                "{:?} is archived: it is read-only",
-                found.name
-            )));
+            return Err(ApiError::archived(&found.name));
         }
         let emoji = Emoji::parse(emoji)?;
         let mut reactions = message.reactions;

@@ -219,10 +219,7 @@ pub async fn typing(
     let account = &caller.0.account;
     let room = rooms.readable(id, Some(account))?;
     if room.archived {
-        return Err(ApiError::Forbidden(format!(
-            "{:?} is archived: it is read-only",
-            room.name
-        )));
+        return Err(ApiError::archived(&room.name));
     }
     if gate.pass(account.id, id, std::time::Instant::now()) {
         let event = StreamEvent::Typing {
