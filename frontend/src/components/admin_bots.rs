@@ -3,6 +3,7 @@
 
 use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
+use super::server_list::server_list;
 use super::shown_once::ShownOnce;
 use crate::bot_api;
 use crate::forms::check_new_bot;
@@ -19,20 +20,7 @@ pub fn Bots() -> impl IntoView {
     let webhook_url = RwSignal::new(String::new());
     let form = FormState::default();
     let shown = RwSignal::new(None::<BotToken>);
-    let bots = RwSignal::new(None::<Vec<BotView>>);
-    let failure = RwSignal::new(None::<String>);
-    let reload = move || {
-        spawn_local(async move {
-            match bot_api::bots().await {
-                Ok(list) => {
-                    failure.set(None);
-                    bots.set(Some(list));
-                }
-                Err(why) => failure.set(Some(why)),
-            }
-        });
-    };
-    reload();
+    let (bots, failure, reload) = server_list(bot_api::bots);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let checked = check_new_bot(&username.get_untracked(), &webhook_url.get_untracked());

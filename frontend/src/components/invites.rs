@@ -3,6 +3,7 @@
 
 use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
+use super::server_list::server_list;
 use super::shown_once::ShownOnce;
 use crate::account_api;
 use crate::forms::check_invite;
@@ -30,20 +31,7 @@ pub fn Invites() -> impl IntoView {
     let max_uses = RwSignal::new(String::new());
     let form = FormState::default();
     let created = RwSignal::new(None::<CreatedInvite>);
-    let invites = RwSignal::new(None::<Vec<InviteView>>);
-    let list_failure = RwSignal::new(None::<String>);
-    let reload = move || {
-        spawn_local(async move {
-            match account_api::invites().await {
-                Ok(list) => {
-                    list_failure.set(None);
-                    invites.set(Some(list));
-                }
-                Err(why) => list_failure.set(Some(why)),
-            }
-        });
-    };
-    reload();
+    let (invites, list_failure, reload) = server_list(account_api::invites);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let checked = check_invite(&hours.get_untracked(), &max_uses.get_untracked());

@@ -28,6 +28,7 @@ mod room_bar;
 mod room_dialogs;
 mod room_people;
 mod search_box;
+mod server_list;
 mod shown_once;
 mod sidebar;
 mod sign_in;

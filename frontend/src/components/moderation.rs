@@ -3,10 +3,11 @@
 
 use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
+use super::server_list::server_list;
 use crate::forms::check_ban;
 use crate::moderation_api;
 use common::account::Role;
-use common::moderation::{AuditAction, AuditEntry, GuestBan};
+use common::moderation::{AuditAction, AuditEntry};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -17,20 +18,7 @@ pub fn Bans() -> impl IntoView {
     let hours = RwSignal::new("24".to_owned());
     let reason = RwSignal::new(String::new());
     let form = FormState::default();
-    let bans = RwSignal::new(None::<Vec<GuestBan>>);
-    let list_failure = RwSignal::new(None::<String>);
-    let reload = move || {
-        spawn_local(async move {
-            match moderation_api::bans().await {
-                Ok(list) => {
-                    list_failure.set(None);
-                    bans.set(Some(list));
-                }
-                Err(why) => list_failure.set(Some(why)),
-            }
-        });
-    };
-    reload();
+    let (bans, list_failure, reload) = server_list(moderation_api::bans);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let checked = check_ban(
