@@ -213,8 +213,14 @@ pub(crate) async fn send(page: &Client, user: &str, text: &str) {
     area.send_keys("\u{E007}").await.unwrap();
 }
 
-/// Fills a form field by its `id` (the form components name their inputs so).
+/// Fills a form field by its `id` (the form components name their inputs so), once the
+/// page has drawn it: a navigation ends when the document has loaded, before the wasm
+/// module has run, so right after `goto` the form may not be there yet.
 pub(crate) async fn fill(page: &Client, id: &str, value: &str) {
+    wait_for(&format!("the field #{id}"), || async {
+        page.find(fantoccini::Locator::Id(id)).await.is_ok()
+    })
+    .await;
     let input = page.find(fantoccini::Locator::Id(id)).await.unwrap();
     input.clear().await.unwrap();
     input.send_keys(value).await.unwrap();
