@@ -352,17 +352,14 @@ impl Rooms {
 
 /// A room as `reader` sees it: a direct room is named after its other members.
 pub fn summary(room: &Room, reader: Option<&Account>, directory: &Directory) -> RoomSummary {
-    let members: Vec<Account> = room
-        .members
-        .iter()
-        .filter_map(|id| directory.account(*id))
-        .collect();
     let name = match room.kind {
         RoomKind::Direct => {
-            let others: Vec<&str> = members
+            let others: Vec<String> = room
+                .members
                 .iter()
-                .filter(|m| Some(m.id) != reader.map(|r| r.id))
-                .map(|m| m.display_name.as_str())
+                .filter(|id| Some(**id) != reader.map(|r| r.id))
+                .filter_map(|id| directory.account(*id))
+                .map(|m| m.display_name)
                 .collect();
             if others.is_empty() {
                 "Just you".into()
@@ -376,7 +373,9 @@ pub fn summary(room: &Room, reader: Option<&Account>, directory: &Directory) -> 
         id: room.id,
         kind: room.kind,
         name,
-        members: members.into_iter().map(|m| m.username).collect(),
+        // One lock and no account copied: a closed room may have thousands of members,
+        // and every new stream of each of them gets this.
+        members: directory.usernames_in_order(room.members.iter().copied()),
         last_id: room.last_id,
         archived: room.archived,
         manage: reader.is_some_and(|r| room.managed_by(r)),

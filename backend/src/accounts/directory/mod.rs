@@ -173,13 +173,17 @@ impl Directory {
     /// The usernames of `ids` that name an account, sorted; one lock for all of them
     /// (presence names thousands at once).
     pub fn usernames(&self, ids: impl IntoIterator<Item = AccountId>) -> Vec<String> {
-        let state = self.state.read();
-        let mut names: Vec<String> = ids
-            .into_iter()
-            .filter_map(|id| state.accounts.get(&id).map(|a| a.username.clone()))
-            .collect();
+        let mut names = self.usernames_in_order(ids);
         names.sort_unstable();
         names
+    }
+
+    /// The usernames of `ids` that name an account, in the order of `ids`; one lock.
+    pub fn usernames_in_order(&self, ids: impl IntoIterator<Item = AccountId>) -> Vec<String> {
+        let state = self.state.read();
+        ids.into_iter()
+            .filter_map(|id| state.accounts.get(&id).map(|a| a.username.clone()))
+            .collect()
     }
 
     /// Whether `id` names an account.
