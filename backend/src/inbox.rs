@@ -5,8 +5,10 @@
 //! room, the hub takes the room out of the stream's [`Grants`] under its lock; from that
 //! instant nothing of the room leaves the inbox, not even lines queued before. Lines of
 //! the lobby and open rooms carry no room and are never checked, so the lobby's fan-out
-//! pays nothing for this.
+//! pays nothing for this. The same holds for the awareness lines held beside the queue
+//! ([`crate::held`]), which the inbox hands out before the next line.
 
+use crate::held::Held;
 use bytes::Bytes;
 use common::room::RoomId;
 use parking_lot::Mutex;
@@ -20,18 +22,21 @@ use tokio::sync::mpsc::{self, error::TryRecvError};
 pub struct Queued {
     pub line: Bytes,
     pub room: Option<RoomId>,
-    /// May wait for the next line to leave with it (presence, typing).
-    pub deferred: bool,
 }
 
 impl Queued {
     /// A line anyone on the stream may read (the lobby, an open room, a heartbeat).
     pub fn open(line: Bytes) -> Self {
-        Self {
-            line,
-            room: None,
-            deferred: false,
-        }
+        Self { line, room: None }
+    }
+
+    /// No line: wakes the stream to send what it holds ([`crate::held`]).
+    pub fn flush() -> Self {
+        Self::open(Bytes::new())
+    }
+
+    pub fn is_flush(&self) -> bool {
+        self.line.is_empty()
     }
 }
 
@@ -73,26 +78,44 @@ impl Grants {
 pub struct Inbox {
     rx: mpsc::Receiver<Queued>,
     grants: Option<Arc<Grants>>,
+    held: Option<Arc<Held>>,
 }
 
 impl Inbox {
-    pub fn new(rx: mpsc::Receiver<Queued>, grants: Option<Arc<Grants>>) -> Self {
-        Self { rx, grants }
+    pub fn new(
+        rx: mpsc::Receiver<Queued>,
+        grants: Option<Arc<Grants>>,
+        held: Option<Arc<Held>>,
+    ) -> Self {
+        Self { rx, grants, held }
     }
 
-    fn admits(&self, queued: &Queued) -> bool {
-        match (queued.room, &self.grants) {
+    fn admits(&self, room: Option<RoomId>) -> bool {
+        match (room, &self.grants) {
             (None, _) => true,
             (Some(room), Some(grants)) => grants.allows(room),
             (Some(_), None) => false,
         }
     }
 
+    /// The held awareness lines the reader may still read, oldest first; they go before
+    /// the next line ([`crate::held`]).
+    pub fn take_held(&self) -> Vec<Bytes> {
+        let Some(held) = &self.held else {
+            return Vec::new();
+        };
+        held.take()
+            .into_iter()
+            .filter(|(room, _)| self.admits(*room))
+            .map(|(_, line)| line)
+            .collect()
+    }
+
     /// The next line the reader may still read; `None` once the queue is closed and empty.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Queued>> {
         loop {
             match self.rx.poll_recv(cx) {
-                Poll::Ready(Some(queued)) if !self.admits(&queued) => continue,
+                Poll::Ready(Some(queued)) if !self.admits(queued.room) => continue,
                 other => return other,
             }
         }
@@ -102,13 +125,14 @@ impl Inbox {
     pub fn try_recv(&mut self) -> Result<Queued, TryRecvError> {
         loop {
             let queued = self.rx.try_recv()?;
-            if self.admits(&queued) {
+            if self.admits(queued.room) {
                 return Ok(queued);
             }
         }
     }
 
-    /// The next line, deferred or not (a WebSocket sends each line as its own message).
+    /// The next line (a WebSocket's: it holds nothing, and sends each line as its own
+    /// message).
     pub async fn recv(&mut self) -> Option<Bytes> {
         std::future::poll_fn(|cx| self.poll_recv(cx))
             .await
@@ -124,12 +148,11 @@ mod tests {
     fn a_revoked_room_is_dropped_even_when_already_queued() {
         let (tx, rx) = mpsc::channel(8);
         let grants = Grants::new(BTreeSet::from([5, 6]));
-        let mut inbox = Inbox::new(rx, Some(grants.clone()));
+        let mut inbox = Inbox::new(rx, Some(grants.clone()), None);
         for (line, room) in [("a", Some(5)), ("b", None), ("c", Some(6)), ("d", Some(5))] {
             tx.try_send(Queued {
                 line: Bytes::from_static(line.as_bytes()),
                 room,
-                deferred: false,
             })
             .unwrap();
         }
@@ -141,7 +164,6 @@ mod tests {
         tx.try_send(Queued {
             line: Bytes::from_static(b"e"),
             room: Some(5),
-            deferred: false,
         })
         .unwrap();
         assert_eq!(inbox.try_recv().unwrap().line, "e", "granted again");
@@ -150,11 +172,10 @@ mod tests {
     #[test]
     fn a_stream_without_grants_reads_only_open_lines() {
         let (tx, rx) = mpsc::channel(8);
-        let mut inbox = Inbox::new(rx, None);
+        let mut inbox = Inbox::new(rx, None, None);
         tx.try_send(Queued {
             line: Bytes::from_static(b"x"),
             room: Some(1),
-            deferred: false,
         })
         .unwrap();
         tx.try_send(Queued::open(Bytes::from_static(b"y"))).unwrap();

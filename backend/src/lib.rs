@@ -14,8 +14,10 @@
 //! - `tls`: loads the certificate, or generates a self-signed one on first start; TLS
 //!   session tickets so reconnecting browsers resume.
 //! - `window`: the recent messages kept in memory for new and resuming clients.
+//! - `held`: awareness lines kept beside a stream's queue until its next line, without
+//!   waking it.
 //! - `inbox`: the receiving end of a stream's queue, which drops the lines of a room its
-//!   reader has lost, even those already queued.
+//!   reader has lost, even those already queued, and hands out the held lines first.
 //! - `registry`: one bounded queue per open stream; fan-out and slow-consumer cuts; the
 //!   per-room index, so a room's message touches only its readers.
 //! - `metrics`: the Prometheus counters behind `GET /metrics`.
@@ -74,6 +76,7 @@ pub mod event;
 pub mod fd_limit;
 mod guest_origins;
 mod heartbeat;
+mod held;
 pub mod hub;
 mod inbox;
 mod limits;

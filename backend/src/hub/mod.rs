@@ -11,6 +11,7 @@
 //! [`Registration`] takes it out again when the response is dropped.
 
 mod changes;
+mod held;
 mod lines;
 mod personal;
 mod presence;

@@ -8,6 +8,7 @@
 //! streams, closed and direct rooms through a per-room index ([`rooms`]), so a message in
 //! a two-person room touches two streams, not every open one.
 
+mod held;
 mod presence;
 mod rooms;
 
@@ -16,10 +17,12 @@ pub use rooms::Audience;
 mod tests;
 
 use crate::event::{AccountId, SecretHash};
+use crate::held::{Held, HELD_MAX_LINES};
 use crate::inbox::{Grants, Inbox, Queued};
 use bytes::Bytes;
 use common::room::RoomId;
 use common::Transport;
+use held::Due;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -34,8 +37,8 @@ pub struct Lines {
     pub stream: Option<Bytes>,
     pub sse: Option<Bytes>,
     pub ws: Option<Bytes>,
-    /// An awareness line (presence, typing) that may wait a moment in the stream's inbox
-    /// for the next message to ride with: see [`crate::client_stream`].
+    /// An awareness line (presence, typing) that may wait a moment beside the stream's
+    /// queue for the next line to ride with: see [`crate::held`].
     pub deferred: bool,
 }
 
@@ -67,16 +70,38 @@ struct Client {
     /// Set on an account's stream of every room (`/api/stream`): the closed and direct
     /// rooms it may read. `None`: the lobby alone.
     grants: Option<Arc<Grants>>,
+    /// Where its deferred lines wait, if its transport holds them.
+    held: Option<Arc<Held>>,
 }
 
 impl Client {
-    /// Offers one line; `Err` with whether the client must go (queue full: cut).
-    fn offer(&self, line: &Bytes, room: Option<RoomId>, deferred: bool) -> Result<(), Gone> {
-        match self.tx.try_send(Queued {
+    /// Offers one line: a deferred one is held beside the queue if the stream holds lines
+    /// (the first noted in `due` as client `id`'s), any other is queued. `Err` with whether
+    /// the client must go (queue full: cut).
+    fn offer(
+        &self,
+        id: ClientId,
+        line: &Bytes,
+        room: Option<RoomId>,
+        deferred: bool,
+        due: &mut Due,
+    ) -> Result<(), Gone> {
+        if let (true, Some(held)) = (deferred, &self.held) {
+            match held.keep(room, line.clone()) {
+                1 => due.note(id),
+                n if n < HELD_MAX_LINES => {}
+                _ => return self.queue(Queued::flush()),
+            }
+            return Ok(());
+        }
+        self.queue(Queued {
             line: line.clone(),
             room,
-            deferred,
-        }) {
+        })
+    }
+
+    fn queue(&self, queued: Queued) -> Result<(), Gone> {
+        match self.tx.try_send(queued) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => Err(Gone::Cut),
             // Its response is gone; the drop guard is about to remove it anyway.
@@ -112,6 +137,8 @@ pub struct Registry {
     presence_readers: HashMap<ClientId, bool>,
     /// Open streams per client address, for the per-IP cap.
     per_ip: HashMap<IpAddr, usize>,
+    /// Streams holding lines, by when the first came ([`held`]).
+    due: Due,
     next_id: ClientId,
     queue_capacity: usize,
 }
@@ -136,6 +163,7 @@ impl Registry {
             restricted: HashMap::new(),
             presence_readers: HashMap::new(),
             per_ip: HashMap::new(),
+            due: Due::default(),
             next_id: 1,
             queue_capacity: queue_capacity.max(2),
         }
@@ -177,6 +205,7 @@ impl Registry {
             }
             Grants::new(rooms)
         });
+        let held = Held::for_transport(transport);
         self.clients.insert(
             id,
             Client {
@@ -185,9 +214,10 @@ impl Registry {
                 ip,
                 owner,
                 grants: grants.clone(),
+                held: held.clone(),
             },
         );
-        (id, Inbox::new(rx, grants))
+        (id, Inbox::new(rx, grants, held))
     }
 
     /// Removes a client; returns whether it was still registered.
@@ -237,7 +267,7 @@ impl Registry {
             let Some(line) = lines.for_transport(client.transport) else {
                 continue;
             };
-            match client.offer(line, None, lines.deferred) {
+            match client.offer(*id, line, None, lines.deferred, &mut self.due) {
                 Ok(()) => fanout.delivered += 1,
                 Err(why) => {
                     if why == Gone::Cut {
@@ -270,7 +300,7 @@ impl Registry {
             let Some(line) = lines.for_transport(client.transport) else {
                 continue;
             };
-            match client.offer(line, room, lines.deferred) {
+            match client.offer(id, line, room, lines.deferred, &mut self.due) {
                 Ok(()) => fanout.delivered += 1,
                 Err(why) => {
                     if why == Gone::Cut {
@@ -289,9 +319,9 @@ impl Registry {
     /// Offers a last event (the shutdown notice) without cutting anyone: every stream ends
     /// right after anyway.
     pub fn offer_all(&mut self, lines: &Lines) {
-        for client in self.clients.values() {
+        for (id, client) in &self.clients {
             if let Some(line) = lines.for_transport(client.transport) {
-                let _ = client.offer(line, None, lines.deferred);
+                let _ = client.offer(*id, line, None, lines.deferred, &mut self.due);
             }
         }
     }
@@ -300,7 +330,7 @@ impl Registry {
     pub fn offer_to(&mut self, id: ClientId, lines: &Lines) {
         if let Some(client) = self.clients.get(&id) {
             if let Some(line) = lines.for_transport(client.transport) {
-                let _ = client.offer(line, None, lines.deferred);
+                let _ = client.offer(id, line, None, lines.deferred, &mut self.due);
             }
         }
     }
@@ -337,7 +367,7 @@ impl Registry {
                 grants.revoke_all();
             }
             if let Some(line) = lines.for_transport(client.transport) {
-                let _ = client.offer(line, None, lines.deferred);
+                let _ = client.offer(*id, line, None, lines.deferred, &mut self.due);
             }
         }
         ending.len()
@@ -350,6 +380,7 @@ impl Registry {
         self.room_streams.clear();
         self.restricted.clear();
         self.presence_readers.clear();
+        self.due = Due::default();
     }
 }
 

@@ -51,7 +51,7 @@ impl Registry {
             };
             if client.owner.as_ref().is_some_and(|o| o.account == account) {
                 if let Some(line) = lines.for_transport(client.transport) {
-                    let _ = client.offer(line, None, lines.deferred);
+                    let _ = client.offer(*id, line, None, lines.deferred, &mut self.due);
                 }
             }
         }

@@ -236,3 +236,97 @@ mod room_tests {
         );
     }
 }
+
+mod held {
+    use super::*;
+    use crate::held::{FLUSH_EVERY, HELD_MAX_LINES, HOLD_MAX};
+    use std::time::Duration;
+    use tokio::time::{advance, Instant};
+
+    fn presence(text: &'static str) -> Lines {
+        let line = Some(Bytes::from_static(text.as_bytes()));
+        Lines {
+            stream: line.clone(),
+            sse: line.clone(),
+            ws: line,
+            deferred: true,
+            ..Lines::default()
+        }
+    }
+
+    fn opened(registry: &mut Registry, transport: Transport) -> (ClientId, Inbox) {
+        let (id, mut rx) = registry.register(transport, Bytes::from_static(b"hi\n"), None, None);
+        assert_eq!(rx.try_recv().unwrap().line, "hi\n");
+        (id, rx)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deferred_line_is_held_without_a_wake_up_then_flushed_once_its_time_is_up() {
+        let mut registry = Registry::new(8);
+        let (_, mut stream) = opened(&mut registry, Transport::Stream);
+        let (_, mut ws) = opened(&mut registry, Transport::Ws);
+        assert_eq!(registry.broadcast(&presence("p\n")).delivered, 2);
+        assert!(
+            stream.try_recv().is_err(),
+            "held beside the queue, not in it"
+        );
+        assert_eq!(
+            ws.try_recv().unwrap().line,
+            "p\n",
+            "a WebSocket holds nothing"
+        );
+
+        advance(HOLD_MAX - FLUSH_EVERY - Duration::from_millis(1)).await;
+        assert_eq!(
+            registry.flush_held(Instant::now()).delivered,
+            0,
+            "too early"
+        );
+        assert!(stream.try_recv().is_err());
+        advance(Duration::from_millis(1)).await;
+        assert_eq!(registry.flush_held(Instant::now()).delivered, 1);
+        assert!(stream.try_recv().unwrap().is_flush());
+        assert_eq!(stream.take_held(), ["p\n"]);
+        assert_eq!(
+            registry.flush_held(Instant::now()).delivered,
+            0,
+            "noted once"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_that_wrote_its_held_lines_gets_no_marker() {
+        let mut registry = Registry::new(8);
+        let (_, mut stream) = opened(&mut registry, Transport::Sse);
+        registry.broadcast(&presence("p\n"));
+        registry.broadcast(&Lines {
+            sse: Some(Bytes::from_static(b"m\n")),
+            ..Lines::default()
+        });
+        // The stream's body takes the held lines with the message.
+        assert_eq!(stream.try_recv().unwrap().line, "m\n");
+        assert_eq!(stream.take_held(), ["p\n"]);
+        advance(HOLD_MAX).await;
+        assert_eq!(registry.flush_held(Instant::now()).delivered, 0);
+        assert!(stream.try_recv().is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn too_many_held_lines_wake_the_stream_and_a_stuck_one_is_cut() {
+        let mut registry = Registry::new(3);
+        let (id, mut stream) = opened(&mut registry, Transport::Stream);
+        for _ in 1..HELD_MAX_LINES {
+            registry.broadcast(&presence("p\n"));
+        }
+        assert!(stream.try_recv().is_err(), "under the cap: no wake-up");
+        registry.broadcast(&presence("p\n"));
+        assert!(stream.try_recv().unwrap().is_flush(), "at the cap: woken");
+        // It reads nothing more: every further line is a marker, until its queue is full.
+        let mut cut = Vec::new();
+        for _ in 0..4 {
+            cut.extend(registry.broadcast(&presence("p\n")).cut);
+        }
+        assert_eq!(cut, [id]);
+        assert_eq!(registry.len(), 0);
+    }
+}

@@ -23,7 +23,7 @@ use crate::store::{
 use crate::typing::TypingGate;
 use crate::webhooks::{Reply, Webhooks};
 use crate::window::recent_capacity;
-use crate::{clock, heartbeat, presence, retention, tls};
+use crate::{clock, heartbeat, held, presence, retention, tls};
 use actix_web::dev::Server;
 use actix_web::web;
 use anyhow::Context;
@@ -388,6 +388,7 @@ fn spawn_background(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = vec![
         heartbeat::spawn(Arc::downgrade(hub), heartbeat_every(settings)),
+        spawn_every(Arc::downgrade(hub), held::FLUSH_EVERY, Hub::flush_held),
         spawn_every(
             Arc::downgrade(limiter),
             retention::EVERY,
