@@ -1,36 +1,39 @@
 //! `cargo xtask bench awareness REV`: what live awareness (presence, typing, read markers)
 //! costs the 5 000-browser fan-out, this build against the backend of commit `REV` (one
-//! from before it), alternating builds round by round on fresh servers.
+//! from before it), on fresh servers, alternating round by round.
 //!
-//! The load is the same for both: 5 000 signed-in browsers, each on a `/api/stream` of its
-//! own connection, in one closed room of 5 400 members (and the lobby); 20 messages 50 ms
-//! apart in that room (100 000 deliveries), while 80 more members come and go (each online
-//! 2 s, away 6 s: 20 joins and leaves a second, every leave real after the 5 s grace) and
-//! a reader says it is typing once a second. (`loadgen rooms --churners 400
-//! --typing-per-sec 5` is a far busier room; BENCHMARKS.md has both.) The churn and the typing
-//! start 10 s before the first message. On a build without presence or typing those cost
-//! only their requests; on this one, the presence lines and typing lines go to every
-//! reader. Each build seeds its own database with its own `loadgen seed-rooms` (its schema);
-//! this build's load tool drives both.
+//! The fan-out is the same throughout: 5 000 signed-in browsers, each on a `/api/stream`
+//! of its own connection, in one closed room of 5 400 members (and the lobby); 20 messages
+//! 50 ms apart in that room (100 000 deliveries). Each build runs it twice per round:
+//! - *busy*: meanwhile 80 more members come and go (each online 2 s, away 6 s: 20 joins
+//!   and leaves a second, every leave real after the 5 s grace) and a reader says it is
+//!   typing once a second, starting 10 s before the first message;
+//! - *quiet*: nobody comes, goes or types.
+//!
+//! On a build without presence or typing the busy room costs only the churners' and
+//! typists' requests; on this one, presence and typing lines also go to every reader.
+//! Four ratios come out: this build against `REV` in the busy room (the goal's), each
+//! build's busy against its quiet room, and the quotient of those two, which is what the
+//! presence and typing lines add beyond the requests that cause them. `loadgen rooms
+//! --churners 400 --typing-per-sec 5` is a far busier room (BENCHMARKS.md). Each build
+//! seeds its own database with its own `loadgen seed-rooms` (its schema); this build's
+//! load tool drives all four.
 
-use super::baseline::{alternate, build_baseline, print_ab};
-use super::harness::{loadgen, start_binary, Server};
+use super::baseline::build_baseline;
+use super::harness::{loadgen, median_at, start_binary, Server};
 use crate::run;
 use anyhow::{Context, Result};
+use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
-/// Rounds of each build.
+/// Rounds of each of the four runs.
 const ROUNDS: usize = 5;
 
-/// The load, as `loadgen rooms` takes it (after `--plan`).
-const BUSY_ROOM: [&str; 12] = [
+/// The fan-out, as `loadgen rooms` takes it (after `--plan`).
+const FANOUT: [&str; 8] = [
     "--readers",
     "5000",
-    "--churners",
-    "80",
-    "--typing-per-sec",
-    "1",
     "--messages",
     "20",
     "--interval-ms",
@@ -39,8 +42,11 @@ const BUSY_ROOM: [&str; 12] = [
     "120",
 ];
 
+/// What makes the room busy.
+const BUSY: [&str; 4] = ["--churners", "80", "--typing-per-sec", "1"];
+
 /// Seeds a database with `binary`'s load tool, starts `binary` on it and runs the load.
-fn round(root: &Path, scratch: &Path, backend: &Path, name: &str) -> Result<serde_json::Value> {
+fn round(root: &Path, scratch: &Path, backend: &Path, name: &str, busy: bool) -> Result<Value> {
     let db = scratch.join(format!("awareness-{name}.db"));
     let plan = scratch.join(format!("awareness-{name}.json"));
     for suffix in ["", "-wal", "-shm"] {
@@ -57,7 +63,10 @@ fn round(root: &Path, scratch: &Path, backend: &Path, name: &str) -> Result<serd
     let plan = plan.to_str().context("the scratch path is not UTF-8")?;
     let server: Server = start_binary(backend, &certs, &["--db", db_path])?;
     let mut args = vec!["--plan", plan];
-    args.extend(BUSY_ROOM);
+    args.extend(FANOUT);
+    if busy {
+        args.extend(BUSY);
+    }
     let report = loadgen(root, "rooms", &server, &certs, &args);
     drop(server);
     for suffix in ["", "-wal", "-shm"] {
@@ -66,29 +75,103 @@ fn round(root: &Path, scratch: &Path, backend: &Path, name: &str) -> Result<serd
     report
 }
 
+/// The four runs of a round, in the order they are named.
+const RUNS: [(&str, bool); 4] = [
+    ("before-busy", true),
+    ("after-busy", true),
+    ("before-quiet", false),
+    ("after-quiet", false),
+];
+
 pub fn against(root: &Path, scratch: &Path, rev: Option<&str>) -> Result<()> {
     let rev = rev.context("name the build before: cargo xtask bench awareness REV")?;
     let baseline = build_baseline(root, rev)?;
     let current = root.join("target/release/backend");
-    let (before, after) = alternate(
-        ROUNDS,
-        || round(root, scratch, &baseline, "before"),
-        || round(root, scratch, &current, "after"),
-    )?;
-    print_ab(
-        "5 000 readers of a 5 400-member room, 20 msgs at 50 ms, 20 joins+leaves/s, 1 typing/s",
-        rev,
-        &[
-            ("delivery p50 (ms)", "/fanout/p50_ms", 1.0),
-            ("delivery p99 (ms)", "/fanout/p99_ms", 1.0),
-            ("post p99 (ms)", "/post/p99_ms", 1.0),
-            ("deliveries", "/delivered", 1.0),
-            ("joins while posting", "/churn_joins", 1.0),
-            ("typing passed on while posting", "/typing_passed", 1.0),
-        ],
-        "server CPU per delivery while posting (µs)",
-        (&before, &after),
-    );
-    println!("(medians of {ROUNDS} alternating rounds, each on a fresh server and SQLite file)");
+    let mut reports: [Vec<Value>; 4] = Default::default();
+    for r in 0..ROUNDS {
+        // Each round starts with a different run, so drift hits all four alike.
+        for k in 0..RUNS.len() {
+            let i = (r + k) % RUNS.len();
+            let (name, busy) = RUNS[i];
+            let backend = if name.starts_with("before") {
+                &baseline
+            } else {
+                &current
+            };
+            reports[i].push(round(root, scratch, backend, name, busy)?);
+        }
+        println!("xtask: round {} of {ROUNDS} done", r + 1);
+    }
+    print_table(rev, &reports);
+    println!("(medians of {ROUNDS} rounds of the four runs in turn, each on a fresh server and SQLite file)");
     Ok(())
+}
+
+/// Not a JSON pointer: the server's CPU while posting over the deliveries, in µs.
+const CPU_PER_DELIVERY: &str = "cpu per delivery";
+
+/// The median of `what` over `reports`.
+fn measure(reports: &[Value], what: &str) -> f64 {
+    if what == CPU_PER_DELIVERY {
+        median_at(reports, "/server_cpu_seconds_posting") / median_at(reports, "/delivered") * 1e6
+    } else {
+        median_at(reports, what)
+    }
+}
+
+/// The medians of each run and the four ratios.
+fn print_table(rev: &str, [before_busy, after_busy, before_quiet, after_quiet]: &[Vec<Value>; 4]) {
+    println!(
+        "\n5 000 readers of a 5 400-member room, 20 msgs at 50 ms; busy: 20 joins+leaves/s and 1 typing/s"
+    );
+    println!(
+        "\n| | {rev} quiet | {rev} busy | this quiet | this busy | this / {rev}, busy \
+         | busy / quiet, {rev} | busy / quiet, this | presence + typing lines |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let rows = [
+        ("delivery p50 (ms)", "/fanout/p50_ms"),
+        ("delivery p99 (ms)", "/fanout/p99_ms"),
+        ("post p99 (ms)", "/post/p99_ms"),
+        (
+            "server CPU per delivery while posting (µs)",
+            CPU_PER_DELIVERY,
+        ),
+        ("deliveries", "/delivered"),
+    ];
+    for (name, what) in rows {
+        let [bq, bb, aq, ab] =
+            [before_quiet, before_busy, after_quiet, after_busy].map(|r| measure(r, what));
+        println!(
+            "| {name} | {bq:.1} | {bb:.1} | {aq:.1} | {ab:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            ab / bb,
+            bb / bq,
+            ab / aq,
+            (ab / aq) / (bb / bq)
+        );
+    }
+    for (name, pointer) in [
+        ("joins while posting", "/churn_joins"),
+        ("typing passed on while posting", "/typing_passed"),
+    ] {
+        println!(
+            "({name}, busy: {rev} {:.0}, this build {:.0})",
+            median_at(before_busy, pointer),
+            median_at(after_busy, pointer)
+        );
+    }
+    let p99s = |reports: &[Value]| -> Vec<String> {
+        reports
+            .iter()
+            .filter_map(|r| r.pointer("/fanout/p99_ms").and_then(Value::as_f64))
+            .map(|v| format!("{v:.0}"))
+            .collect()
+    };
+    println!(
+        "(delivery p99 per round, busy: {rev} {:?}, this build {:?}; quiet: {rev} {:?}, this build {:?})",
+        p99s(before_busy),
+        p99s(after_busy),
+        p99s(before_quiet),
+        p99s(after_quiet)
+    );
 }
