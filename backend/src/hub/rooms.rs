@@ -137,7 +137,7 @@ impl Hub {
                 let Some(room) = self.rooms.get(id) else {
                     return;
                 };
-                for member in &room.members {
+                for member in room.members.iter() {
                     registry.grant(*member, id);
                 }
                 let readers = self.readers_here(registry, &room);

@@ -18,6 +18,7 @@ use crate::event::{AccountId, Entry, Event, Record};
 use common::room::{NotifyLevel, RoomId, RoomKind, RoomSummary, LOBBY};
 use parking_lot::RwLock;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// The lobby's name until an admin renames it.
 pub const LOBBY_NAME: &str = "Lobby";
@@ -27,8 +28,9 @@ pub struct Room {
     pub id: RoomId,
     pub kind: RoomKind,
     pub name: String,
-    /// A closed or direct room's members; empty for open rooms (everyone).
-    pub members: BTreeSet<AccountId>,
+    /// A closed or direct room's members; empty for open rooms (everyone). Shared: a copy
+    /// of a room (every request that reads one gets one) does not copy thousands of ids.
+    pub members: Arc<BTreeSet<AccountId>>,
     /// 0 for the lobby.
     pub created_by: AccountId,
     pub archived: bool,
@@ -42,7 +44,7 @@ impl Room {
             id: LOBBY,
             kind: RoomKind::Open,
             name: LOBBY_NAME.into(),
-            members: BTreeSet::new(),
+            members: Arc::default(),
             created_by: 0,
             archived: false,
             last_id: 0,
@@ -145,7 +147,7 @@ impl State {
                     id,
                     kind: *kind,
                     name: name.clone(),
-                    members,
+                    members: Arc::new(members),
                     created_by: *created_by,
                     archived: false,
                     last_id: 0,
@@ -169,7 +171,9 @@ impl State {
             }
             Event::MemberAdded { room, account } => {
                 let found = self.rooms.get_mut(room).filter(|r| r.is_restricted())?;
-                found.members.insert(*account).then_some(())?;
+                Arc::make_mut(&mut found.members)
+                    .insert(*account)
+                    .then_some(())?;
                 self.member_of.entry(*account).or_default().insert(*room);
                 self.joined.insert((*room, *account), entry.id);
                 Some(RoomChange::Joined {
@@ -179,7 +183,9 @@ impl State {
             }
             Event::MemberRemoved { room, account } => {
                 let found = self.rooms.get_mut(room).filter(|r| r.is_restricted())?;
-                found.members.remove(account).then_some(())?;
+                Arc::make_mut(&mut found.members)
+                    .remove(account)
+                    .then_some(())?;
                 if let Some(rooms) = self.member_of.get_mut(account) {
                     rooms.remove(room);
                 }
@@ -282,7 +288,11 @@ impl Rooms {
 
     /// Whether `reader` may read room `id`.
     pub fn may_read(&self, id: RoomId, reader: Option<AccountId>) -> bool {
-        self.readable(id, reader).is_some()
+        let state = self.state.read();
+        state.rooms.get(&id).is_some_and(|room| match reader {
+            None => id == LOBBY,
+            Some(account) => room.readable_by(account),
+        })
     }
 
     /// The closed and direct rooms `account` belongs to.

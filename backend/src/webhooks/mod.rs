@@ -231,7 +231,7 @@ mod tests {
             id: 9,
             kind,
             name: "r".into(),
-            members: members.iter().copied().collect::<BTreeSet<_>>(),
+            members: std::sync::Arc::new(members.iter().copied().collect::<BTreeSet<_>>()),
             created_by: 0,
             archived: false,
             last_id: 0,
