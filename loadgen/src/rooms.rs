@@ -74,9 +74,12 @@ pub struct RoomsArgs {
     /// reading members in turn.
     #[arg(long, default_value = "0")]
     typing_per_sec: u32,
-    /// Seconds the churn and the typing run before the first round.
-    #[arg(long, default_value = "10")]
-    awareness_warmup_secs: u64,
+    /// Seconds between the last hello and the first round, the churn and the typing
+    /// running (10 when there are churners or typists, else none). Readers coming online
+    /// are told to the others for a second or two after they connect: a run compared with
+    /// a busy one waits as long, so that neither posts while that settles.
+    #[arg(long)]
+    awareness_warmup_secs: Option<u64>,
 }
 
 #[derive(serde::Serialize)]
@@ -223,9 +226,11 @@ pub async fn run(args: RoomsArgs) -> anyhow::Result<()> {
         args.typing_per_sec,
         stop_rx.clone(),
     )?;
-    if args.churners > 0 || args.typing_per_sec > 0 {
-        tokio::time::sleep(Duration::from_secs(args.awareness_warmup_secs)).await;
-    }
+    let busy = args.churners > 0 || args.typing_per_sec > 0;
+    let warmup = args
+        .awareness_warmup_secs
+        .unwrap_or(if busy { 10 } else { 0 });
+    tokio::time::sleep(Duration::from_secs(warmup)).await;
     let churned = |c: &crate::churn::Churn| {
         (
             c.joins.load(Ordering::Relaxed),

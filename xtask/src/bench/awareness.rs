@@ -8,7 +8,9 @@
 //! - *busy*: meanwhile 80 more members come and go (each online 2 s, away 6 s: 20 joins
 //!   and leaves a second, every leave real after the 5 s grace) and a reader says it is
 //!   typing once a second, starting 10 s before the first message;
-//! - *quiet*: nobody comes, goes or types.
+//! - *quiet*: nobody comes, goes or types (and, as in the busy room, the first message
+//!   comes 10 s after the last reader connected: this build tells the readers of each
+//!   other's arrival for a second or so, which must not fall in the posting).
 //!
 //! On a build without presence or typing the busy room costs only the churners' and
 //! typists' requests; on this one, presence and typing lines also go to every reader.
@@ -30,10 +32,13 @@ use std::process::Command;
 /// Rounds of each of the four runs.
 const ROUNDS: usize = 5;
 
-/// The fan-out, as `loadgen rooms` takes it (after `--plan`).
-const FANOUT: [&str; 8] = [
+/// The fan-out, as `loadgen rooms` takes it (after `--plan`). Both rooms post 10 s after
+/// the last reader's hello: by then the readers' own arrival has been told.
+const FANOUT: [&str; 10] = [
     "--readers",
     "5000",
+    "--awareness-warmup-secs",
+    "10",
     "--messages",
     "20",
     "--interval-ms",
