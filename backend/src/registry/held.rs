@@ -3,7 +3,7 @@
 //! whose lines have waited long enough with a flush marker. In a busy room the next message
 //! has taken them long before, and the marker is never sent.
 
-use super::{ClientId, Fanout, Gone, Registry};
+use super::{ClientId, Fanout, Registry, Tally};
 use crate::held::{FLUSH_EVERY, HOLD_MAX};
 use crate::inbox::Queued;
 use std::collections::VecDeque;
@@ -25,8 +25,7 @@ impl Registry {
     /// before `now` and that still holds lines; called every [`FLUSH_EVERY`], so no line
     /// waits longer than [`HOLD_MAX`]. A stream whose queue is full is cut, as for any line.
     pub fn flush_held(&mut self, now: Instant) -> Fanout {
-        let mut fanout = Fanout::default();
-        let mut gone = Vec::new();
+        let mut tally = Tally::default();
         while let Some(&(since, id)) = self.due.0.front() {
             if now.saturating_duration_since(since) < HOLD_MAX - FLUSH_EVERY {
                 break;
@@ -38,19 +37,8 @@ impl Registry {
             if client.held.as_ref().is_none_or(|held| held.is_empty()) {
                 continue;
             }
-            match client.queue(Queued::flush()) {
-                Ok(()) => fanout.delivered += 1,
-                Err(why) => {
-                    if why == Gone::Cut {
-                        fanout.cut.push(id);
-                    }
-                    gone.push(id);
-                }
-            }
+            tally.add(id, client.queue(Queued::flush()));
         }
-        for id in gone {
-            self.remove(id);
-        }
-        fanout
+        self.settle(tally)
     }
 }

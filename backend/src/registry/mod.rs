@@ -8,6 +8,7 @@
 //! streams, closed and direct rooms through a per-room index ([`rooms`]), so a message in
 //! a two-person room touches two streams, not every open one.
 
+mod client;
 mod held;
 mod presence;
 mod rooms;
@@ -17,16 +18,16 @@ pub use rooms::Audience;
 mod tests;
 
 use crate::event::{AccountId, SecretHash};
-use crate::held::{Held, HELD_MAX_LINES};
+use crate::held::Held;
 use crate::inbox::{Grants, Inbox, Queued};
 use bytes::Bytes;
+use client::{Client, Tally};
 use common::room::RoomId;
 use common::Transport;
 use held::Due;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::Arc;
-use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::mpsc;
 
 pub type ClientId = u64;
 
@@ -59,62 +60,6 @@ impl Lines {
 pub struct Owner {
     pub account: AccountId,
     pub session: SecretHash,
-}
-
-#[derive(Debug)]
-struct Client {
-    tx: mpsc::Sender<Queued>,
-    transport: Transport,
-    ip: Option<IpAddr>,
-    owner: Option<Owner>,
-    /// Set on an account's stream of every room (`/api/stream`): the closed and direct
-    /// rooms it may read. `None`: the lobby alone.
-    grants: Option<Arc<Grants>>,
-    /// Where its deferred lines wait, if its transport holds them.
-    held: Option<Arc<Held>>,
-}
-
-impl Client {
-    /// Offers one line: a deferred one is held beside the queue if the stream holds lines
-    /// (the first noted in `due` as client `id`'s), any other is queued. `Err` with whether
-    /// the client must go (queue full: cut).
-    fn offer(
-        &self,
-        id: ClientId,
-        line: &Bytes,
-        room: Option<RoomId>,
-        deferred: bool,
-        due: &mut Due,
-    ) -> Result<(), Gone> {
-        if let (true, Some(held)) = (deferred, &self.held) {
-            match held.keep(room, line.clone()) {
-                1 => due.note(id),
-                n if n < HELD_MAX_LINES => {}
-                _ => return self.queue(Queued::flush()),
-            }
-            return Ok(());
-        }
-        self.queue(Queued {
-            line: line.clone(),
-            room,
-        })
-    }
-
-    fn queue(&self, queued: Queued) -> Result<(), Gone> {
-        match self.tx.try_send(queued) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(Gone::Cut),
-            // Its response is gone; the drop guard is about to remove it anyway.
-            Err(TrySendError::Closed(_)) => Err(Gone::Closed),
-        }
-    }
-}
-
-/// Why a client left during a fan-out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Gone {
-    Cut,
-    Closed,
 }
 
 /// Outcome of offering one line to every client.
@@ -261,26 +206,17 @@ impl Registry {
     /// Offers each client the encoding of its transport (a lobby event, or one for every
     /// stream). `Bytes` clones share one buffer, so this allocates nothing per client.
     pub fn broadcast(&mut self, lines: &Lines) -> Fanout {
-        let mut fanout = Fanout::default();
-        let mut gone = Vec::new();
+        let mut tally = Tally::default();
         for (id, client) in &self.clients {
             let Some(line) = lines.for_transport(client.transport) else {
                 continue;
             };
-            match client.offer(*id, line, None, lines.deferred, &mut self.due) {
-                Ok(()) => fanout.delivered += 1,
-                Err(why) => {
-                    if why == Gone::Cut {
-                        fanout.cut.push(*id);
-                    }
-                    gone.push(*id);
-                }
-            }
+            tally.add(
+                *id,
+                client.offer(*id, line, None, lines.deferred, &mut self.due),
+            );
         }
-        for id in gone {
-            self.remove(id);
-        }
-        fanout
+        self.settle(tally)
     }
 
     /// Offers each of `readers` its transport's encoding of the lines paired with it (`room`
@@ -291,8 +227,7 @@ impl Registry {
         readers: impl IntoIterator<Item = (ClientId, &'a Lines)>,
         room: Option<RoomId>,
     ) -> Fanout {
-        let mut fanout = Fanout::default();
-        let mut gone = Vec::new();
+        let mut tally = Tally::default();
         for (id, lines) in readers {
             let Some(client) = self.clients.get(&id) else {
                 continue;
@@ -300,20 +235,20 @@ impl Registry {
             let Some(line) = lines.for_transport(client.transport) else {
                 continue;
             };
-            match client.offer(id, line, room, lines.deferred, &mut self.due) {
-                Ok(()) => fanout.delivered += 1,
-                Err(why) => {
-                    if why == Gone::Cut {
-                        fanout.cut.push(id);
-                    }
-                    gone.push(id);
-                }
-            }
+            tally.add(
+                id,
+                client.offer(id, line, room, lines.deferred, &mut self.due),
+            );
         }
-        for id in gone {
+        self.settle(tally)
+    }
+
+    /// Removes the clients a fan-out found gone; what it did.
+    fn settle(&mut self, tally: Tally) -> Fanout {
+        for id in tally.gone {
             self.remove(id);
         }
-        fanout
+        tally.fanout
     }
 
     /// Offers a last event (the shutdown notice) without cutting anyone: every stream ends

@@ -21,7 +21,7 @@
 //! seeds its own database with its own `loadgen seed-rooms` (its schema); this build's
 //! load tool drives all four.
 
-use super::baseline::build_baseline;
+use super::baseline::{build_baseline, p99s};
 use super::harness::{loadgen, median_at, start_binary, Server};
 use crate::run;
 use anyhow::{Context, Result};
@@ -165,13 +165,6 @@ fn print_table(rev: &str, [before_busy, after_busy, before_quiet, after_quiet]: 
             median_at(after_busy, pointer)
         );
     }
-    let p99s = |reports: &[Value]| -> Vec<String> {
-        reports
-            .iter()
-            .filter_map(|r| r.pointer("/fanout/p99_ms").and_then(Value::as_f64))
-            .map(|v| format!("{v:.0}"))
-            .collect()
-    };
     println!(
         "(delivery p99 per round, busy: {rev} {:?}, this build {:?}; quiet: {rev} {:?}, this build {:?})",
         p99s(before_busy),

@@ -92,18 +92,20 @@ pub(super) fn print_ab(
     };
     let (b, a) = (cpu_us(before), cpu_us(after));
     println!("| {cpu_row} | {b:.1} | {a:.1} | {:.2} |", a / b);
-    let p99s = |reports: &[Value]| -> Vec<String> {
-        reports
-            .iter()
-            .filter_map(|r| r.pointer("/fanout/p99_ms").and_then(Value::as_f64))
-            .map(|v| format!("{v:.0}"))
-            .collect()
-    };
     println!(
         "\n(delivery p99 per round: {rev} {:?}, this build {:?})",
         p99s(before),
         p99s(after)
     );
+}
+
+/// Each round's delivery p99, in ms, for the tables' footnotes.
+pub(super) fn p99s(reports: &[Value]) -> Vec<String> {
+    reports
+        .iter()
+        .filter_map(|r| r.pointer("/fanout/p99_ms").and_then(Value::as_f64))
+        .map(|v| format!("{v:.0}"))
+        .collect()
 }
 
 pub fn against(root: &Path, scratch: &Path, rev: Option<&str>) -> Result<()> {
