@@ -45,16 +45,8 @@ impl Hub {
             return Fanout::default();
         };
         inner.recent.replace(entry.id, message);
-        let mut lines = wire_formats(Bytes::from(encode_line(&event)), Some(entry.id), false);
-        if message.room == LOBBY {
-            if inner.window.replace(entry.id, message) {
-                inner.window_line = window_line(&inner.window);
-                lines.window = Some(inner.window_line.clone());
-            }
-            inner.registry.broadcast(&lines)
-        } else {
-            let audience = self.audience(message.room);
-            inner.registry.broadcast_room(audience, &lines)
-        }
+        let lobby_changed = message.room == LOBBY && inner.window.replace(entry.id, message);
+        let lines = wire_formats(Bytes::from(encode_line(&event)), Some(entry.id), false);
+        self.offer_to_room(inner, message.room, lines, lobby_changed)
     }
 }

@@ -262,7 +262,7 @@ impl StoreListener for Hub {
                 Step::Run {
                     room,
                     messages,
-                    mut lines,
+                    lines,
                 } => {
                     if let Some(newest) = messages.last() {
                         self.rooms.saw(room, newest.id);
@@ -272,17 +272,12 @@ impl StoreListener for Hub {
                             self.marks.left_window(&left);
                         }
                     }
-                    let got = if room == LOBBY {
+                    if room == LOBBY {
                         for message in &messages {
                             inner.window.push((*message).clone());
                         }
-                        inner.window_line = window_line(&inner.window);
-                        lines.window = Some(inner.window_line.clone());
-                        inner.registry.broadcast(&lines)
-                    } else {
-                        let audience = self.audience(room);
-                        inner.registry.broadcast_room(audience, &lines)
-                    };
+                    }
+                    let got = self.offer_to_room(&mut inner, room, lines, room == LOBBY);
                     fanout.delivered += got.delivered;
                     fanout.cut.extend(got.cut);
                 }
@@ -343,12 +338,8 @@ impl StoreListener for Hub {
         };
         let room = *id;
         let lines = lines::deferred(wire_formats(Bytes::from(encode_line(&event)), None, false));
-        let audience = (room != LOBBY).then(|| self.audience(room));
         let mut inner = self.inner.lock();
-        let fanout = match audience {
-            None => inner.registry.broadcast(&lines),
-            Some(audience) => inner.registry.broadcast_room(audience, &lines),
-        };
+        let fanout = self.offer_to_room(&mut inner, room, lines, false);
         let clients = inner.registry.len();
         drop(inner);
         self.log_cuts(&fanout, clients);

@@ -2,7 +2,7 @@
 //! `hello` carries who reacted), and every stream that reads its room gets a `reaction`
 //! event (a window client the course's whole window again).
 
-use super::lines::{window_line, wire_formats};
+use super::lines::wire_formats;
 use super::{Hub, Inner};
 use crate::event::{Entry, Event, Record};
 use crate::registry::Fanout;
@@ -71,16 +71,7 @@ impl Hub {
             return Fanout::default();
         };
         let lobby_changed = apply(inner, entry);
-        let mut lines = wire_formats(Bytes::from(encode_line(&event)), Some(entry.id), false);
-        if room == LOBBY {
-            if lobby_changed {
-                inner.window_line = window_line(&inner.window);
-                lines.window = Some(inner.window_line.clone());
-            }
-            inner.registry.broadcast(&lines)
-        } else {
-            let audience = self.audience(room);
-            inner.registry.broadcast_room(audience, &lines)
-        }
+        let lines = wire_formats(Bytes::from(encode_line(&event)), Some(entry.id), false);
+        self.offer_to_room(inner, room, lines, lobby_changed)
     }
 }

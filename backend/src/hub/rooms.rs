@@ -2,15 +2,15 @@
 //! messages), who reads a room, and what each stream concerned is told when a room or its
 //! members change.
 
-use super::lines::{bye_lines, wire_formats, MsgsRef};
+use super::lines::{bye_lines, window_line, wire_formats, MsgsRef};
 use super::{Hub, Inner};
 use crate::accounts::Cut;
 use crate::event::{AccountId, Entry, Record};
-use crate::registry::{Audience, Lines, Registry};
+use crate::registry::{Audience, Fanout, Lines, Registry};
 use crate::rooms::{summary, Room, RoomChange};
 use crate::window::RecentWindow;
 use bytes::Bytes;
-use common::room::{RoomId, RoomSummary};
+use common::room::{RoomId, RoomSummary, LOBBY};
 use common::wire::encode_line;
 use common::{Message, StreamEvent};
 
@@ -87,6 +87,27 @@ impl Hub {
             Some(common::room::RoomKind::Open) => Audience::Open,
             _ => Audience::Restricted(room),
         }
+    }
+
+    /// Offers `lines` to whoever reads `room`: the room's readers, or every stream for the
+    /// lobby, whose window clients get the course's window line, rebuilt, when
+    /// `window_changed` (and nothing otherwise).
+    pub(super) fn offer_to_room(
+        &self,
+        inner: &mut Inner,
+        room: RoomId,
+        mut lines: Lines,
+        window_changed: bool,
+    ) -> Fanout {
+        if room != LOBBY {
+            let audience = self.audience(room);
+            return inner.registry.broadcast_room(audience, &lines);
+        }
+        if window_changed {
+            inner.window_line = window_line(&inner.window);
+            lines.window = Some(inner.window_line.clone());
+        }
+        inner.registry.broadcast(&lines)
     }
 
     /// Room `room` as `account` sees it, their marker and counts included.
