@@ -450,6 +450,29 @@ async fn the_admin_page_lists_accounts_and_makes_invite_links() {
     wait_until("the invite list", || page.all("tr.invite").len() == 1).await;
     assert_eq!(page.text("tr.invite .state"), "active");
 
+    // Revoking: a refusal shows above the list, which stays; then the list again.
+    stub_api(&[(
+        "DELETE /api/invites/i1",
+        404,
+        r#"{"error":"no such invite"}"#,
+    )]);
+    page.click("tr.invite .revoke");
+    wait_until("the refusal", || {
+        page.all(".form-error")
+            .iter()
+            .any(|e| e.text_content().unwrap() == "no such invite")
+    })
+    .await;
+    assert_eq!(page.all("tr.invite").len(), 1);
+    let revoked = listed.replace(r#""revoked":false"#, r#""revoked":true"#);
+    stub_api(&[
+        ("DELETE /api/invites/i1", 204, ""),
+        ("GET /api/invites", 200, &revoked),
+    ]);
+    page.click("tr.invite .revoke");
+    wait_until("revoked", || page.text("tr.invite .state") == "revoked").await;
+    assert_eq!(requests_to("DELETE /api/invites/i1").len(), 1);
+
     page.click(".copy");
     wait_until("copied or selected", || {
         !page.text(".created-invite .hint").is_empty()

@@ -3,13 +3,12 @@
 
 use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
-use super::server_list::server_list;
+use super::server_list::{item_action, server_list};
 use super::shown_once::ShownOnce;
 use crate::account_api;
 use crate::forms::check_invite;
 use common::account::{CreatedInvite, InviteView};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Where an invite stands, for the list.
 pub fn invite_state(invite: &InviteView, now_ms: u64) -> &'static str {
@@ -44,13 +43,8 @@ pub fn Invites() -> impl IntoView {
             })
         });
     };
-    let revoke = Callback::new(move |id: String| {
-        spawn_local(async move {
-            match account_api::revoke_invite(&id).await {
-                Ok(()) => reload(),
-                Err(why) => list_failure.set(Some(why)),
-            }
-        });
+    let revoke = item_action(list_failure, reload, |id: String| async move {
+        account_api::revoke_invite(&id).await
     });
     view! {
         <h3>"Invites"</h3>

@@ -3,7 +3,7 @@
 
 use super::dates::format_date;
 use super::form::{Alert, Field, FormState, Submit};
-use super::server_list::server_list;
+use super::server_list::{item_action, server_list};
 use crate::forms::check_ban;
 use crate::moderation_api;
 use common::account::Role;
@@ -36,13 +36,8 @@ pub fn Bans() -> impl IntoView {
             })
         });
     };
-    let lift = Callback::new(move |address: String| {
-        spawn_local(async move {
-            match moderation_api::unban_guest(&address).await {
-                Ok(()) => reload(),
-                Err(why) => list_failure.set(Some(why)),
-            }
-        });
+    let lift = item_action(list_failure, reload, |address: String| async move {
+        moderation_api::unban_guest(&address).await
     });
     view! {
         <h3>"Guest bans"</h3>

@@ -34,3 +34,26 @@ where
     reload();
     (items, failure, reload)
 }
+
+/// A change to one item of such a list (revoke an invite, lift a ban): `act` on the server,
+/// then the list again; a refusal shows where the list's own does.
+pub fn item_action<I, F, Fut>(
+    failure: Failure,
+    reload: impl Fn() + Copy + Send + Sync + 'static,
+    act: F,
+) -> Callback<I>
+where
+    I: 'static,
+    F: Fn(I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), String>> + 'static,
+{
+    Callback::new(move |item: I| {
+        let done = act(item);
+        spawn_local(async move {
+            match done.await {
+                Ok(()) => reload(),
+                Err(why) => failure.set(Some(why)),
+            }
+        });
+    })
+}
