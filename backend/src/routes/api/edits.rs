@@ -2,25 +2,12 @@
 //! rules are in [`crate::message_changes`]). Every stream of the room gets an `edited` or
 //! `deleted` event.
 
+use super::message_ids;
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::message_changes::MessageChanges;
 use actix_web::{web, HttpResponse};
-use common::room::RoomId;
 use common::MessageEdit;
-
-/// The room and message ids of a path; anything else is a room or message not found.
-fn ids(path: &(String, String)) -> Result<(RoomId, u64), ApiError> {
-    let room = path
-        .0
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no room {}", path.0)))?;
-    let message = path
-        .1
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no message {}", path.1)))?;
-    Ok((room, message))
-}
 
 /// Replaces the text of your own message, within the edit window: 200 with the message as
 /// it is now (`edited`).
@@ -37,7 +24,7 @@ pub async fn edit(
     path: web::Path<(String, String)>,
     body: web::Json<MessageEdit>,
 ) -> Result<HttpResponse, ApiError> {
-    let (room, id) = ids(&path)?;
+    let (room, id) = message_ids(&path.0, &path.1)?;
     let message = changes
         .edit(&caller.0.account, room, id, &body.text)
         .await?;
@@ -57,7 +44,7 @@ pub async fn delete(
     caller: SignedIn,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (room, id) = ids(&path)?;
+    let (room, id) = message_ids(&path.0, &path.1)?;
     changes.delete(&caller.0.account, room, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,8 +12,25 @@ pub mod rooms;
 pub mod search;
 pub mod session;
 
+use crate::error::ApiError;
 use actix_web::{web, HttpResponse};
+use common::room::RoomId;
 use utoipa::OpenApi;
+
+/// The room id of a path, or 404 as for any room the caller cannot see.
+fn room_id(raw: &str) -> Result<RoomId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("no room {raw}")))
+}
+
+/// The room and message ids of a path; anything else is a room or message not found.
+fn message_ids(room: &str, message: &str) -> Result<(RoomId, u64), ApiError> {
+    let room = room_id(room)?;
+    let id = message
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("no message {message}")))?;
+    Ok((room, id))
+}
 
 #[derive(OpenApi)]
 #[openapi(

@@ -2,6 +2,7 @@
 //! takes back a reaction (the rules are in [`crate::reactions`]). Both are idempotent;
 //! every stream of the room gets a `reaction` event when something changed.
 
+use super::message_ids;
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::limits::client_ip;
@@ -19,14 +20,7 @@ struct Reactions {
 /// The room and message ids and the emoji of a path; ids that are not numbers are a room
 /// or message not found.
 fn parts(path: &(String, String, String)) -> Result<(u64, u64, &str), ApiError> {
-    let room = path
-        .0
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no room {}", path.0)))?;
-    let message = path
-        .1
-        .parse()
-        .map_err(|_| ApiError::NotFound(format!("no message {}", path.1)))?;
+    let (room, message) = message_ids(&path.0, &path.1)?;
     Ok((room, message, &path.2))
 }
 

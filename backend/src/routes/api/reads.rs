@@ -3,6 +3,7 @@
 //! log, per account and room ([`crate::store::reads`]); each change reaches the caller's
 //! other streams on every node, and no one else's.
 
+use super::room_id;
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::hub::Hub;
@@ -10,13 +11,8 @@ use crate::rooms::manage::RoomActions;
 use crate::routes::marks::refresh_older;
 use crate::store::Store;
 use actix_web::{web, HttpResponse};
-use common::room::{NotifyChoice, ReadMarker, ReadState, RoomId, RoomSummary};
+use common::room::{NotifyChoice, ReadMarker, ReadState, RoomSummary};
 use common::StreamEvent;
-
-fn room_id(raw: &str) -> Result<RoomId, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::NotFound(format!("no room {raw}")))
-}
 
 /// Moves the caller's read marker in a room forward to `id` (an id past the room's newest
 /// message counts as the newest; a smaller id than the marker changes nothing). Answers the

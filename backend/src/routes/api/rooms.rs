@@ -3,6 +3,7 @@
 //! A room the caller may not read answers 404 on every endpoint, exactly like a room that
 //! does not exist (a path that is not even a number too), so nobody learns names or ids.
 
+use super::room_id;
 use crate::auth::{Poster, Reader, SignedIn};
 use crate::error::ApiError;
 use crate::hub::Hub;
@@ -14,14 +15,8 @@ use crate::store::Store;
 use crate::typing::TypingGate;
 use actix_web::{web, HttpRequest, HttpResponse};
 use common::presence::RoomPresence;
-use common::room::{NewDirect, NewMember, NewRoom, RoomChange, RoomId, RoomPost, RoomSummary};
+use common::room::{NewDirect, NewMember, NewRoom, RoomChange, RoomPost, RoomSummary};
 use common::{Message, StreamEvent};
-
-/// The room id of a path, or 404 as for any room the caller cannot see.
-fn room_id(raw: &str) -> Result<RoomId, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::NotFound(format!("no room {raw}")))
-}
 
 fn no_store(mut response: HttpResponse) -> HttpResponse {
     response.headers_mut().insert(
