@@ -157,6 +157,18 @@ pub struct Settings {
     #[arg(long, env = "H2CHAT_GUESTS", value_enum, default_value = "on")]
     pub guests: OnOff,
 
+    /// Whether streams are told who is online (`on`): online dots and counts, and
+    /// `GET /api/rooms/{id}/presence`. `off` tells nobody (the server still counts who is
+    /// online, for its metrics); for very large servers, or teams that would rather not be
+    /// watched.
+    #[arg(long, env = "H2CHAT_PRESENCE", value_enum, default_value = "on")]
+    pub presence: OnOff,
+
+    /// Whether "X is typing…" is passed on (`on`) or `POST /api/rooms/{id}/typing`
+    /// answers 404 (`off`).
+    #[arg(long, env = "H2CHAT_TYPING", value_enum, default_value = "on")]
+    pub typing: OnOff,
+
     /// Who may create open and closed rooms: `everyone` with an account, or `admins` only.
     /// (Anyone may start a direct conversation.)
     #[arg(
@@ -301,6 +313,10 @@ mod tests {
         assert_eq!(s.history.get(), 50);
         assert_eq!(s.heartbeat_secs, 15);
         assert_eq!(s.presence_ttl_secs, 20);
+        assert_eq!((s.presence, s.typing), (OnOff::On, OnOff::On));
+        let off = Settings::parse_from(["backend", "--presence", "off", "--typing", "off"]);
+        assert_eq!((off.presence, off.typing), (OnOff::Off, OnOff::Off));
+        assert!(Settings::try_parse_from(["backend", "--typing", "maybe"]).is_err());
         assert_eq!(s.db, "data/chat.db");
         assert_eq!(s.retain_days, None);
         assert_eq!(s.edit_window_mins, 15.0);

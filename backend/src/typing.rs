@@ -15,11 +15,29 @@ const SWEEP_ABOVE: usize = 10_000;
 #[derive(Debug, Default)]
 pub struct TypingGate {
     last: Mutex<HashMap<(AccountId, RoomId), Instant>>,
+    /// `--typing off`: nothing is passed on, and the route says so.
+    off: bool,
 }
 
 impl TypingGate {
+    /// A gate that passes nothing (`--typing off`).
+    pub fn turned_off() -> Self {
+        Self {
+            off: true,
+            ..Self::default()
+        }
+    }
+
+    /// Whether typing is passed on at all on this server.
+    pub fn is_on(&self) -> bool {
+        !self.off
+    }
+
     /// Whether `account`'s typing in `room` at `now` is passed on.
     pub fn pass(&self, account: AccountId, room: RoomId, now: Instant) -> bool {
+        if self.off {
+            return false;
+        }
         let every = Duration::from_millis(TYPING_EVERY_MS);
         let mut last = self.last.lock();
         if last.len() > SWEEP_ABOVE {
@@ -49,6 +67,14 @@ mod tests {
         assert!(gate.pass(1, 8, t0), "another room");
         assert!(gate.pass(2, 7, t0), "another account");
         assert!(gate.pass(1, 7, t0 + Duration::from_millis(1_000)));
+    }
+
+    #[test]
+    fn a_gate_turned_off_passes_nothing() {
+        let gate = TypingGate::turned_off();
+        assert!(!gate.is_on());
+        assert!(!gate.pass(1, 7, Instant::now()));
+        assert!(TypingGate::default().is_on());
     }
 
     #[test]

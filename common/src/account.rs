@@ -265,6 +265,19 @@ pub struct ServerStatus {
     pub signup: SignupMode,
     /// Whether people without an account may read and post in the lobby.
     pub guests: bool,
+    /// Whether streams are told who is online (`--presence`): when not, the page shows no
+    /// online dots or counts and `GET /api/rooms/{id}/presence` answers 404. Servers
+    /// before this field: they are.
+    #[serde(default = "yes")]
+    pub presence: bool,
+    /// Whether `POST /api/rooms/{id}/typing` is passed on (`--typing`): when not, it
+    /// answers 404 and the page does not send it. Servers before this field: it is.
+    #[serde(default = "yes")]
+    pub typing: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -320,5 +333,21 @@ mod tests {
         );
         // Ten characters, more than ten bytes: characters count for the minimum.
         assert!(check_password("ééééééééééé").is_ok());
+    }
+
+    #[test]
+    fn a_status_from_a_server_without_the_switches_has_presence_and_typing_on() {
+        let old: ServerStatus =
+            serde_json::from_str(r#"{"setup_needed":false,"signup":"invite","guests":true}"#)
+                .unwrap();
+        assert!(old.presence && old.typing);
+        let off = ServerStatus {
+            presence: false,
+            typing: false,
+            ..old
+        };
+        let json = serde_json::to_string(&off).unwrap();
+        assert!(json.contains(r#""presence":false"#) && json.contains(r#""typing":false"#));
+        assert_eq!(serde_json::from_str::<ServerStatus>(&json).unwrap(), off);
     }
 }

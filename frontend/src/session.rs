@@ -105,6 +105,17 @@ impl Session {
         self.status.with(|s| s.as_ref().is_none_or(|s| s.guests))
     }
 
+    /// Whether the server tells who is online (tracked; `--presence`). Until it says, as
+    /// a server before the switch would: yes.
+    pub fn presence_shown(self) -> bool {
+        self.status.with(|s| s.as_ref().is_none_or(|s| s.presence))
+    }
+
+    /// Whether the server passes typing on (tracked; `--typing`), the same way.
+    pub fn typing_passed_on(self) -> bool {
+        self.status.with(|s| s.as_ref().is_none_or(|s| s.typing))
+    }
+
     /// Whether the setup link is still waiting to be used (tracked).
     pub fn setup_needed(self) -> bool {
         self.status

@@ -31,6 +31,8 @@ fn status(setup_needed: bool, guests: bool) -> ServerStatus {
         setup_needed,
         signup: SignupMode::Invite,
         guests,
+        presence: true,
+        typing: true,
     }
 }
 

@@ -2,7 +2,6 @@
 //! `fetch` in place of the server: the `edited`/`deleted` events applied live, the marks,
 //! and who is offered which action.
 
-use common::account::{ServerStatus, SignupMode};
 use common::room::{RoomKind, RoomSummary};
 use common::{Message, StreamEvent};
 use serde_json::json;
@@ -40,11 +39,7 @@ fn hello(manage: bool) -> StreamEvent {
 }
 
 fn mount_ops(manage: bool) -> Mounted {
-    let status = Some(ServerStatus {
-        setup_needed: false,
-        signup: SignupMode::Invite,
-        guests: true,
-    });
+    let status = open_status();
     let page = mount_at("/r/7", ann(), status);
     page.apply(hello(manage));
     page

@@ -3,7 +3,6 @@
 //! keeps its owner for redirects), so a page must hold one router only for clicks to reach
 //! it.
 
-use common::account::{ServerStatus, SignupMode};
 use frontend::session::Identity;
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
@@ -17,12 +16,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn links_change_the_address_and_the_back_button_returns() {
-    let status = ServerStatus {
-        setup_needed: false,
-        signup: SignupMode::Invite,
-        guests: true,
-    };
-    let page = mount_at("/", Identity::Guest, Some(status));
+    let page = mount_at("/", Identity::Guest, open_status());
     let history = web_sys::window().unwrap().history().unwrap();
     let host = page.host.clone();
     let has = |selector: &str| host.query_selector(selector).unwrap().is_some();

@@ -1,7 +1,9 @@
 //! Presence on the chat page, in headless Chromium: a scripted `/api/stream` brings a hello
 //! and `presence` lines through the real connection, and the room shows who of its people
-//! is online (dots) and how many (the count; the lobby adds its guests).
+//! is online (dots) and how many (the count; the lobby adds its guests); a server with
+//! `--presence off` and `--typing off` gets neither the list nor typing.
 
+use common::account::ServerStatus;
 use common::room::{RoomKind, RoomSummary};
 use common::StreamEvent;
 use frontend::connection::Connection;
@@ -135,4 +137,31 @@ async fn the_lobby_shows_everyone_online_and_its_guests() {
     .await;
     assert_eq!(dots(&page), (vec!["bob".into(), "dan".into()], vec![]));
     connection.stop();
+}
+
+#[wasm_bindgen_test]
+async fn a_server_with_presence_and_typing_off_gets_no_online_list_and_no_typing() {
+    stub_api(&[("POST /api/rooms/7/typing", 204, "")]);
+    let off = open_status().map(|status| ServerStatus {
+        presence: false,
+        typing: false,
+        ..status
+    });
+    let page = mount_at("/r/7", ann(), off);
+    page.apply(serde_json::from_str(&hello()).unwrap());
+    settle().await;
+    assert!(page.all(".room-people").is_empty(), "nobody shown online");
+    page.type_into(".composer .text", "hello");
+    settle().await;
+    assert!(requests_to("POST /api/rooms/7/typing").is_empty());
+
+    // The same page once the server says it tells both: the list, and typing told.
+    page.session.status.set(open_status());
+    settle().await;
+    assert_eq!(page.all(".room-people .online-count").len(), 1);
+    page.type_into(".composer .text", "hello again");
+    wait_until("typing told", || {
+        requests_to("POST /api/rooms/7/typing").len() == 1
+    })
+    .await;
 }

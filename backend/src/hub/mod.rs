@@ -79,6 +79,9 @@ pub struct HubConfig {
     /// How often every stream gets a line at the least (announced to clients).
     pub heartbeat: std::time::Duration,
     pub limits: StreamLimits,
+    /// Whether streams are told who is online (`--presence`). The hub keeps count either
+    /// way, for the metrics (and, with Redis, the other nodes').
+    pub presence: bool,
 }
 
 #[derive(Debug)]
@@ -93,6 +96,8 @@ pub struct Hub {
     marks: Arc<Marks>,
     /// Who is online; told of every stream that opens or closes here.
     presence: Arc<Presence>,
+    /// [`HubConfig::presence`].
+    tells_presence: bool,
     heartbeat_ms: u64,
     limits: StreamLimits,
     metrics: Arc<Metrics>,
@@ -134,6 +139,7 @@ impl Hub {
             marks: Arc::new(Marks::default()),
             inner: Mutex::new(inner),
             presence: Arc::new(Presence::new(crate::clock::new_epoch())),
+            tells_presence: config.presence,
             heartbeat_ms: config.heartbeat.as_millis() as u64,
             limits: config.limits,
             metrics,

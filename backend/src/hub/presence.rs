@@ -35,9 +35,14 @@ impl Hub {
         &self.presence
     }
 
+    /// Whether streams are told who is online (`--presence`).
+    pub fn tells_presence(&self) -> bool {
+        self.tells_presence
+    }
+
     /// One presence tick: tells every stream that reads presence who came and went since
-    /// the last tick (nothing when nobody did); returns what settled on this node, for the
-    /// other nodes.
+    /// the last tick (nothing when nobody did, or with `--presence off`); returns what
+    /// settled on this node, for the other nodes.
     pub fn tell_presence(&self, now: Instant) -> Option<NodeChange> {
         let tick = self
             .presence
@@ -50,6 +55,9 @@ impl Hub {
         }) = tick.to_streams
         {
             self.metrics.set_presence(online, guests);
+            if !self.tells_presence {
+                return tick.to_nodes;
+            }
             let change = event_lines(&StreamEvent::Presence {
                 reset: false,
                 online,

@@ -125,7 +125,7 @@ impl Hub {
                     .register_with(transport, first, ip, owner, Some(grants))
             }
         };
-        if scope == Scope::Rooms && request.since().is_some() {
+        if scope == Scope::Rooms && request.since().is_some() && self.tells_presence {
             self.start_presence(&mut inner, id, reader.is_some());
         }
         if let Some(reason) = inner.degraded.clone() {

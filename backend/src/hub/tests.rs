@@ -28,6 +28,7 @@ fn hub() -> Arc<Hub> {
             client_queue: 8,
             heartbeat: std::time::Duration::from_secs(15),
             limits: StreamLimits::default(),
+            presence: true,
         },
         Arc::new(Metrics::new()),
     )

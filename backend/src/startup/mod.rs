@@ -136,7 +136,11 @@ impl Application {
                 hub.rooms(),
                 limiter.clone(),
             )),
-            typing: web::Data::new(TypingGate::default()),
+            typing: web::Data::new(if settings.typing == OnOff::On {
+                TypingGate::default()
+            } else {
+                TypingGate::turned_off()
+            }),
             accounts: web::Data::from(accounts.clone()),
             origins: web::Data::new(AllowedOrigins(settings.allow_origins.clone())),
             metrics: web::Data::from(metrics),
@@ -272,6 +276,7 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
         client_queue: settings.client_queue as usize,
         heartbeat: heartbeat_every(settings),
         limits,
+        presence: settings.presence == OnOff::On,
     };
     let new_hub = |snapshot: Snapshot| {
         let hub = Hub::new(snapshot, config, metrics.clone());

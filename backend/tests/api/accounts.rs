@@ -25,7 +25,8 @@ async fn setup_needs_the_printed_token_and_happens_once() {
         .unwrap();
     assert_eq!(
         status,
-        json!({"setup_needed": true, "signup": "invite", "guests": true})
+        json!({"setup_needed": true, "signup": "invite", "guests": true,
+               "presence": true, "typing": true})
     );
 
     let body = |token: &str| json!({"token": token, "username": "ann", "password": PASSWORD});

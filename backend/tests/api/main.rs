@@ -5,6 +5,7 @@ mod abuse_headers;
 mod access;
 mod accounts;
 mod accounts_on_redis;
+mod awareness_off;
 mod bots;
 mod bots_on_redis;
 mod bots_webhooks;

@@ -164,7 +164,9 @@ pub fn ChatView(#[prop(optional, into)] room: Option<Signal<RoomId>>) -> impl In
                         <RoomBar room summary=summary dialog sidebar_open />
                         <RoomDialog room dialog />
                     </Show>
-                    <RoomPeople room summary=summary />
+                    <Show when=move || session.presence_shown()>
+                        <RoomPeople room summary=summary />
+                    </Show>
                     <Show
                         when=move || !missing.get()
                         fallback=move || view! { <MissingRoom /> }

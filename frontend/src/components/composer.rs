@@ -103,7 +103,10 @@ pub fn Composer(
     // An account's typing, told at most once a second (the server passes on no more).
     let last_told = StoredValue::new(0.0_f64);
     let tell_typing = move || {
-        if is_guest.get_untracked() || archived.get_untracked() {
+        if is_guest.get_untracked()
+            || archived.get_untracked()
+            || !untrack(move || session.typing_passed_on())
+        {
             return;
         }
         let now = js_sys::Date::now();

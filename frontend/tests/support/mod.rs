@@ -253,6 +253,8 @@ pub fn open_status() -> Option<ServerStatus> {
         setup_needed: false,
         signup: SignupMode::Invite,
         guests: true,
+        presence: true,
+        typing: true,
     })
 }
 

@@ -201,7 +201,7 @@ pub async fn post(
     responses((status = 204),
         (status = 401, description = "not signed in", body = common::ErrorBody),
         (status = 403, description = "the room is archived", body = common::ErrorBody),
-        (status = 404, description = "no such room for this caller", body = common::ErrorBody)))]
+        (status = 404, description = "no such room for this caller, or typing is off on this server (`--typing off`)", body = common::ErrorBody)))]
 pub async fn typing(
     rooms: web::Data<RoomActions>,
     gate: web::Data<TypingGate>,
@@ -210,6 +210,11 @@ pub async fn typing(
     caller: SignedIn,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    if !gate.is_on() {
+        return Err(ApiError::NotFound(
+            "typing is off on this server".to_owned(),
+        ));
+    }
     let id = room_id(&id)?;
     let account = &caller.0.account;
     let room = rooms.readable(id, Some(account))?;
@@ -233,7 +238,7 @@ pub async fn typing(
 #[utoipa::path(get, path = "/api/rooms/{id}/presence", tag = "rooms", params(("id" = u64, Path)),
     responses((status = 200, body = RoomPresence),
         (status = 401, description = "not signed in, and guests are off", body = common::ErrorBody),
-        (status = 404, description = "no such room for this caller", body = common::ErrorBody)))]
+        (status = 404, description = "no such room for this caller, or presence is off on this server (`--presence off`)", body = common::ErrorBody)))]
 pub async fn presence(
     rooms: web::Data<RoomActions>,
     hub: web::Data<Hub>,
@@ -242,6 +247,11 @@ pub async fn presence(
 ) -> Result<HttpResponse, ApiError> {
     let signed = reader.caller.signed().map(|s| &s.account);
     let room = rooms.readable(room_id(&id)?, signed)?;
+    if !hub.tells_presence() {
+        return Err(ApiError::NotFound(
+            "presence is off on this server".to_owned(),
+        ));
+    }
     Ok(no_store(
         HttpResponse::Ok().json(hub.room_presence(&room, signed.is_some())),
     ))

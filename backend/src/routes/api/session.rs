@@ -4,7 +4,9 @@
 use crate::accounts::{Accounts, NewSession};
 use crate::auth::{removal_cookie, session_cookie, SignedIn};
 use crate::error::ApiError;
+use crate::hub::Hub;
 use crate::limits::client_ip;
+use crate::typing::TypingGate;
 use actix_web::{web, HttpRequest, HttpResponse};
 use common::account::{
     AccountView, PasswordChange, ServerStatus, SetupRequest, SignInRequest, SignupRequest,
@@ -13,13 +15,19 @@ use common::account::{
 /// What the page needs before anyone signs in.
 #[utoipa::path(get, path = "/api/status", tag = "accounts",
     responses((status = 200, body = ServerStatus)))]
-pub async fn status(accounts: web::Data<Accounts>) -> HttpResponse {
+pub async fn status(
+    accounts: web::Data<Accounts>,
+    hub: web::Data<Hub>,
+    typing: web::Data<TypingGate>,
+) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(ServerStatus {
             setup_needed: accounts.directory().setup_needed(),
             signup: accounts.signup,
             guests: accounts.guests,
+            presence: hub.tells_presence(),
+            typing: typing.is_on(),
         })
 }
 
