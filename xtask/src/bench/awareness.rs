@@ -1,64 +1,75 @@
-//! `cargo xtask bench awareness REV`: what live awareness (presence, typing, read markers)
-//! costs the 5 000-browser fan-out, this build against the backend of commit `REV` (one
-//! from before it), on fresh servers, alternating round by round.
+//! `cargo xtask bench awareness [REV]`: what presence and typing cost the 5 000-browser
+//! fan-out, measured as one build served two ways, alternating run by run on fresh servers:
+//! with presence and typing on (the default) and with both off (`--presence off --typing
+//! off`).
 //!
-//! The fan-out is the same throughout: 5 000 signed-in browsers, each on a `/api/stream`
-//! of its own connection, in one closed room of 5 400 members (and the lobby); 20 messages
-//! 50 ms apart in that room (100 000 deliveries). Each build runs it twice per round:
-//! - *busy*: meanwhile 80 more members come and go (each online 2 s, away 6 s: 20 joins
-//!   and leaves a second, every leave real after the 5 s grace) and a reader says it is
-//!   typing once a second, starting 10 s before the first message;
-//! - *quiet*: nobody comes, goes or types (and, as in the busy room, the first message
-//!   comes 10 s after the last reader connected: this build tells the readers of each
-//!   other's arrival for a second or so, which must not fall in the posting).
+//! The load is the same in every run: 5 000 signed-in browsers, each on a `/api/stream` of
+//! its own connection, read one closed room of 5 400 members (and the lobby) while 80 more
+//! members come and go (each online 2 s, away 6 s: 20 joins and leaves a second, every
+//! leave real after the 5 s grace) and a reader says it is typing once a second; from 10 s
+//! after the last reader connected, 100 messages 50 ms apart go to that room (500 000
+//! deliveries, 5 s of posting: five presence ticks and five typing lines for each reader).
+//! The churners and the typist make the same requests either way (typing off answers them
+//! `404`), so the ratio *on / off* is what the presence and typing lines cost the
+//! deliveries (and the list each joining churner gets), nothing else.
 //!
-//! On a build without presence or typing the busy room costs only the churners' and
-//! typists' requests; on this one, presence and typing lines also go to every reader.
-//! Four ratios come out: this build against `REV` in the busy room (the goal's), each
-//! build's busy against its quiet room, and the quotient of those two, which is what the
-//! presence and typing lines add beyond the requests that cause them. `loadgen rooms
-//! --churners 400 --typing-per-sec 5` is a far busier room (BENCHMARKS.md). Each build
-//! seeds its own database with its own `loadgen seed-rooms` (its schema); this build's
-//! load tool drives all four.
+//! With `REV` (a build from before presence and typing), a third run each round serves the
+//! same room with `REV`'s backend: the ratio *on / REV* is this whole build against that one,
+//! presence and typing with everything else that changed since. Each build seeds its own
+//! database with its own `loadgen seed-rooms` (its schema); this build's load tool drives
+//! every run.
 
 use super::baseline::{build_baseline, p99s};
 use super::harness::{loadgen, median_at, start_binary, Server};
 use crate::run;
 use anyhow::{Context, Result};
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Rounds of each of the four runs.
-const ROUNDS: usize = 5;
+/// Rounds of the two (or three) runs: one run's p50 swings by ±20 % on this machine, more
+/// than the effect sought.
+const ROUNDS: usize = 10;
 
-/// The fan-out, as `loadgen rooms` takes it (after `--plan`). Both rooms post 10 s after
-/// the last reader's hello: by then the readers' own arrival has been told.
-const FANOUT: [&str; 10] = [
+/// The load, as `loadgen rooms` takes it (after `--plan`).
+const LOAD: [&str; 14] = [
     "--readers",
     "5000",
+    "--churners",
+    "80",
+    "--typing-per-sec",
+    "1",
     "--awareness-warmup-secs",
     "10",
     "--messages",
-    "20",
+    "100",
     "--interval-ms",
     "50",
     "--hello-secs",
     "120",
 ];
 
-/// What makes the room busy.
-const BUSY: [&str; 4] = ["--churners", "80", "--typing-per-sec", "1"];
+/// The server flags of the run without presence and typing.
+const OFF: [&str; 4] = ["--presence", "off", "--typing", "off"];
 
-/// Seeds a database with `binary`'s load tool, starts `binary` on it and runs the load.
-fn round(root: &Path, scratch: &Path, backend: &Path, name: &str, busy: bool) -> Result<Value> {
+/// Seeds a database with `backend`'s load tool, starts `backend` on it with `flags` and
+/// runs the load.
+fn run_once(
+    root: &Path,
+    scratch: &Path,
+    backend: &Path,
+    name: &str,
+    flags: &[&str],
+) -> Result<Value> {
     let db = scratch.join(format!("awareness-{name}.db"));
     let plan = scratch.join(format!("awareness-{name}.json"));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
-    let seeder = backend.with_file_name("loadgen");
-    run(Command::new(&seeder)
+    let remove_db = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+    };
+    remove_db();
+    run(Command::new(backend.with_file_name("loadgen"))
         .args(["seed-rooms", "--rooms", "1", "--per-room", "5400", "--db"])
         .arg(&db)
         .arg("--out")
@@ -66,110 +77,149 @@ fn round(root: &Path, scratch: &Path, backend: &Path, name: &str, busy: bool) ->
     let certs = scratch.join("certs");
     let db_path = db.to_str().context("the scratch path is not UTF-8")?;
     let plan = plan.to_str().context("the scratch path is not UTF-8")?;
-    let server: Server = start_binary(backend, &certs, &["--db", db_path])?;
+    let mut server_args = vec!["--db", db_path];
+    server_args.extend(flags);
+    let server: Server = start_binary(backend, &certs, &server_args)?;
     let mut args = vec!["--plan", plan];
-    args.extend(FANOUT);
-    if busy {
-        args.extend(BUSY);
-    }
+    args.extend(LOAD);
     let report = loadgen(root, "rooms", &server, &certs, &args);
     drop(server);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{db_path}{suffix}"));
-    }
+    remove_db();
     report
 }
 
-/// The four runs of a round, in the order they are named.
-const RUNS: [(&str, bool); 4] = [
-    ("before-busy", true),
-    ("after-busy", true),
-    ("before-quiet", false),
-    ("after-quiet", false),
-];
+/// One kind of run: its column name, backend and server flags.
+struct Setup {
+    name: String,
+    backend: PathBuf,
+    flags: &'static [&'static str],
+}
 
 pub fn against(root: &Path, scratch: &Path, rev: Option<&str>) -> Result<()> {
-    let rev = rev.context("name the build before: cargo xtask bench awareness REV")?;
-    let baseline = build_baseline(root, rev)?;
     let current = root.join("target/release/backend");
-    let mut reports: [Vec<Value>; 4] = Default::default();
+    let mut setups = vec![
+        Setup {
+            name: "off".into(),
+            backend: current.clone(),
+            flags: &OFF,
+        },
+        Setup {
+            name: "on".into(),
+            backend: current,
+            flags: &[],
+        },
+    ];
+    if let Some(rev) = rev {
+        setups.push(Setup {
+            name: rev.to_owned(),
+            backend: build_baseline(root, rev)?,
+            flags: &[],
+        });
+    }
+    let mut reports: Vec<Vec<Value>> = vec![Vec::new(); setups.len()];
     for r in 0..ROUNDS {
-        // Each round starts with a different run, so drift hits all four alike.
-        for k in 0..RUNS.len() {
-            let i = (r + k) % RUNS.len();
-            let (name, busy) = RUNS[i];
-            let backend = if name.starts_with("before") {
-                &baseline
-            } else {
-                &current
-            };
-            reports[i].push(round(root, scratch, backend, name, busy)?);
+        // Each round starts with a different run, so drift hits them all alike.
+        for k in 0..setups.len() {
+            let i = (r + k) % setups.len();
+            let setup = &setups[i];
+            let tag = format!("{i}");
+            reports[i].push(run_once(root, scratch, &setup.backend, &tag, setup.flags)?);
         }
         println!("xtask: round {} of {ROUNDS} done", r + 1);
     }
-    print_table(rev, &reports);
-    println!("(medians of {ROUNDS} rounds of the four runs in turn, each on a fresh server and SQLite file)");
+    print_table(&setups, &reports);
+    println!(
+        "(medians of {ROUNDS} rounds of the runs in turn, each on a fresh server and SQLite file)"
+    );
     Ok(())
 }
 
-/// Not a JSON pointer: the server's CPU while posting over the deliveries, in µs.
-const CPU_PER_DELIVERY: &str = "cpu per delivery";
-
-/// The median of `what` over `reports`.
+/// The median of `what` over `reports`; a `/…_cpu_seconds_posting` pointer comes out per
+/// delivery, in µs.
 fn measure(reports: &[Value], what: &str) -> f64 {
-    if what == CPU_PER_DELIVERY {
-        median_at(reports, "/server_cpu_seconds_posting") / median_at(reports, "/delivered") * 1e6
+    if what.ends_with("_cpu_seconds_posting") {
+        median_at(reports, what) / median_at(reports, "/delivered") * 1e6
     } else {
         median_at(reports, what)
     }
 }
 
-/// The medians of each run and the four ratios.
-fn print_table(rev: &str, [before_busy, after_busy, before_quiet, after_quiet]: &[Vec<Value>; 4]) {
+/// The median over the rounds of each round's ratio of `what`, on against off: the runs
+/// of a round share the machine's mood, so this is steadier than the ratio of medians.
+fn paired_ratio(on: &[Value], off: &[Value], what: &str) -> f64 {
+    let ratios: Vec<f64> = on
+        .iter()
+        .zip(off)
+        .filter_map(|(on, off)| Some(on.pointer(what)?.as_f64()? / off.pointer(what)?.as_f64()?))
+        .collect();
+    super::harness::median(ratios)
+}
+
+/// The medians of each run, on against off and (with a third run) on against `REV`.
+fn print_table(setups: &[Setup], reports: &[Vec<Value>]) {
     println!(
-        "\n5 000 readers of a 5 400-member room, 20 msgs at 50 ms; busy: 20 joins+leaves/s and 1 typing/s"
+        "\n5 000 readers of a 5 400-member room, 100 msgs at 50 ms, 20 joins+leaves/s, 1 typing/s"
     );
-    println!(
-        "\n| | {rev} quiet | {rev} busy | this quiet | this busy | this / {rev}, busy \
-         | busy / quiet, {rev} | busy / quiet, this | presence + typing lines |"
-    );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let rev = setups.get(2).map(|s| s.name.as_str());
+    let mut head = String::from("\n| | off | on | on / off | on / off, per round |");
+    let mut rule = String::from("| --- | ---: | ---: | ---: | ---: |");
+    if let Some(rev) = rev {
+        head.push_str(&format!(" {rev} | on / {rev} |"));
+        rule.push_str(" ---: | ---: |");
+    }
+    println!("{head}\n{rule}");
     let rows = [
         ("delivery p50 (ms)", "/fanout/p50_ms"),
         ("delivery p99 (ms)", "/fanout/p99_ms"),
         ("post p99 (ms)", "/post/p99_ms"),
         (
             "server CPU per delivery while posting (µs)",
-            CPU_PER_DELIVERY,
+            "/server_cpu_seconds_posting",
+        ),
+        (
+            "load tool CPU per delivery while posting (µs)",
+            "/loadgen_cpu_seconds_posting",
         ),
         ("deliveries", "/delivered"),
     ];
     for (name, what) in rows {
-        let [bq, bb, aq, ab] =
-            [before_quiet, before_busy, after_quiet, after_busy].map(|r| measure(r, what));
-        println!(
-            "| {name} | {bq:.1} | {bb:.1} | {aq:.1} | {ab:.1} | {:.2} | {:.2} | {:.2} | {:.2} |",
-            ab / bb,
-            bb / bq,
-            ab / aq,
-            (ab / aq) / (bb / bq)
+        let m: Vec<f64> = reports.iter().map(|r| measure(r, what)).collect();
+        let mut line = format!(
+            "| {name} | {:.1} | {:.1} | {:.2} | {:.2} |",
+            m[0],
+            m[1],
+            m[1] / m[0],
+            paired_ratio(&reports[1], &reports[0], what)
         );
+        if let Some(before) = m.get(2) {
+            line.push_str(&format!(" {before:.1} | {:.2} |", m[1] / before));
+        }
+        println!("{line}");
     }
-    for (name, pointer) in [
-        ("joins while posting", "/churn_joins"),
-        ("typing passed on while posting", "/typing_passed"),
-    ] {
-        println!(
-            "({name}, busy: {rev} {:.0}, this build {:.0})",
-            median_at(before_busy, pointer),
-            median_at(after_busy, pointer)
-        );
-    }
+    let per_round = |pointer: &str| -> Vec<String> {
+        reports[1]
+            .iter()
+            .zip(&reports[0])
+            .filter_map(|(on, off)| {
+                Some(on.pointer(pointer)?.as_f64()? / off.pointer(pointer)?.as_f64()?)
+            })
+            .map(|ratio| format!("{ratio:.2}"))
+            .collect()
+    };
     println!(
-        "(delivery p99 per round, busy: {rev} {:?}, this build {:?}; quiet: {rev} {:?}, this build {:?})",
-        p99s(before_busy),
-        p99s(after_busy),
-        p99s(before_quiet),
-        p99s(after_quiet)
+        "(on / off per round: p50 {:?}, p99 {:?}, server CPU {:?})",
+        per_round("/fanout/p50_ms"),
+        per_round("/fanout/p99_ms"),
+        per_round("/server_cpu_seconds_posting")
     );
+    for (setup, reports) in setups.iter().zip(reports) {
+        println!(
+            "({}: delivery p99 per round {:?}; median joins while posting {:.0}, typing passed on {:.0}, refused {:.0})",
+            setup.name,
+            p99s(reports),
+            median_at(reports, "/churn_joins"),
+            median_at(reports, "/typing_passed"),
+            median_at(reports, "/typing_refused"),
+        );
+    }
 }

@@ -31,7 +31,7 @@ fn frontend_bench(root: &Path, scratch: &Path) -> Result<()> {
     frontend::run(root, &format!("{}/", server.url()))
 }
 
-/// `cargo xtask bench [store|transports|frontend|redis|memory|peers|rooms|presence|all|baseline REV|awareness REV]
+/// `cargo xtask bench [store|transports|frontend|redis|memory|peers|rooms|presence|all|baseline REV|awareness [REV]]
 /// [--features F]`; without a name, the short pass over every target. `all` leaves out
 /// `peers`, which installs nginx. `--features` goes to the release build (for example
 /// `backend/alloc-glibc-trim`).
@@ -73,7 +73,7 @@ pub fn run_bench(root: &Path, args: &[String]) -> Result<()> {
             .and_then(|()| frontend_bench(root, &scratch))
             .and_then(|()| redis::two_nodes_vs_one(root, &scratch)),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown benchmark {other:?}: store, transports, frontend, redis, memory, peers, rooms, presence, all, baseline REV or awareness REV"
+            "unknown benchmark {other:?}: store, transports, frontend, redis, memory, peers, rooms, presence, all, baseline REV or awareness [REV]"
         )),
     };
     let _ = std::fs::remove_dir_all(&scratch);
