@@ -10,20 +10,17 @@ use crate::hub::{Hub, HubConfig};
 use crate::limits::{PostLimiter, StreamLimits, TrustedProxies};
 use crate::message_changes::MessageChanges;
 use crate::metrics::Metrics;
-use crate::periodic::spawn_every;
 use crate::post_pipeline::PostPipeline;
 use crate::reactions::MessageReactions;
 use crate::rooms::manage::RoomActions;
 use crate::routes::static_files::StaticDir;
 use crate::routes::websocket;
 use crate::shutdown::{ShutdownHandle, ShutdownSignals};
-use crate::store::{
-    Database, DbLocation, RedisConfig, RedisStore, Retention, Snapshot, Store, StoreThread,
-};
+use crate::store::{Database, DbLocation, RedisConfig, RedisStore, Snapshot, Store, StoreThread};
 use crate::typing::TypingGate;
-use crate::webhooks::{Reply, Webhooks};
+use crate::webhooks::Webhooks;
 use crate::window::recent_capacity;
-use crate::{clock, heartbeat, held, presence, retention, tls};
+use crate::{clock, tls};
 use actix_web::dev::Server;
 use actix_web::web;
 use anyhow::Context;
@@ -32,8 +29,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod background;
 mod server;
 
+use background::{heartbeat_every, spawn_background, spawn_presence, spawn_reply_poster};
 use server::{serve, Shared};
 
 /// Connections (TLS handshakes included) one worker serves at once. Not the binding limit:
@@ -239,10 +238,6 @@ impl Application {
     }
 }
 
-fn heartbeat_every(settings: &Settings) -> Duration {
-    Duration::from_secs(settings.heartbeat_secs)
-}
-
 /// The certificate given, or the development one (generated on first start).
 fn load_tls(settings: &Settings) -> anyhow::Result<rustls::ServerConfig> {
     let (cert_paths, generated) = tls::resolve(
@@ -341,78 +336,4 @@ async fn open_store(settings: &Settings, metrics: Arc<Metrics>) -> anyhow::Resul
         store: Store::Sqlite(store),
         thread: StoreThread::Sqlite(writer),
     })
-}
-
-/// Tells the streams who came and went once every [`presence::EVERY`], and (with Redis)
-/// shares this node's presence with the others.
-fn spawn_presence(
-    settings: &Settings,
-    hub: &Arc<Hub>,
-    store: &Store,
-) -> tokio::task::JoinHandle<()> {
-    let to_nodes = match store {
-        Store::Redis(redis) => Some(redis.start_presence(
-            hub.presence().clone(),
-            Duration::from_secs(settings.presence_ttl_secs),
-        )),
-        Store::Sqlite(_) => None,
-    };
-    spawn_every(Arc::downgrade(hub), presence::EVERY, move |hub| {
-        let change = hub.tell_presence(std::time::Instant::now());
-        if let (Some(change), Some(to_nodes)) = (change, &to_nodes) {
-            let _ = to_nodes.send(change);
-        }
-    })
-}
-
-/// Posts bots' webhook replies as they come back, one at a time, through the pipeline
-/// (so the bot's rate budget and the room's rules apply).
-fn spawn_reply_poster(
-    mut replies: tokio::sync::mpsc::Receiver<Reply>,
-    pipeline: web::Data<PostPipeline>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        while let Some(reply) = replies.recv().await {
-            let bot = reply.bot;
-            if let Err(err) = pipeline.accept_reply(reply).await {
-                tracing::info!(bot, error = %err, "webhook reply not posted");
-            }
-        }
-    })
-}
-
-/// The tasks that run beside the server, each on its own schedule: heartbeats, retention
-/// (SQLite only: Redis trims on every append), forgetting idle rate budgets and old
-/// sign-in failures.
-fn spawn_background(
-    settings: &Settings,
-    hub: &Arc<Hub>,
-    store: &Store,
-    limiter: &Arc<PostLimiter>,
-    accounts: &Arc<Accounts>,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks = vec![
-        heartbeat::spawn(Arc::downgrade(hub), heartbeat_every(settings)),
-        spawn_every(Arc::downgrade(hub), held::FLUSH_EVERY, Hub::flush_held),
-        spawn_every(
-            Arc::downgrade(limiter),
-            retention::EVERY,
-            PostLimiter::forget_idle,
-        ),
-        spawn_every(
-            Arc::downgrade(accounts),
-            retention::EVERY,
-            Accounts::forget_old_failures,
-        ),
-    ];
-    #[cfg(feature = "alloc-glibc-trim")]
-    tasks.push(crate::memory_trim::spawn(Arc::downgrade(hub)));
-    if let Store::Sqlite(_) = store {
-        let policy = Retention {
-            days: settings.retain_days,
-            messages: settings.retain_messages,
-        };
-        tasks.extend(retention::spawn(store.clone(), policy));
-    }
-    tasks
 }

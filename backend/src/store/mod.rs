@@ -1,12 +1,12 @@
 //! The message store: SQLite on one machine, or a Redis Stream shared by several nodes.
 //!
 //! SQLite: every accepted post goes to the writer thread ([`writer`]), which puts everything
-//! that queued up while the previous commit was being synced into the next transaction. A
-//! post is answered `201` only after its transaction is durably committed (WAL with
-//! `synchronous=FULL`: it survives `kill -9` and power loss), and committed messages reach
-//! the hub in id order, so fan-out order equals id order. [`database`] opens and checks the
-//! file. Ids come from SQLite (`AUTOINCREMENT`): strictly increasing and never reused, even
-//! after retention deletes old rows.
+//! that queued up while the previous commit was being synced into the next transaction
+//! ([`group_commit`] writes it). A post is answered `201` only after its transaction is
+//! durably committed (WAL with `synchronous=FULL`: it survives `kill -9` and power loss),
+//! and committed messages reach the hub in id order, so fan-out order equals id order.
+//! [`database`] opens and checks the file. Ids come from SQLite (`AUTOINCREMENT`): strictly
+//! increasing and never reused, even after retention deletes old rows.
 //!
 //! Redis (`--redis`): a post is appended to the stream ([`redis`](self::redis)) and answered once
 //! Redis has it; every node, including the one that took the post, fans out what it reads
@@ -17,9 +17,11 @@ mod changes;
 pub mod database;
 pub mod fts;
 mod fts_schema;
+mod group_commit;
 mod reactions;
 pub mod reads;
 pub mod redis;
+mod schema;
 mod sqlite_last_ids;
 mod sqlite_reads;
 pub mod writer;

@@ -8,14 +8,15 @@
 //!
 //! It also gives the ids: messages and events share one sequence, so the log has one order.
 
-use super::database::{join_mentions, older_than, Database};
-use super::{Claim, NewEntry, NewPost, Snapshot, StoreError};
+use super::database::{older_than, Database};
+use super::group_commit::write_group;
+use super::{Claim, NewEntry, Snapshot, StoreError};
 use crate::clock::now_ms;
-use crate::event::{self, Entry, Record};
+use crate::event::{Entry, Record};
 use crate::metrics::Metrics;
 use common::room::RoomId;
 use common::Message;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -243,9 +244,6 @@ fn run(
     }
 }
 
-/// What became of one append in a group: stored, or refused for a claim already taken.
-type Outcome = Result<Entry, StoreError>;
-
 fn commit_group(
     conn: &mut Connection,
     next_id: &mut u64,
@@ -255,26 +253,11 @@ fn commit_group(
 ) {
     let time = now_ms();
     let started = std::time::Instant::now();
-    let first_id = *next_id;
     let (requests, replies): (Vec<_>, Vec<_>) = appends
         .into_iter()
         .map(|(entry, claims, reply)| ((entry, claims), reply))
         .unzip();
-    let result = (|| -> rusqlite::Result<Vec<Outcome>> {
-        let tx = conn.transaction()?;
-        let mut outcomes = Vec::with_capacity(requests.len());
-        for (entry, claims) in requests {
-            if let Some(taken) = take_claims(&tx, &claims)? {
-                outcomes.push(Err(StoreError::Conflict(taken)));
-                continue;
-            }
-            let id = *next_id;
-            *next_id += 1;
-            outcomes.push(Ok(insert(&tx, id, time, entry)?));
-        }
-        tx.commit()?;
-        Ok(outcomes)
-    })();
+    let result = write_group(conn, next_id, time, requests);
     let erased = result.as_ref().is_ok_and(|outcomes| {
         outcomes.iter().flatten().any(|entry| match &entry.record {
             Record::Event(event) => super::changes::erases(event),
@@ -303,7 +286,6 @@ fn commit_group(
         }
         Err(err) => {
             // Rolled back: nothing of the group is stored, no id was spent, nothing was sent.
-            *next_id = first_id;
             tracing::error!(error = %err, group = replies.len(), "commit failed; appends refused");
             let error = StoreError::Unavailable(err.to_string());
             for reply in replies {
@@ -311,80 +293,6 @@ fn commit_group(
             }
         }
     }
-}
-
-/// Takes every claim, or none: returns the key of the first that is used up.
-fn take_claims(tx: &Transaction, claims: &[Claim]) -> rusqlite::Result<Option<String>> {
-    for claim in claims {
-        let count: Option<i64> = tx
-            .query_row(
-                "SELECT count FROM claims WHERE key = ?1",
-                params![claim.key],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if count.unwrap_or(0) >= i64::from(claim.limit) {
-            return Ok(Some(claim.key.clone()));
-        }
-    }
-    for claim in claims {
-        tx.execute(
-            "INSERT INTO claims (key, count) VALUES (?1, 1)
-             ON CONFLICT(key) DO UPDATE SET count = count + 1",
-            params![claim.key],
-        )?;
-    }
-    Ok(None)
-}
-
-fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Result<Entry> {
-    let record = match entry {
-        NewEntry::Post(NewPost {
-            user,
-            text,
-            account,
-            guest,
-            room,
-            mentions,
-            here,
-        }) => {
-            tx.prepare_cached(
-                "INSERT INTO messages (id, user, text, time, account, guest, room, mentions, here)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                id as i64,
-                user,
-                text,
-                time as i64,
-                account,
-                guest,
-                room.min(i64::MAX as u64) as i64,
-                join_mentions(&mentions),
-                here
-            ])?;
-            Record::Message(Message {
-                id,
-                user,
-                text,
-                time,
-                account,
-                guest,
-                room,
-                mentions,
-                here,
-                ..Default::default()
-            })
-        }
-        NewEntry::Event(event) => {
-            tx.prepare_cached("INSERT INTO log (id, time, event) VALUES (?1, ?2, ?3)")?
-                .execute(params![id as i64, time as i64, event::to_json(&event)])?;
-            super::changes::apply(tx, id, &event)?;
-            super::reactions::apply(tx, id, &event)?;
-            Record::Event(event)
-        }
-    };
-    Ok(Entry { id, time, record })
 }
 
 fn handle_other(conn: &mut Connection, command: Command, listener: &dyn StoreListener) {

@@ -1,6 +1,7 @@
 //! The directory built from events: sessions, names, invites, the admin set.
 
 use super::*;
+use crate::event::Event;
 
 fn entry(id: u64, time: u64, event: Event) -> Entry {
     Entry {
