@@ -24,6 +24,7 @@ mod readers;
 mod rooms;
 mod round_poster;
 mod seed;
+mod stamped_poster;
 mod stats;
 mod tls;
 mod typing;

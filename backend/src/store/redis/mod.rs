@@ -2,14 +2,15 @@
 //!
 //! A message is an entry `ID-0` of the stream `PREFIX:msgs`, an event one of `PREFIX:log`
 //! ([`entries`] has the layout). Ids come from the counter `PREFIX:next_id`, taken and used
-//! in one Lua script, so ids are plain increasing integers (as with SQLite, and safe for
-//! JavaScript) and the log's order is the id order on every node. `PREFIX:epoch` names this
-//! history: if Redis loses its data, a new epoch tells clients their ids mean nothing any
-//! more.
+//! in one Lua script ([`append`]), so ids are plain increasing integers (as with SQLite,
+//! and safe for JavaScript) and the log's order is the id order on every node.
+//! `PREFIX:epoch` names this history: if Redis loses its data, a new epoch tells clients
+//! their ids mean nothing any more.
 //!
 //! All Redis I/O runs on one thread of its own ([`RedisThread`]): the connection drivers and
 //! the tail live there, and a handler only hands its command over and awaits the answer.
 
+mod append;
 mod changes;
 mod entries;
 mod ephemeral;
@@ -27,9 +28,10 @@ use super::{Claim, NewEntry, Snapshot, StoreError, StoreListener};
 use crate::event::{Entry, Event, Record};
 use crate::metrics::Metrics;
 use anyhow::Context;
+use append::{script_args, stored, APPEND};
 use common::room::RoomId;
 use common::Message;
-use entries::{newest, script_args, stored, Keys, APPEND};
+use entries::{newest, Keys};
 pub use presence::PresenceSender;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use snapshot::snapshot;
