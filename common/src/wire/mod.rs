@@ -289,6 +289,14 @@ struct FlatEvent {
 }
 
 impl StreamEvent {
+    /// A line's `type`, read without decoding the rest: serde writes the tag first, so
+    /// every line a server sends starts `{"type":"…"`. For readers that act on a few kinds
+    /// only (the load tool); `None` when the line does not start so (decode it to know).
+    pub fn kind_of(line: &str) -> Option<&str> {
+        let rest = line.strip_prefix(r#"{"type":""#)?;
+        rest.find('"').map(|end| &rest[..end])
+    }
+
     /// Decodes one line; the same result as `serde_json::from_str::<StreamEvent>` for every
     /// line the server sends, with less code.
     pub fn from_json(line: &str) -> serde_json::Result<Self> {

@@ -87,7 +87,7 @@ fn events_are_tagged_by_type_and_round_trip() {
 }
 
 #[test]
-fn the_flat_decoder_agrees_with_serde_on_every_shape() {
+fn the_flat_decoder_and_kind_of_agree_with_serde_on_every_shape() {
     let lines = [
         encode_line(&StreamEvent::Hello {
             epoch: "e".into(),
@@ -151,7 +151,11 @@ fn the_flat_decoder_agrees_with_serde_on_every_shape() {
         let text = std::str::from_utf8(&line).unwrap();
         let by_serde: StreamEvent = serde_json::from_str(text).unwrap();
         assert_eq!(StreamEvent::from_json(text).unwrap(), by_serde, "{text}");
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(StreamEvent::kind_of(text), value["type"].as_str(), "{text}");
     }
+    assert_eq!(StreamEvent::kind_of("{\"msgs\":[]}"), None);
+    assert_eq!(StreamEvent::kind_of("not json"), None);
     assert!(
         StreamEvent::from_json("{\"msgs\":[]}").is_err(),
         "type is required"
