@@ -4,9 +4,8 @@
 //! a failure rolls the whole group back and spends no id.
 
 use super::database::join_mentions;
-use super::{Claim, NewEntry, NewPost, StoreError};
+use super::{Claim, NewEntry, StoreError};
 use crate::event::{self, Entry, Record};
-use common::Message;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// What became of one append in a group: stored, or refused for a claim already taken.
@@ -62,42 +61,23 @@ fn take_claims(tx: &Transaction, claims: &[Claim]) -> rusqlite::Result<Option<St
 
 fn insert(tx: &Transaction, id: u64, time: u64, entry: NewEntry) -> rusqlite::Result<Entry> {
     let record = match entry {
-        NewEntry::Post(NewPost {
-            user,
-            text,
-            account,
-            guest,
-            room,
-            mentions,
-            here,
-        }) => {
+        NewEntry::Post(post) => {
             tx.prepare_cached(
                 "INSERT INTO messages (id, user, text, time, account, guest, room, mentions, here)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 id as i64,
-                user,
-                text,
+                post.user,
+                post.text,
                 time as i64,
-                account,
-                guest,
-                room.min(i64::MAX as u64) as i64,
-                join_mentions(&mentions),
-                here
+                post.account,
+                post.guest,
+                post.room.min(i64::MAX as u64) as i64,
+                join_mentions(&post.mentions),
+                post.here
             ])?;
-            Record::Message(Message {
-                id,
-                user,
-                text,
-                time,
-                account,
-                guest,
-                room,
-                mentions,
-                here,
-                ..Default::default()
-            })
+            Record::Message(post.into_message(id, time))
         }
         NewEntry::Event(event) => {
             tx.prepare_cached("INSERT INTO log (id, time, event) VALUES (?1, ?2, ?3)")?

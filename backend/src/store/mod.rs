@@ -65,6 +65,24 @@ pub struct NewPost {
     pub here: bool,
 }
 
+impl NewPost {
+    /// The message as stored, once the store gave it `id` and `time` (both stores).
+    pub fn into_message(self, id: u64, time: u64) -> common::Message {
+        common::Message {
+            id,
+            user: self.user,
+            text: self.text,
+            time,
+            account: self.account,
+            guest: self.guest,
+            room: self.room,
+            mentions: self.mentions,
+            here: self.here,
+            ..Default::default()
+        }
+    }
+}
+
 /// What to append to the chat's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewEntry {

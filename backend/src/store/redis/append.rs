@@ -4,7 +4,6 @@
 
 use crate::event::{self, Entry, Record};
 use crate::store::{Claim, NewEntry, NewPost};
-use common::Message;
 
 /// Takes every claim or none, then the next id, then appends the entry, atomically, so two
 /// nodes can never append out of id order or both take a username. Guards against a lost
@@ -111,18 +110,7 @@ pub(super) fn script_args(entry: &NewEntry, claims: &[Claim]) -> Vec<String> {
 /// The entry an append stored, from what it was given and what the script returned.
 pub(super) fn stored(entry: NewEntry, id: u64, time: u64) -> Entry {
     let record = match entry {
-        NewEntry::Post(post) => Record::Message(Message {
-            id,
-            user: post.user,
-            text: post.text,
-            time,
-            account: post.account,
-            guest: post.guest,
-            room: post.room,
-            mentions: post.mentions,
-            here: post.here,
-            ..Default::default()
-        }),
+        NewEntry::Post(post) => Record::Message(post.into_message(id, time)),
         NewEntry::Event(event) => Record::Event(event),
     };
     Entry { id, time, record }
