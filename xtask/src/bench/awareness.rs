@@ -20,12 +20,10 @@
 //! every run.
 
 use super::baseline::{build_baseline, p99s};
-use super::harness::{loadgen, median_at, start_binary, Server};
-use crate::run;
+use super::harness::{loadgen, median_at, remove_sqlite, seed_rooms, start_binary, Server};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Rounds of the two (or three) runs: one run's p50 swings by ±20 % on this machine, more
 /// than the effect sought.
@@ -63,17 +61,8 @@ fn run_once(
 ) -> Result<Value> {
     let db = scratch.join(format!("awareness-{name}.db"));
     let plan = scratch.join(format!("awareness-{name}.json"));
-    let remove_db = || {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-        }
-    };
-    remove_db();
-    run(Command::new(backend.with_file_name("loadgen"))
-        .args(["seed-rooms", "--rooms", "1", "--per-room", "5400", "--db"])
-        .arg(&db)
-        .arg("--out")
-        .arg(&plan))?;
+    remove_sqlite(&db);
+    seed_rooms(&backend.with_file_name("loadgen"), &db, &plan, 1, 5400)?;
     let certs = scratch.join("certs");
     let db_path = db.to_str().context("the scratch path is not UTF-8")?;
     let plan = plan.to_str().context("the scratch path is not UTF-8")?;
@@ -84,7 +73,7 @@ fn run_once(
     args.extend(LOAD);
     let report = loadgen(root, "rooms", &server, &certs, &args);
     drop(server);
-    remove_db();
+    remove_sqlite(&db);
     report
 }
 
@@ -147,12 +136,15 @@ fn measure(reports: &[Value], what: &str) -> f64 {
 /// The median over the rounds of each round's ratio of `what`, on against off: the runs
 /// of a round share the machine's mood, so this is steadier than the ratio of medians.
 fn paired_ratio(on: &[Value], off: &[Value], what: &str) -> f64 {
-    let ratios: Vec<f64> = on
-        .iter()
+    super::harness::median(round_ratios(on, off, what))
+}
+
+/// Each round's ratio of the JSON pointer `what`, on against off.
+fn round_ratios(on: &[Value], off: &[Value], what: &str) -> Vec<f64> {
+    on.iter()
         .zip(off)
         .filter_map(|(on, off)| Some(on.pointer(what)?.as_f64()? / off.pointer(what)?.as_f64()?))
-        .collect();
-    super::harness::median(ratios)
+        .collect()
 }
 
 /// The medians of each run, on against off and (with a third run) on against `REV`.
@@ -197,12 +189,8 @@ fn print_table(setups: &[Setup], reports: &[Vec<Value>]) {
         println!("{line}");
     }
     let per_round = |pointer: &str| -> Vec<String> {
-        reports[1]
+        round_ratios(&reports[1], &reports[0], pointer)
             .iter()
-            .zip(&reports[0])
-            .filter_map(|(on, off)| {
-                Some(on.pointer(pointer)?.as_f64()? / off.pointer(pointer)?.as_f64()?)
-            })
             .map(|ratio| format!("{ratio:.2}"))
             .collect()
     };

@@ -31,6 +31,36 @@ impl Drop for Server {
     }
 }
 
+/// Seeds the SQLite file `db` with `rooms` closed rooms of `per_room` accounts (and their
+/// sessions) by running `loadgen seed-rooms` of the load tool `loadgen` (a build's own, for
+/// its schema); the plan the load reads goes to `plan`.
+pub fn seed_rooms(loadgen: &Path, db: &Path, plan: &Path, rooms: u32, per_room: u32) -> Result<()> {
+    let (rooms, per_room) = (rooms.to_string(), per_room.to_string());
+    crate::run(
+        Command::new(loadgen)
+            .args([
+                "seed-rooms",
+                "--rooms",
+                &rooms,
+                "--per-room",
+                &per_room,
+                "--db",
+            ])
+            .arg(db)
+            .arg("--out")
+            .arg(plan),
+    )
+}
+
+/// Removes the SQLite file `db` and its WAL and shared-memory files, if there.
+pub fn remove_sqlite(db: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 pub fn start_server(root: &Path, db: &str, certs: &Path) -> Result<Server> {
     start_server_with(root, certs, &["--db", db])
 }

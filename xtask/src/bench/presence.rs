@@ -4,11 +4,9 @@
 //! 10 s: longer than the 5 s grace, so every leave is real). After 20 s of churn it counts
 //! 60 s of `presence` lines at the readers.
 
-use super::harness::{loadgen, median_at, start_server, RUNS};
-use crate::run;
+use super::harness::{loadgen, median_at, remove_sqlite, seed_rooms, start_server, RUNS};
 use anyhow::{Context, Result};
 use std::path::Path;
-use std::process::Command;
 
 /// The load, as `loadgen presence` takes it.
 pub const BUSY_ROOM: [&str; 6] = [
@@ -26,11 +24,7 @@ pub fn run_presence(root: &Path, scratch: &Path) -> Result<()> {
         let db = scratch.join(format!("presence-{round}.db"));
         let plan = scratch.join(format!("presence-{round}.json"));
         // 6 000 accounts: 5 000 readers and 1 000 that come and go.
-        run(Command::new(root.join("target/release/loadgen"))
-            .args(["seed-rooms", "--rooms", "600", "--per-room", "10", "--db"])
-            .arg(&db)
-            .arg("--out")
-            .arg(&plan))?;
+        seed_rooms(&root.join("target/release/loadgen"), &db, &plan, 600, 10)?;
         let plan = plan.to_str().context("the scratch path is not UTF-8")?;
         let db_path = db.to_str().context("the scratch path is not UTF-8")?;
         let certs = scratch.join("certs");
@@ -38,9 +32,7 @@ pub fn run_presence(root: &Path, scratch: &Path) -> Result<()> {
         args.extend(BUSY_ROOM);
         let report = start_server(root, db_path, &certs)
             .and_then(|server| loadgen(root, "presence", &server, &certs, &args));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{db_path}{suffix}"));
-        }
+        remove_sqlite(&db);
         reports.push(report?);
         println!("xtask: round {} of {RUNS} done", round + 1);
     }

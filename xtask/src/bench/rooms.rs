@@ -8,12 +8,12 @@
 //! every room (10 000 posts a second as due, each read 10 times; the rate reached is
 //! printed). So the same delivery rate costs 500 times as many posts in rooms.
 
-use super::harness::{loadgen, median, start_server, FIVE_THOUSAND_BROWSERS};
-use crate::run;
+use super::harness::{
+    loadgen, median, remove_sqlite, seed_rooms, start_server, FIVE_THOUSAND_BROWSERS,
+};
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 const ROUNDS: usize = 3;
 
@@ -21,11 +21,7 @@ const ROUNDS: usize = 3;
 fn rooms_on_fresh_server(root: &Path, scratch: &Path, round: usize) -> Result<Value> {
     let db = scratch.join(format!("rooms-{round}.db"));
     let plan = scratch.join(format!("rooms-{round}.json"));
-    run(Command::new(root.join("target/release/loadgen"))
-        .args(["seed-rooms", "--rooms", "500", "--per-room", "10", "--db"])
-        .arg(&db)
-        .arg("--out")
-        .arg(&plan))?;
+    seed_rooms(&root.join("target/release/loadgen"), &db, &plan, 500, 10)?;
     let plan = plan.to_str().context("the scratch path is not UTF-8")?;
     let args = ["--plan", plan, "--messages", "20", "--interval-ms", "50"];
     on_file_server(root, scratch, &db, "rooms", &args)
@@ -47,12 +43,10 @@ fn on_file_server(
     args: &[&str],
 ) -> Result<Value> {
     let certs = scratch.join("certs");
-    let db = db.to_str().context("the scratch path is not UTF-8")?;
-    let report = start_server(root, db, &certs)
+    let db_path = db.to_str().context("the scratch path is not UTF-8")?;
+    let report = start_server(root, db_path, &certs)
         .and_then(|server| loadgen(root, mode, &server, &certs, args));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{db}{suffix}"));
-    }
+    remove_sqlite(db);
     report
 }
 
