@@ -106,18 +106,29 @@ async fn a_hidden_page_raises_a_notification_for_a_direct_message() {
     })
     .await;
 
-    // Bob's page notes when it is hidden; then another tab comes to the front.
+    // Bob's page notes when it is hidden (also where a page of its origin in another tab
+    // can read it); then another tab comes to the front.
     js(
         &bob,
         "window.__visibility = [];
-         document.addEventListener('visibilitychange',
-           () => window.__visibility.push(document.visibilityState));
+         document.addEventListener('visibilitychange', () => {
+           window.__visibility.push(document.visibilityState);
+           localStorage.setItem('e2e-visibility', document.visibilityState);
+         });
          return true;",
     )
     .await;
     let bob_tab = bob.window().await.unwrap();
     let other = bob.new_window(true).await.unwrap();
     bob.switch_to_window(other.handle).await.unwrap();
+    // A page of the same origin in the front tab: it asks the worker, below, what it shows.
+    // The browser tells Bob's tab it is hidden a moment later; a message that came first
+    // would find it visible and rightly raise nothing, so Ann writes only after.
+    bob.goto(&format!("{base}icon-192.png")).await.unwrap();
+    wait_for("Bob's tab hidden", || async {
+        js(&bob, "return localStorage.getItem('e2e-visibility');").await == json!("hidden")
+    })
+    .await;
 
     // Ann writes to Bob directly (a direct room notifies every message by default).
     let direct: Value = api(
@@ -142,9 +153,7 @@ async fn a_hidden_page_raises_a_notification_for_a_direct_message() {
     .await;
     assert_eq!(sent.status(), 201);
 
-    // The notification is the worker's: a page of the same origin in the front tab asks
-    // it what it shows (Bob's own tab stays in the back meanwhile).
-    bob.goto(&format!("{base}icon-192.png")).await.unwrap();
+    // The notification is the worker's (Bob's own tab stays in the back meanwhile).
     wait_for("the notification", || async {
         notifications(&bob)
             .await
